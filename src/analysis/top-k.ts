@@ -1,0 +1,80 @@
+/**
+ * A bounded top-K by a numeric score. Memory is O(k) whatever the number of offers: the
+ * analysis never holds the keyspace, only the k best candidates seen so far.
+ *
+ * `isBetter(a, b)` must be a strict total order (ties broken deterministically) so that the
+ * same input always yields the same result whatever the scan order.
+ */
+export class TopK<T> {
+  private readonly heap: T[] = [];
+
+  constructor(
+    private readonly capacity: number,
+    private readonly isBetter: (a: T, b: T) => boolean,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`top-K capacity must be >= 1, got ${capacity}`);
+  }
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** The worst item kept, once the heap is full; anything not better than it is dropped. */
+  worstKept(): T | undefined {
+    return this.heap.length === this.capacity ? this.heap[0] : undefined;
+  }
+
+  /** Returns true when the item was kept. */
+  offer(item: T): boolean {
+    const heap = this.heap;
+    if (heap.length < this.capacity) {
+      heap.push(item);
+      this.siftUp(heap.length - 1);
+      return true;
+    }
+    const worst = heap[0] as T;
+    if (!this.isBetter(item, worst)) return false;
+    heap[0] = item;
+    this.siftDown(0);
+    return true;
+  }
+
+  /** Best first. Does not change the heap. */
+  sorted(): T[] {
+    return [...this.heap].sort((a, b) => (this.isBetter(a, b) ? -1 : this.isBetter(b, a) ? 1 : 0));
+  }
+
+  // Min-heap on "betterness": the root is the worst item kept.
+  private siftUp(index: number): void {
+    const heap = this.heap;
+    let i = index;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.isBetter(heap[parent] as T, heap[i] as T)) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private siftDown(index: number): void {
+    const heap = this.heap;
+    let i = index;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let worst = i;
+      if (left < heap.length && this.isBetter(heap[worst] as T, heap[left] as T)) worst = left;
+      if (right < heap.length && this.isBetter(heap[worst] as T, heap[right] as T)) worst = right;
+      if (worst === i) return;
+      this.swap(i, worst);
+      i = worst;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    const heap = this.heap;
+    const tmp = heap[a] as T;
+    heap[a] = heap[b] as T;
+    heap[b] = tmp;
+  }
+}

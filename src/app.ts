@@ -1,0 +1,109 @@
+/**
+ * The composition root: opens the store, bootstraps authentication, syncs config instances,
+ * wires the services, the task runner and the HTTP app. close() undoes it in reverse order.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { KeyheatConfig } from './config/config-schema.js';
+import { databaseUrl } from './config/load-config.js';
+import { analyzeDeployment } from './engine/analyze-deployment.js';
+import { buildHttpApp } from './http/build-app.js';
+import { TaskRunner, type Analyze } from './runner/task-runner.js';
+import { AuthService, type Bootstrap } from './service/auth-service.js';
+import { AutoscanService } from './service/autoscan-service.js';
+import { InstanceService, type ConnectTimeouts } from './service/instance-service.js';
+import { TaskService } from './service/task-service.js';
+import { openStore, type Store } from './storage/store.js';
+
+export interface Keyheat {
+  readonly config: KeyheatConfig;
+  readonly store: Store;
+  readonly runner: TaskRunner;
+  readonly http: FastifyInstance;
+  readonly auth: AuthService;
+  readonly bootstrap: Bootstrap;
+  /** Starts the runner (the HTTP app is listened on by the caller, or injected into by tests). */
+  start(): void;
+  /** Stops the runner (handing back what it runs after `graceMs`), then HTTP, then the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface KeyheatOverrides {
+  /** Replaces the analysis engine; tests of the runner's bookkeeping use it. */
+  readonly analyze?: Analyze;
+}
+
+export async function createKeyheat(config: KeyheatConfig, logger: Logger, overrides: KeyheatOverrides = {}): Promise<Keyheat> {
+  const store = await openStore(databaseUrl(config));
+  try {
+    logger.info({ store: store.description }, 'store opened');
+    if (store.capabilities.singleProcess) {
+      const orphans = await store.tasks.expireAllLeases(new Date());
+      if (orphans > 0) logger.warn({ tasks: orphans }, 'tasks left running by a previous run will be started again');
+    }
+    const auth = new AuthService(store, config.projects);
+    const bootstrap = await auth.bootstrap(config.projects);
+
+    const timeouts: ConnectTimeouts = {
+      connectTimeoutMs: config.analysis.connect_timeout_ms,
+      commandTimeoutMs: config.analysis.command_timeout_ms,
+    };
+    const runner = new TaskRunner(
+      store,
+      overrides.analyze ?? analyzeDeployment,
+      {
+        concurrency: config.runner.concurrency,
+        pollIntervalMs: config.runner.poll_interval_ms,
+        leaseMs: config.runner.lease_ms,
+        maxAttempts: config.runner.max_attempts,
+        analysis: { topK: config.analysis.top_k, scanCount: config.analysis.scan_count, ...timeouts },
+      },
+      logger.child({ component: 'runner' }),
+    );
+    const instances = new InstanceService(store, timeouts, async (instanceId) => {
+      const active = await store.tasks.findActive(instanceId);
+      if (active !== undefined) await runner.cancel(active.id);
+    });
+    await syncConfigInstances(config, instances, logger);
+    const tasks = new TaskService(store, instances, runner, timeouts);
+    const autoscan = new AutoscanService(store, instances);
+    const http = await buildHttpApp({ logger, authenticate: (token) => auth.authenticate(token), instances, tasks, autoscan });
+
+    return {
+      config,
+      store,
+      runner,
+      http,
+      auth,
+      bootstrap,
+      start: () => runner.start(),
+      close: async (graceMs = 0) => {
+        await runner.stop(graceMs);
+        await http.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/**
+ * Instances declared in the config file are (re)registered at every start. One that cannot be
+ * reached is logged and skipped, not fatal: the service still starts for the others.
+ */
+async function syncConfigInstances(config: KeyheatConfig, instances: InstanceService, logger: Logger): Promise<void> {
+  for (const declared of config.instances) {
+    try {
+      await instances.register(
+        declared.project_id,
+        { id: declared.instance_id, name: declared.name, url: declared.url, password: declared.password },
+        { upsert: true },
+      );
+      logger.info({ instance_id: declared.instance_id, name: declared.name }, 'config instance registered');
+    } catch (error) {
+      logger.warn({ instance_id: declared.instance_id, err: error }, 'config instance could not be registered; it is skipped until the next start');
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/** Command dispatch. Output formatting and exit codes only; the work is done by app.ts and the engine. */
+import { ConfigError } from '../config/load-config.js';
+import { StoreLockedError } from '../storage/file-lock.js';
+import { serveCommand } from './serve-command.js';
+import { tokenCommand } from './token-command.js';
+import { EXIT, UsageError } from './usage-error.js';
+
+export const USAGE = `Usage: keyheat <command> [options]
+
+Commands:
+  serve [--config FILE] [--host H] [--port P] [--data-dir DIR]
+        Run the service: DCS-compatible HTTP API and task runner.
+  token reset [--config FILE] [--data-dir DIR]
+        Issue a new admin token for the default project (the old one stops working).
+        Run it while keyheat serve is stopped.
+  help  Show this text.
+
+Every option can also come from the environment (KEYHEAT_CONFIG, KEYHEAT_HOST, KEYHEAT_PORT,
+KEYHEAT_DATA_DIR, KEYHEAT_DATABASE_URL, ...); flags beat environment, environment beats file.`;
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serveCommand(rest);
+      case 'token':
+        return await tokenCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`keyheat: ${error.message}\n\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError || error instanceof StoreLockedError) {
+      process.stderr.write(`keyheat: ${error.message}\n`);
+      return EXIT.failure;
+    }
+    process.stderr.write(`keyheat: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.failure;
+  }
+}

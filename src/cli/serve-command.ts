@@ -1,0 +1,65 @@
+import { createKeyheat, type Keyheat } from '../app.js';
+import { configFromArgs } from './config-flags.js';
+import { createLogger } from './logger.js';
+import { EXIT } from './usage-error.js';
+
+/** How long a SIGTERM waits for running analyses before handing them back. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export async function serveCommand(args: readonly string[]): Promise<number> {
+  const config = configFromArgs(args, ['config', 'host', 'port', 'data-dir']);
+  const logger = createLogger(config.log.level);
+  const keyheat = await createKeyheat(config, logger);
+  printBootstrap(keyheat);
+  try {
+    await keyheat.http.listen({ host: config.server.host, port: config.server.port });
+  } catch (error) {
+    await keyheat.close();
+    throw error;
+  }
+  keyheat.start();
+  const address = keyheat.http.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
+  process.stdout.write(`keyheat is listening on http://${config.server.host}:${port} (store: ${keyheat.store.description})\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      keyheat
+        .close(SHUTDOWN_GRACE_MS)
+        .then(() => resolve(EXIT.ok))
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'error while stopping');
+          resolve(EXIT.failure);
+        });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
+
+function printBootstrap(keyheat: Keyheat): void {
+  const { projectId, newAdminToken } = keyheat.bootstrap;
+  if (projectId === null) return;
+  if (newAdminToken !== null) {
+    process.stdout.write(
+      [
+        '',
+        'keyheat created a default project and an admin token. The token is shown only this once:',
+        `  project_id:    ${projectId}`,
+        `  X-Auth-Token:  ${newAdminToken}`,
+        'Try it:',
+        `  curl -H 'X-Auth-Token: ${newAdminToken}' http://${keyheat.config.server.host}:${keyheat.config.server.port}/v2/${projectId}/instances`,
+        '',
+      ].join('\n') + '\n',
+    );
+  } else {
+    process.stdout.write(
+      `keyheat project_id: ${projectId} (the admin token was printed at the first start; ` +
+        `to replace it, stop keyheat and run: keyheat token reset --data-dir ${keyheat.config.data_dir})\n`,
+    );
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The one configuration schema: config file (YAML or JSON), environment and command-line flags
+ * all end up here. The TypeScript type is derived from it. Keys are snake_case, like the file.
+ * Every default is written next to its option.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Integer = (min: number, max: number, defaultValue: number, description: string) =>
+  Type.Integer({ minimum: min, maximum: max, default: defaultValue, description });
+
+export const ProjectConfigSchema = Type.Object(
+  {
+    project_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'What goes in /v2/{project_id}/...' }),
+    tokens: Type.Array(Type.String({ minLength: 16 }), { default: [], description: 'X-Auth-Token values with full access' }),
+    readonly_tokens: Type.Array(Type.String({ minLength: 16 }), { default: [], description: 'may list and show, not create, delete or configure' }),
+    access_keys: Type.Array(Type.Object({ ak: Type.String({ minLength: 1 }), sk: Type.String({ minLength: 1 }) }, { additionalProperties: false }), {
+      default: [],
+      description: 'AK/SK pairs for SDK-HMAC-SHA256 signed requests',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const InstanceConfigSchema = Type.Object(
+  {
+    project_id: Type.String({ minLength: 1 }),
+    instance_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    name: Type.String({ minLength: 1, maxLength: 255 }),
+    url: Type.String({ description: 'redis://[:password@]host:port or rediss://...' }),
+    password: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1', description: 'address the HTTP API listens on' }),
+        port: Integer(0, 65535, 8080, 'HTTP port'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    data_dir: Type.String({ default: './data', description: 'where the embedded SQLite database lives' }),
+    database: Type.Object(
+      { url: Type.Optional(Type.String({ description: 'sqlite:PATH; default sqlite:<data_dir>/keyheat.db' })) },
+      { default: {}, additionalProperties: false },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+          { default: 'info' },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    analysis: Type.Object(
+      {
+        top_k: Integer(1, 1000, 100, 'hot keys kept per task'),
+        scan_count: Integer(10, 100_000, 1000, 'SCAN COUNT per page, and OBJECT FREQ commands per pipelined batch'),
+        connect_timeout_ms: Integer(100, 120_000, 5000, 'connecting to a Redis node'),
+        command_timeout_ms: Integer(100, 600_000, 10_000, 'a Redis node that sends nothing for this long fails the analysis'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    runner: Type.Object(
+      {
+        concurrency: Integer(1, 64, 4, 'analyses run at once by this process'),
+        poll_interval_ms: Integer(50, 60_000, 1000, 'how often to look for waiting tasks'),
+        lease_ms: Integer(1000, 3_600_000, 30_000, 'a running task whose runner stops renewing this long is taken over'),
+        max_attempts: Integer(1, 100, 3, 'a task interrupted this many times fails instead of starting again'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    projects: Type.Array(ProjectConfigSchema, { default: [] }),
+    instances: Type.Array(InstanceConfigSchema, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+
+export type KeyheatConfig = Static<typeof ConfigSchema>;
+export type ProjectConfig = Static<typeof ProjectConfigSchema>;
+export type InstanceConfig = Static<typeof InstanceConfigSchema>;

@@ -1,0 +1,115 @@
+/**
+ * Builds the effective configuration: defaults < config file < environment < flags.
+ * Environment names are KEYHEAT_ plus the option path in upper case (KEYHEAT_SERVER_PORT,
+ * KEYHEAT_DATABASE_URL, KEYHEAT_ANALYSIS_TOP_K...), with the short forms KEYHEAT_HOST and
+ * KEYHEAT_PORT; KEYHEAT_CONFIG names the config file.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Kind, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ConfigSchema, type KeyheatConfig } from './config-schema.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigSources {
+  readonly file?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Already-parsed flags, as a partial config. */
+  readonly flags?: Record<string, unknown>;
+}
+
+const ENV_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  KEYHEAT_HOST: ['server', 'host'],
+  KEYHEAT_PORT: ['server', 'port'],
+};
+
+export function loadConfig(sources: ConfigSources = {}): KeyheatConfig {
+  const env = sources.env ?? process.env;
+  const file = sources.file ?? env['KEYHEAT_CONFIG'];
+  let merged: Record<string, unknown> = file === undefined || file === '' ? {} : readConfigFile(file);
+  merged = deepMerge(merged, envOverrides(env));
+  merged = deepMerge(merged, sources.flags ?? {});
+
+  const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, merged));
+  const errors = [...Value.Errors(ConfigSchema, withDefaults)];
+  if (errors.length > 0) {
+    const lines = errors.slice(0, 10).map((e) => `  ${e.path === '' ? '(root)' : e.path}: ${e.message}`);
+    throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n${lines.join('\n')}`);
+  }
+  return withDefaults as KeyheatConfig;
+}
+
+/** The database URL, defaulting to SQLite inside the data directory. */
+export function databaseUrl(config: KeyheatConfig): string {
+  return config.database.url ?? `sqlite:${path.join(config.data_dir, 'keyheat.db')}`;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${file} must hold a mapping at the top`);
+  return parsed as Record<string, unknown>;
+}
+
+function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const set = (keys: readonly string[], value: string): void => {
+    let node = out;
+    keys.slice(0, -1).forEach((key) => {
+      node[key] = (node[key] as Record<string, unknown> | undefined) ?? {};
+      node = node[key] as Record<string, unknown>;
+    });
+    node[keys[keys.length - 1] as string] = value;
+  };
+  for (const keys of scalarPaths(ConfigSchema, [])) {
+    const value = env[`KEYHEAT_${keys.join('_').toUpperCase()}`];
+    if (value !== undefined && value !== '') set(keys, value);
+  }
+  for (const [name, keys] of Object.entries(ENV_ALIASES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') set(keys, value);
+  }
+  return out;
+}
+
+/** Paths to every scalar option of an object schema (arrays such as projects are file-only). */
+function scalarPaths(schema: TSchema, prefix: string[]): string[][] {
+  if (schema[Kind] === 'Object') {
+    const properties = (schema as unknown as { properties: Record<string, TSchema> }).properties;
+    return Object.entries(properties).flatMap(([key, child]) => scalarPaths(child, [...prefix, key]));
+  }
+  if (schema[Kind] === 'Array') return [];
+  return [prefix];
+}
+
+function deepMerge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = out[key];
+    out[key] =
+      isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,67 @@
+/**
+ * The error catalogue. Every error keyheat reports has a stable kind, an HTTP status and the
+ * DCS error_code it maps to. docs/errors.md lists the same table; keep them in step.
+ */
+export interface ErrorSpec {
+  readonly httpStatus: number;
+  readonly dcsCode: string;
+  /** DCS wording; `{0}` is replaced by the first parameter. */
+  readonly message: string;
+}
+
+export const ERROR_CATALOGUE = {
+  invalidParameter: { httpStatus: 400, dcsCode: 'DCS.4800', message: 'Invalid {0} in the request.' },
+  emptyBody: { httpStatus: 400, dcsCode: 'DCS.4004', message: 'Empty request body.' },
+  invalidJson: {
+    httpStatus: 400,
+    dcsCode: 'DCS.4005',
+    message: 'The message body contains invalid characters or is not in JSON format.',
+  },
+  instanceNotRunning: { httpStatus: 400, dcsCode: 'DCS.4049', message: 'The instance status is not running.' },
+  hotkeyTaskActive: { httpStatus: 400, dcsCode: 'DCS.4921', message: 'Instance hotkey analyze is running.' },
+  hotkeyUnsupported: { httpStatus: 400, dcsCode: 'DCS.4922', message: 'Does not support hotkey analyze.' },
+  hotkeyNotFound: { httpStatus: 400, dcsCode: 'DCS.4941', message: 'The hotkey id does not exist.' },
+  tokenInvalid: { httpStatus: 401, dcsCode: 'DCS.1001', message: 'Invalid token.' },
+  tokenMissing: { httpStatus: 401, dcsCode: 'DCS.1003', message: 'No token in the request.' },
+  projectMismatch: { httpStatus: 401, dcsCode: 'DCS.1004', message: 'Project ID does not match the token.' },
+  readOnly: {
+    httpStatus: 403,
+    dcsCode: 'DCS.3002',
+    message: 'This tenant has read permission only and cannot perform this operation.',
+  },
+  instanceNotFound: { httpStatus: 404, dcsCode: 'DCS.3022', message: 'This DCS instance does not exist.' },
+  urlNotFound: { httpStatus: 404, dcsCode: 'DCS.4001', message: 'The requested URL does not exist.' },
+  methodNotAllowed: { httpStatus: 405, dcsCode: 'DCS.5001', message: 'This request method is not allowed.' },
+  internal: { httpStatus: 500, dcsCode: 'DCS.5000', message: 'Internal service error.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorKind = keyof typeof ERROR_CATALOGUE;
+
+export interface KeyheatErrorOptions {
+  /** Values for the `{0}` placeholders of the catalogue message. */
+  readonly params?: readonly string[];
+  /** Goes to `error_ext_msg`: a precise, user-facing reason. Never secrets or stack traces. */
+  readonly detail?: string;
+  readonly cause?: unknown;
+}
+
+export class KeyheatError extends Error {
+  readonly kind: ErrorKind;
+  readonly spec: ErrorSpec;
+  readonly detail: string | undefined;
+
+  constructor(kind: ErrorKind, options: KeyheatErrorOptions = {}) {
+    const spec = ERROR_CATALOGUE[kind];
+    const params = options.params ?? [];
+    const message = spec.message.replace(/\{(\d+)\}/g, (_m, i: string) => params[Number(i)] ?? '');
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KeyheatError';
+    this.kind = kind;
+    this.spec = spec;
+    this.detail = options.detail;
+  }
+}
+
+export function invalidParameter(name: string, detail?: string): KeyheatError {
+  return new KeyheatError('invalidParameter', { params: [name], ...(detail === undefined ? {} : { detail }) });
+}

@@ -1,0 +1,39 @@
+import type { AnalysisStats, HotKey } from './hot-key.js';
+import type { ScanType, TaskStatus } from './task-status.js';
+
+export interface Task {
+  readonly id: string;
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly status: TaskStatus;
+  readonly scanType: ScanType;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  /** Null until the task succeeds. */
+  readonly keys: readonly HotKey[] | null;
+  readonly stats: AnalysisStats | null;
+  /** Why a failed task failed. */
+  readonly errorMsg: string | null;
+  /** Per-node scan progress while running; null otherwise. */
+  readonly progress: TaskProgress | null;
+  /** How many times a runner has started this task (a crash mid-scan makes it start again). */
+  readonly attempts: number;
+}
+
+/** Wire timestamps look like 2020-06-15T02:21:18.669Z: UTC, milliseconds, always. */
+export function wireTime(date: Date): string {
+  return date.toISOString();
+}
+
+export interface NodeProgress {
+  /** `ip:port` of the node being scanned. */
+  readonly node: string;
+  readonly scannedKeys: number;
+  /** Keys the node held when its scan started (DBSIZE); SCAN may see a few more or fewer. */
+  readonly expectedKeys: number;
+}
+
+export interface TaskProgress {
+  readonly nodes: readonly NodeProgress[];
+}

@@ -1,0 +1,56 @@
+/**
+ * Turns every error into the DCS envelope {error_code, error_msg, error_ext_msg}. Internals of
+ * unexpected errors go to the log with the request id, never into the response body.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CATALOGUE, KeyheatError, invalidParameter, type ErrorSpec } from '../domain/errors.js';
+
+export interface ErrorEnvelope {
+  error_code: string;
+  error_msg: string;
+  error_ext_msg: string | null;
+}
+
+export function envelope(error: KeyheatError): ErrorEnvelope {
+  return { error_code: error.spec.dcsCode, error_msg: error.message, error_ext_msg: error.detail ?? null };
+}
+
+export function toKeyheatError(error: FastifyError | Error, request: FastifyRequest): KeyheatError {
+  if (error instanceof KeyheatError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation !== undefined) {
+    if (fastifyError.validationContext === 'body' && (request.body === undefined || request.body === null)) {
+      return new KeyheatError('emptyBody');
+    }
+    const first = fastifyError.validation[0];
+    const missing = (first?.params as { missingProperty?: unknown } | undefined)?.missingProperty;
+    const path = typeof missing === 'string' ? missing : (first?.instancePath ?? '').replace(/^\//, '').split('/')[0];
+    const name = path === undefined || path === '' ? (fastifyError.validationContext ?? 'request') : path;
+    return invalidParameter(name, `${name} ${first?.message ?? 'is invalid'}`);
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new KeyheatError('invalidJson', { detail: 'send the body as Content-Type: application/json' });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return invalidParameter('body', 'the request body is too large');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return invalidParameter('Content-Length');
+    default:
+      break;
+  }
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return invalidParameter('request', fastifyError.message);
+  }
+  return new KeyheatError('internal', { cause: error });
+}
+
+export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  const keyheatError = toKeyheatError(error, request);
+  const spec: ErrorSpec = keyheatError.spec;
+  if (spec === ERROR_CATALOGUE.internal) {
+    request.log.error({ err: error }, 'unexpected error');
+  } else {
+    request.log.info({ error_code: spec.dcsCode, error_ext_msg: keyheatError.detail }, keyheatError.message);
+  }
+  void reply.status(spec.httpStatus).send(envelope(keyheatError));
+}

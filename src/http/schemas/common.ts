@@ -1,0 +1,25 @@
+import { Type } from '@sinclair/typebox';
+
+export const ErrorBody = Type.Object(
+  {
+    error_code: Type.String({ maxLength: 9, description: 'DCS error code, e.g. DCS.4922' }),
+    error_msg: Type.String({ maxLength: 1024 }),
+    error_ext_msg: Type.Union([Type.String({ maxLength: 1024 }), Type.Null()], { description: 'keyheat puts the precise reason here' }),
+  },
+  { $id: 'ErrorBody', title: 'ErrorBody' },
+);
+
+/** The error statuses every /v2 route can answer with. */
+export const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  500: ErrorBody,
+} as const;
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+
+export const ProjectParams = Type.Object({ project_id: Id });
+export const InstanceParams = Type.Object({ project_id: Id, instance_id: Id });
+export const TaskParams = Type.Object({ project_id: Id, instance_id: Id, hotkey_id: Id });

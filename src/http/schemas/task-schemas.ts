@@ -1,0 +1,93 @@
+/** DCS wire shapes of the hot key task family (dcs-api.md section 2). Fields marked "keyheat" are additions. */
+import { Type } from '@sinclair/typebox';
+import { SCAN_TYPES, TASK_STATUSES } from '../../domain/task-status.js';
+
+const TaskStatus = Type.Union(TASK_STATUSES.map((s) => Type.Literal(s)));
+const ScanType = Type.Union(SCAN_TYPES.map((s) => Type.Literal(s)));
+const WireTime = Type.String({ description: 'UTC, milliseconds: 2020-06-15T02:21:18.669Z' });
+
+export const HotkeysBody = Type.Object(
+  {
+    name: Type.String({ description: 'key name; redis-cli escaping (\\xff) when not valid UTF-8' }),
+    name_base64: Type.Optional(Type.String({ description: 'keyheat: exact name bytes, only when name is escaped' })),
+    type: Type.String({ description: 'string, list, set, zset, hash, or the server type name (stream...)' }),
+    shard: Type.Optional(Type.String({ description: 'ip:port of the primary; cluster instances only' })),
+    db: Type.Integer(),
+    size: Type.Integer(),
+    unit: Type.String({ description: 'byte (string) or count (collections)' }),
+    freq: Type.Integer({ description: 'LFU logarithmic counter, 0-255' }),
+  },
+  { $id: 'HotkeysBody', title: 'HotkeysBody' },
+);
+
+const Progress = Type.Object({
+  nodes: Type.Array(Type.Object({ node: Type.String(), scanned_keys: Type.Integer(), expected_keys: Type.Integer() })),
+});
+
+const AnalysisStats = Type.Object({
+  scanned_keys: Type.Integer(),
+  vanished_keys: Type.Integer(),
+  changed_keys: Type.Integer(),
+  duration_ms: Type.Integer(),
+});
+
+export const TaskBody = Type.Object(
+  {
+    id: Type.String(),
+    instance_id: Type.String(),
+    status: TaskStatus,
+    scan_type: ScanType,
+    created_at: WireTime,
+    started_at: Type.Optional(WireTime),
+    finished_at: Type.Optional(WireTime),
+    num: Type.Integer(),
+    keys: Type.Optional(Type.Array(HotkeysBody)),
+    error_msg: Type.Optional(Type.String({ description: 'keyheat: why a failed task failed' })),
+    progress: Type.Optional(Progress),
+    analysis: Type.Optional(AnalysisStats),
+  },
+  { $id: 'Task', title: 'Task' },
+);
+
+export const RecordsResponse = Type.Object(
+  {
+    id: Type.String(),
+    status: TaskStatus,
+    scan_type: ScanType,
+    created_at: WireTime,
+    started_at: Type.Optional(WireTime),
+    finished_at: Type.Optional(WireTime),
+    error_msg: Type.Optional(Type.String()),
+  },
+  { $id: 'RecordsResponse', title: 'RecordsResponse' },
+);
+
+export const TaskList = Type.Object(
+  {
+    instance_id: Type.String(),
+    count: Type.Integer({ description: 'all records matching the filter, not only this page' }),
+    records: Type.Array(RecordsResponse),
+  },
+  { $id: 'TaskList', title: 'TaskList' },
+);
+
+export const ListTasksQuery = Type.Object({
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  status: Type.Optional(TaskStatus),
+});
+
+export const AutoscanConfigRequest = Type.Object({
+  enable_auto_scan: Type.Boolean(),
+  schedule_at: Type.Array(Type.String({ description: 'UTC HH:mm' })),
+});
+
+export const AutoscanConfig = Type.Object(
+  {
+    instance_id: Type.String(),
+    enable_auto_scan: Type.Boolean(),
+    schedule_at: Type.Array(Type.String()),
+    updated_at: WireTime,
+  },
+  { $id: 'AutoscanConfig', title: 'AutoscanConfig' },
+);

@@ -1,0 +1,29 @@
+/**
+ * What a Redis node must offer for hot key analysis. Read from INFO only, so it works where
+ * CONFIG is disabled. Runs on every primary before a task is accepted and again when it starts.
+ */
+import { replyToString } from './resp-parser.js';
+import type { RespConnection } from './resp-connection.js';
+import { parseInfo, serverFacts, versionAtLeast, type ServerFacts } from './server-info.js';
+
+export const LFU_POLICIES: readonly string[] = ['allkeys-lfu', 'volatile-lfu'];
+/** OBJECT FREQ exists since Redis 4.0.0. */
+export const MIN_HOTKEY_VERSION = '4.0.0';
+
+export async function readServerFacts(connection: RespConnection): Promise<ServerFacts> {
+  return serverFacts(parseInfo(replyToString(await connection.call(['INFO']))));
+}
+
+/** Null when hot key analysis can run on this node, else the reason, for a human. */
+export function hotkeyUnsupportedReason(facts: ServerFacts, address: string): string | null {
+  if (facts.version === '' || !versionAtLeast(facts.version, MIN_HOTKEY_VERSION)) {
+    return `${address} runs Redis ${facts.version || '(unknown version)'}; hot key analysis needs Redis ${MIN_HOTKEY_VERSION} or later`;
+  }
+  if (!LFU_POLICIES.includes(facts.maxmemoryPolicy)) {
+    return (
+      `${address} has maxmemory-policy ${facts.maxmemoryPolicy || '(unknown)'}; hot key analysis needs allkeys-lfu or volatile-lfu ` +
+      `(for example: CONFIG SET maxmemory-policy allkeys-lfu)`
+    );
+  }
+  return null;
+}

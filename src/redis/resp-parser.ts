@@ -1,0 +1,141 @@
+/**
+ * Incremental RESP2 reply parser. Bulk strings come back as Buffers that share memory with the
+ * socket chunk (zero copy); callers that keep one beyond the current batch must copy it.
+ */
+export class RedisReplyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisReplyError';
+  }
+
+  /** The first word of the reply: ERR, WRONGTYPE, MOVED, NOAUTH... */
+  get prefix(): string {
+    const space = this.message.indexOf(' ');
+    return space === -1 ? this.message : this.message.slice(0, space);
+  }
+}
+
+export type Reply = null | number | Buffer | RedisReplyError | Reply[];
+
+const CR = 13;
+const INCOMPLETE = Symbol('incomplete');
+type Parsed = Reply | typeof INCOMPLETE;
+
+export class RespParser {
+  private buffer: Buffer = Buffer.alloc(0);
+  private pos = 0;
+
+  constructor(private readonly onReply: (reply: Reply) => void) {}
+
+  /** Feeds one socket chunk; calls onReply for every complete reply in order. */
+  push(chunk: Buffer): void {
+    this.buffer = this.buffer.length === this.pos ? chunk : Buffer.concat([this.buffer.subarray(this.pos), chunk]);
+    this.pos = 0;
+    for (;;) {
+      const start = this.pos;
+      const reply = this.parse();
+      if (reply === INCOMPLETE) {
+        this.pos = start;
+        return;
+      }
+      this.onReply(reply);
+      if (this.pos === this.buffer.length) return;
+    }
+  }
+
+  reset(): void {
+    this.buffer = Buffer.alloc(0);
+    this.pos = 0;
+  }
+
+  private parse(): Parsed {
+    const buf = this.buffer;
+    if (this.pos >= buf.length) return INCOMPLETE;
+    const type = buf[this.pos];
+    this.pos += 1;
+    switch (type) {
+      case 0x2b /* + */: {
+        const line = this.readLine();
+        return line === INCOMPLETE ? INCOMPLETE : buf.subarray(line, this.pos - 2);
+      }
+      case 0x2d /* - */: {
+        const line = this.readLine();
+        return line === INCOMPLETE ? INCOMPLETE : new RedisReplyError(buf.toString('utf8', line, this.pos - 2));
+      }
+      case 0x3a /* : */:
+        return this.readInteger();
+      case 0x24 /* $ */: {
+        const length = this.readInteger();
+        if (length === INCOMPLETE) return INCOMPLETE;
+        if (length < 0) return null;
+        const end = this.pos + length;
+        if (end + 2 > buf.length) return INCOMPLETE;
+        this.pos = end + 2;
+        return buf.subarray(end - length, end);
+      }
+      case 0x2a /* * */: {
+        const count = this.readInteger();
+        if (count === INCOMPLETE) return INCOMPLETE;
+        if (count < 0) return null;
+        const items: Reply[] = new Array<Reply>(count);
+        for (let i = 0; i < count; i++) {
+          const item = this.parse();
+          if (item === INCOMPLETE) return INCOMPLETE;
+          items[i] = item;
+        }
+        return items;
+      }
+      default:
+        throw new Error(`RESP protocol error: unexpected type byte 0x${(type ?? 0).toString(16)}`);
+    }
+  }
+
+  /** Returns the start of the line and moves past its CRLF. */
+  private readLine(): number | typeof INCOMPLETE {
+    const start = this.pos;
+    const cr = this.buffer.indexOf(CR, start);
+    if (cr === -1 || cr + 1 >= this.buffer.length) return INCOMPLETE;
+    this.pos = cr + 2;
+    return start;
+  }
+
+  private readInteger(): number | typeof INCOMPLETE {
+    const buf = this.buffer;
+    let i = this.pos;
+    let negative = false;
+    if (buf[i] === 0x2d) {
+      negative = true;
+      i += 1;
+    }
+    let value = 0;
+    for (; i < buf.length; i++) {
+      const c = buf[i] as number;
+      if (c === CR) {
+        if (i + 1 >= buf.length) return INCOMPLETE;
+        this.pos = i + 2;
+        return negative ? -value : value;
+      }
+      value = value * 10 + (c - 48);
+    }
+    return INCOMPLETE;
+  }
+}
+
+/** Encodes one command as a RESP array of bulk strings. */
+export function encodeCommand(args: readonly (string | Buffer | number)[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+  for (const arg of args) {
+    const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg));
+    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, CRLF);
+  }
+  return Buffer.concat(parts);
+}
+const CRLF = Buffer.from('\r\n');
+
+export function replyToString(reply: Reply): string {
+  if (Buffer.isBuffer(reply)) return reply.toString('utf8');
+  if (reply === null) return '';
+  if (typeof reply === 'number') return String(reply);
+  if (reply instanceof RedisReplyError) throw reply;
+  throw new TypeError('expected a string reply, got an array');
+}

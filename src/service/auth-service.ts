@@ -1,0 +1,77 @@
+/**
+ * Token authentication. Tokens come from the config file (kept in memory, hashed) and from the
+ * store (the generated admin token). Only SHA-256 hashes are compared or stored: a token is 256
+ * random bits, so a fast hash is enough and a lookup by hash leaks no timing about the token.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { ProjectConfig } from '../config/config-schema.js';
+import type { Store } from '../storage/store.js';
+import type { TokenGrant } from '../storage/auth-repository.js';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function generateToken(): string {
+  return `kh_${randomBytes(32).toString('base64url')}`;
+}
+
+export function generateProjectId(): string {
+  return randomUUID().replaceAll('-', '');
+}
+
+export interface Bootstrap {
+  /** The project to show the user at start-up, when keyheat made one. */
+  readonly projectId: string | null;
+  /** Present only on the start that created it: printed once, never stored in clear. */
+  readonly newAdminToken: string | null;
+}
+
+export class AuthService {
+  private readonly configTokens = new Map<string, TokenGrant>();
+
+  constructor(
+    private readonly store: Store,
+    projects: readonly ProjectConfig[],
+  ) {
+    for (const project of projects) {
+      for (const token of project.tokens) this.configTokens.set(hashToken(token), { projectId: project.project_id, role: 'admin' });
+      for (const token of project.readonly_tokens) this.configTokens.set(hashToken(token), { projectId: project.project_id, role: 'readonly' });
+    }
+  }
+
+  async authenticate(token: string): Promise<TokenGrant | undefined> {
+    const hash = hashToken(token);
+    return this.configTokens.get(hash) ?? (await this.store.auth.findToken(hash));
+  }
+
+  /**
+   * Without projects in the config, the first start creates a default project and an admin
+   * token; later starts reuse them.
+   */
+  async bootstrap(projects: readonly ProjectConfig[]): Promise<Bootstrap> {
+    const now = new Date();
+    for (const project of projects) await this.store.auth.createProject(project.project_id, 'config', now);
+    if (projects.length > 0) return { projectId: null, newAdminToken: null };
+    const existing = await this.store.auth.findGeneratedProject();
+    if (existing !== undefined) return { projectId: existing, newAdminToken: null };
+    const projectId = generateProjectId();
+    const token = generateToken();
+    await this.store.auth.createProject(projectId, 'generated', now);
+    await this.store.auth.replaceTokens(projectId, hashToken(token), 'admin', now);
+    return { projectId, newAdminToken: token };
+  }
+
+  /** Issues a new admin token for the generated project; the old one stops working. */
+  async resetAdminToken(): Promise<{ projectId: string; token: string }> {
+    const now = new Date();
+    let projectId = await this.store.auth.findGeneratedProject();
+    if (projectId === undefined) {
+      projectId = generateProjectId();
+      await this.store.auth.createProject(projectId, 'generated', now);
+    }
+    const token = generateToken();
+    await this.store.auth.replaceTokens(projectId, hashToken(token), 'admin', now);
+    return { projectId, token };
+  }
+}

@@ -1,0 +1,42 @@
+/** Daily automatic analysis settings (GET/PUT .../hotkey/autoscan). Running them is the scheduler's job. */
+import { invalidParameter } from '../domain/errors.js';
+import type { AutoscanConfig } from '../storage/autoscan-repository.js';
+import type { Store } from '../storage/store.js';
+import type { InstanceService } from './instance-service.js';
+
+/** DCS schedules are UTC "HH:mm", 00:00 to 23:59. */
+export const SCHEDULE_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+export const MAX_SCHEDULE_TIMES = 24;
+
+export class AutoscanService {
+  constructor(
+    private readonly store: Store,
+    private readonly instances: InstanceService,
+  ) {}
+
+  /** A never-configured instance reads as disabled with no times, updated when it was registered. */
+  async get(projectId: string, instanceId: string): Promise<AutoscanConfig & { updatedAt: string }> {
+    const instance = await this.instances.get(projectId, instanceId);
+    const stored = await this.store.autoscan.get(instanceId);
+    return {
+      instanceId,
+      enableAutoScan: stored?.enableAutoScan ?? false,
+      scheduleAt: stored?.scheduleAt ?? [],
+      updatedAt: stored?.updatedAt ?? instance.createdAt,
+    };
+  }
+
+  async put(projectId: string, instanceId: string, request: { enableAutoScan: boolean; scheduleAt: readonly string[] }): Promise<AutoscanConfig & { updatedAt: string }> {
+    await this.instances.get(projectId, instanceId);
+    const bad = request.scheduleAt.find((time) => !SCHEDULE_TIME.test(time));
+    if (bad !== undefined) throw invalidParameter('schedule_at', `"${bad}" is not a UTC time HH:mm between 00:00 and 23:59`);
+    const scheduleAt = [...new Set(request.scheduleAt)].sort();
+    if (scheduleAt.length > MAX_SCHEDULE_TIMES) throw invalidParameter('schedule_at', `at most ${MAX_SCHEDULE_TIMES} times a day`);
+    if (request.enableAutoScan && scheduleAt.length === 0) {
+      throw invalidParameter('schedule_at', 'enable_auto_scan is true but schedule_at lists no time');
+    }
+    const config = { instanceId, enableAutoScan: request.enableAutoScan, scheduleAt, updatedAt: new Date().toISOString() };
+    await this.store.autoscan.put(projectId, config);
+    return config;
+  }
+}

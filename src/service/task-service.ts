@@ -1,0 +1,96 @@
+/** The DCS hot key task family: create (with preflight), list, show, delete. */
+import { randomUUID } from 'node:crypto';
+import { KeyheatError } from '../domain/errors.js';
+import type { Instance } from '../domain/instance.js';
+import type { ScanType, TaskStatus } from '../domain/task-status.js';
+import { wireTime, type Task } from '../domain/task.js';
+import { connectNode } from '../engine/analyze-deployment.js';
+import { classifyRedisError } from '../redis/classify-redis-error.js';
+import { hotkeyUnsupportedReason, readServerFacts } from '../redis/preflight.js';
+import { TaskActiveConflict, type TaskPage } from '../storage/task-repository.js';
+import type { Store } from '../storage/store.js';
+import type { ConnectTimeouts, InstanceService } from './instance-service.js';
+
+export interface TaskRunnerHandle {
+  wake(): void;
+  cancel(taskId: string): Promise<void>;
+}
+
+export class TaskService {
+  constructor(
+    private readonly store: Store,
+    private readonly instances: InstanceService,
+    private readonly runner: TaskRunnerHandle,
+    private readonly timeouts: ConnectTimeouts,
+  ) {}
+
+  /**
+   * Records a task after checking, on the instance itself, that it can be analysed. The
+   * analysis runs later in the runner: this never blocks on a scan.
+   */
+  async create(projectId: string, instanceId: string, scanType: ScanType = 'manual'): Promise<Task> {
+    const instance = await this.instances.get(projectId, instanceId);
+    await this.rejectIfActive(instanceId);
+    await this.preflight(instance);
+    try {
+      const task = await this.store.tasks.insert({ id: randomUUID(), projectId, instanceId, scanType, createdAt: wireTime(new Date()) });
+      this.runner.wake();
+      return task;
+    } catch (error) {
+      if (error instanceof TaskActiveConflict) throw activeError(error.message);
+      throw error;
+    }
+  }
+
+  async list(projectId: string, instanceId: string, page: { offset: number; limit: number; status?: TaskStatus | undefined }): Promise<TaskPage> {
+    await this.instances.get(projectId, instanceId);
+    return this.store.tasks.list(projectId, instanceId, page);
+  }
+
+  async get(projectId: string, instanceId: string, taskId: string): Promise<Task> {
+    await this.instances.get(projectId, instanceId);
+    const task = await this.store.tasks.get(projectId, instanceId, taskId);
+    if (task === undefined) throw new KeyheatError('hotkeyNotFound');
+    return task;
+  }
+
+  /** Deletes a task; a running analysis of it stops first. Returns the task as it was. */
+  async delete(projectId: string, instanceId: string, taskId: string): Promise<Task> {
+    await this.get(projectId, instanceId, taskId);
+    await this.runner.cancel(taskId);
+    const deleted = await this.store.tasks.delete(projectId, instanceId, taskId);
+    if (deleted === undefined) throw new KeyheatError('hotkeyNotFound');
+    return deleted;
+  }
+
+  private async rejectIfActive(instanceId: string): Promise<void> {
+    const active = await this.store.tasks.findActive(instanceId);
+    if (active !== undefined) throw activeError(`task ${active.id} of this instance is ${active.status}`);
+  }
+
+  /** Every primary must be reachable, run Redis >= 4.0 and use an LFU maxmemory-policy. */
+  private async preflight(instance: Instance): Promise<void> {
+    const address = `${instance.endpoint.host}:${instance.endpoint.port}`;
+    let connection;
+    try {
+      connection = await connectNode(instance.endpoint, this.timeouts);
+    } catch (error) {
+      await this.store.instances.updateHealth(instance.id, 'ERROR', null, new Date());
+      throw new KeyheatError('instanceNotRunning', { detail: classifyRedisError(error, address).message, cause: error });
+    }
+    try {
+      const facts = await readServerFacts(connection).catch((error: unknown) => {
+        throw new KeyheatError('instanceNotRunning', { detail: classifyRedisError(error, address).message, cause: error });
+      });
+      await this.store.instances.updateHealth(instance.id, 'RUNNING', facts.version, new Date());
+      const reason = hotkeyUnsupportedReason(facts, connection.address);
+      if (reason !== null) throw new KeyheatError('hotkeyUnsupported', { detail: reason });
+    } finally {
+      connection.close();
+    }
+  }
+}
+
+function activeError(detail: string): KeyheatError {
+  return new KeyheatError('hotkeyTaskActive', { detail });
+}

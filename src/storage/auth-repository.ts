@@ -1,0 +1,45 @@
+/** Projects and API tokens. Tokens are stored as SHA-256 hashes only. */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export type TokenRole = 'admin' | 'readonly';
+
+export interface TokenGrant {
+  readonly projectId: string;
+  readonly role: TokenRole;
+}
+
+export class AuthRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async findToken(tokenHash: string): Promise<TokenGrant | undefined> {
+    const row = await this.db.selectFrom('tokens').select(['project_id', 'role']).where('token_hash', '=', tokenHash).executeTakeFirst();
+    if (row === undefined) return undefined;
+    return { projectId: row.project_id, role: row.role === 'admin' ? 'admin' : 'readonly' };
+  }
+
+  async findGeneratedProject(): Promise<string | undefined> {
+    const row = await this.db.selectFrom('projects').select('id').where('source', '=', 'generated').orderBy('created_at').executeTakeFirst();
+    return row?.id;
+  }
+
+  async createProject(id: string, source: 'generated' | 'config', now: Date): Promise<void> {
+    await this.db
+      .insertInto('projects')
+      .values({ id, source, created_at: now.toISOString() })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
+  async projectExists(id: string): Promise<boolean> {
+    return (await this.db.selectFrom('projects').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  }
+
+  /** Replaces every stored token of the project with this one (used to create and to reset). */
+  async replaceTokens(projectId: string, tokenHash: string, role: TokenRole, now: Date): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('tokens').where('project_id', '=', projectId).execute();
+      await trx.insertInto('tokens').values({ token_hash: tokenHash, project_id: projectId, role, created_at: now.toISOString() }).execute();
+    });
+  }
+}

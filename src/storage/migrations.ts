@@ -1,0 +1,82 @@
+/**
+ * In-code migrations, applied in name order by Kysely's Migrator (which serialises concurrent
+ * runs with a lock table, so several processes starting together migrate once).
+ * Never edit a migration that has shipped: add a new one.
+ */
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+const initial: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('projects')
+      .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('source', 'varchar(16)', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('tokens')
+      .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+      .addColumn('role', 'varchar(16)', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('instances')
+      .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('name', 'varchar(255)', (c) => c.notNull())
+      .addColumn('host', 'varchar(255)', (c) => c.notNull())
+      .addColumn('port', 'integer', (c) => c.notNull())
+      .addColumn('tls', 'integer', (c) => c.notNull())
+      .addColumn('username', 'varchar(255)')
+      .addColumn('password', 'text')
+      .addColumn('mode', 'varchar(16)', (c) => c.notNull())
+      .addColumn('engine_version', 'varchar(32)', (c) => c.notNull())
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('instances_project').on('instances').columns(['project_id', 'created_at']).execute();
+    await db.schema
+      .createTable('hotkey_tasks')
+      .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('instance_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('scan_type', 'varchar(16)', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('started_at', 'varchar(32)')
+      .addColumn('finished_at', 'varchar(32)')
+      .addColumn('num', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('result_json', 'text')
+      .addColumn('error_msg', 'text')
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('runner_id', 'varchar(64)')
+      .addColumn('lease_expires_at', 'varchar(32)')
+      .addColumn('progress_json', 'text')
+      .execute();
+    await db.schema.createIndex('hotkey_tasks_instance').on('hotkey_tasks').columns(['instance_id', 'created_at']).execute();
+    await db.schema.createIndex('hotkey_tasks_status').on('hotkey_tasks').columns(['status', 'created_at']).execute();
+    // At most one waiting-or-running task per instance and scan type, whatever races between
+    // requests or processes: the database, not a read-then-write, is the arbiter.
+    await db.schema
+      .createIndex('hotkey_tasks_one_active')
+      .on('hotkey_tasks')
+      .columns(['instance_id', 'scan_type'])
+      .unique()
+      .where(sql.ref('status'), 'in', ['waiting', 'running'])
+      .execute();
+    await db.schema
+      .createTable('autoscan_configs')
+      .addColumn('instance_id', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('enable_auto_scan', 'integer', (c) => c.notNull())
+      .addColumn('schedule_at_json', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+      .execute();
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ '0001_initial': initial }),
+};

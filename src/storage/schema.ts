@@ -1,0 +1,69 @@
+/** Table shapes as stored. Booleans are 0/1 integers and times ISO-8601 UTC text in every dialect. */
+export interface ProjectsTable {
+  id: string;
+  /** 'generated' for the default project made at first start, 'config' for projects from the config file. */
+  source: string;
+  created_at: string;
+}
+
+export interface TokensTable {
+  /** SHA-256 of the token, hex. The token itself is never stored. */
+  token_hash: string;
+  project_id: string;
+  role: string;
+  created_at: string;
+}
+
+export interface InstancesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  host: string;
+  port: number;
+  tls: number;
+  username: string | null;
+  password: string | null;
+  mode: string;
+  engine_version: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HotkeyTasksTable {
+  id: string;
+  project_id: string;
+  instance_id: string;
+  status: string;
+  scan_type: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  num: number;
+  /** JSON: { keys, stats } once the task succeeded. */
+  result_json: string | null;
+  error_msg: string | null;
+  attempts: number;
+  /** Which runner holds the task while it is running, and until when. */
+  runner_id: string | null;
+  lease_expires_at: string | null;
+  /** JSON: per-node progress while running. */
+  progress_json: string | null;
+}
+
+export interface AutoscanConfigsTable {
+  instance_id: string;
+  project_id: string;
+  enable_auto_scan: number;
+  /** JSON array of "HH:mm" (UTC). */
+  schedule_at_json: string;
+  updated_at: string;
+}
+
+export interface Database {
+  projects: ProjectsTable;
+  tokens: TokensTable;
+  instances: InstancesTable;
+  hotkey_tasks: HotkeyTasksTable;
+  autoscan_configs: AutoscanConfigsTable;
+}

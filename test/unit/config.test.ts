@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, databaseUrl, loadConfig } from '../../src/config/load-config.js';
+
+function file(contents: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'keyheat-config-'));
+  const name = path.join(dir, 'keyheat.yaml');
+  writeFileSync(name, contents);
+  return name;
+}
+
+describe('loadConfig', () => {
+  it('has documented defaults without any source', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.data_dir).toBe('./data');
+    expect(config.analysis.top_k).toBe(100);
+    expect(config.runner.concurrency).toBe(4);
+    expect(config.projects).toEqual([]);
+    expect(databaseUrl(config)).toBe(`sqlite:${path.join('data', 'keyheat.db')}`);
+  });
+
+  it('layers file < environment < flags', () => {
+    const name = file('server: { host: 0.0.0.0, port: 9000 }\nanalysis: { top_k: 20 }\n');
+    const env = { KEYHEAT_PORT: '9100', KEYHEAT_ANALYSIS_TOP_K: '30', KEYHEAT_DATABASE_URL: 'sqlite:/tmp/x.db' };
+    const config = loadConfig({ file: name, env, flags: { server: { port: '9200' } } });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 9200 });
+    expect(config.analysis.top_k).toBe(30);
+    expect(databaseUrl(config)).toBe('sqlite:/tmp/x.db');
+  });
+
+  it('reads the config file named by KEYHEAT_CONFIG, JSON included', () => {
+    const name = file('{"projects":[{"project_id":"p1","tokens":["0123456789abcdef0123"]}]}');
+    const config = loadConfig({ env: { KEYHEAT_CONFIG: name } });
+    expect(config.projects[0]).toEqual({ project_id: 'p1', tokens: ['0123456789abcdef0123'], readonly_tokens: [], access_keys: [] });
+  });
+
+  it('names every invalid option', () => {
+    const name = file('server: { port: 70000 }\nanalysis: { top_k: 0, typo: 1 }\n');
+    expect(() => loadConfig({ file: name, env: {} })).toThrow(ConfigError);
+    try {
+      loadConfig({ file: name, env: {} });
+    } catch (error) {
+      expect((error as Error).message).toMatch(/\/server\/port/);
+      expect((error as Error).message).toMatch(/\/analysis\/top_k/);
+    }
+  });
+
+  it('says so when the file is missing or not YAML', () => {
+    expect(() => loadConfig({ file: '/nonexistent/keyheat.yaml', env: {} })).toThrow(/cannot read config file/);
+    expect(() => loadConfig({ file: file('server: [unclosed'), env: {} })).toThrow(/not valid YAML/);
+  });
+
+  it('refuses a non-numeric port from the environment', () => {
+    expect(() => loadConfig({ env: { KEYHEAT_PORT: 'eighty' } })).toThrow(/\/server\/port/);
+  });
+});
