@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeyheatConfig } from './config/config-schema.js';
 import { databaseUrl } from './config/load-config.js';
+import type { AnalysisOptions } from './engine/analysis-options.js';
 import { analyzeDeployment } from './engine/analyze-deployment.js';
 import { buildHttpApp } from './http/build-app.js';
 import { TaskRunner, type Analyze } from './runner/task-runner.js';
@@ -56,7 +57,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
         pollIntervalMs: config.runner.poll_interval_ms,
         leaseMs: config.runner.lease_ms,
         maxAttempts: config.runner.max_attempts,
-        analysis: { topK: config.analysis.top_k, scanCount: config.analysis.scan_count, ...timeouts },
+        analysis: analysisOptions(config),
       },
       logger.child({ component: 'runner' }),
     );
@@ -87,6 +88,18 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
     await store.close();
     throw error;
   }
+}
+
+export function analysisOptions(config: KeyheatConfig): Omit<AnalysisOptions, 'signal' | 'onProgress'> {
+  return {
+    topK: config.analysis.top_k,
+    batchSize: config.analysis.batch_size,
+    busyBatchSize: config.analysis.busy_batch_size,
+    rateLimit: config.analysis.rate_limit,
+    failoverWaitMs: config.analysis.failover_wait_ms,
+    connectTimeoutMs: config.analysis.connect_timeout_ms,
+    commandTimeoutMs: config.analysis.command_timeout_ms,
+  };
 }
 
 /**

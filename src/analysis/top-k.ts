@@ -1,18 +1,25 @@
 /**
- * A bounded top-K by a numeric score. Memory is O(k) whatever the number of offers: the
+ * A bounded top-K by a strict order. Memory is O(k) whatever the number of offers: the
  * analysis never holds the keyspace, only the k best candidates seen so far.
  *
  * `isBetter(a, b)` must be a strict total order (ties broken deterministically) so that the
- * same input always yields the same result whatever the scan order.
+ * same input always yields the same result whatever the arrival order.
+ *
+ * With `identity`, an item offered again (SCAN may return a key twice; in a cluster a migrated
+ * key may be seen on two nodes) replaces its earlier offer only if it is better, and is never
+ * kept twice.
  */
 export class TopK<T> {
   private readonly heap: T[] = [];
+  private readonly positions: Map<string, number> | null;
 
   constructor(
     private readonly capacity: number,
     private readonly isBetter: (a: T, b: T) => boolean,
+    private readonly identity?: (item: T) => string,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`top-K capacity must be >= 1, got ${capacity}`);
+    this.positions = identity === undefined ? null : new Map();
   }
 
   get size(): number {
@@ -27,14 +34,27 @@ export class TopK<T> {
   /** Returns true when the item was kept. */
   offer(item: T): boolean {
     const heap = this.heap;
+    const id = this.identity?.(item);
+    if (id !== undefined) {
+      const at = this.positions?.get(id);
+      if (at !== undefined) {
+        if (!this.isBetter(item, heap[at] as T)) return false;
+        heap[at] = item;
+        this.siftDown(at); // better means farther from the root (the worst)
+        return true;
+      }
+    }
     if (heap.length < this.capacity) {
       heap.push(item);
+      this.place(heap.length - 1);
       this.siftUp(heap.length - 1);
       return true;
     }
     const worst = heap[0] as T;
     if (!this.isBetter(item, worst)) return false;
+    if (this.identity !== undefined) this.positions?.delete(this.identity(worst));
     heap[0] = item;
+    this.place(0);
     this.siftDown(0);
     return true;
   }
@@ -46,11 +66,10 @@ export class TopK<T> {
 
   // Min-heap on "betterness": the root is the worst item kept.
   private siftUp(index: number): void {
-    const heap = this.heap;
     let i = index;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.isBetter(heap[parent] as T, heap[i] as T)) break;
+      if (!this.isBetter(this.heap[parent] as T, this.heap[i] as T)) break;
       this.swap(i, parent);
       i = parent;
     }
@@ -76,5 +95,11 @@ export class TopK<T> {
     const tmp = heap[a] as T;
     heap[a] = heap[b] as T;
     heap[b] = tmp;
+    this.place(a);
+    this.place(b);
+  }
+
+  private place(index: number): void {
+    if (this.positions !== null && this.identity !== undefined) this.positions.set(this.identity(this.heap[index] as T), index);
   }
 }

@@ -1,6 +1,7 @@
 /** Command dispatch. Output formatting and exit codes only; the work is done by app.ts and the engine. */
 import { ConfigError } from '../config/load-config.js';
 import { StoreLockedError } from '../storage/file-lock.js';
+import { scanCommand } from './scan-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
 import { EXIT, UsageError } from './usage-error.js';
@@ -10,6 +11,11 @@ export const USAGE = `Usage: keyheat <command> [options]
 Commands:
   serve [--config FILE] [--host H] [--port P] [--data-dir DIR]
         Run the service: DCS-compatible HTTP API and task runner.
+  scan <redis-url> [--top N] [--json] [--pattern P] [--rate KEYS_PER_S] [--batch N] [--busy-batch N] [--timeout MS]
+        Analyse one Redis (standalone: every database; cluster: every primary) and print
+        its hot keys. The password may be in the URL or in KEYHEAT_REDIS_PASSWORD.
+        Exit codes: 0 done, 2 usage, 3 unreachable or authentication refused,
+        4 not analysable (maxmemory-policy not LFU, Redis < 4.0), 1 other failure.
   token reset [--config FILE] [--data-dir DIR]
         Issue a new admin token for the default project (the old one stops working).
         Run it while keyheat serve is stopped.
@@ -24,6 +30,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await serveCommand(rest);
+      case 'scan':
+        return await scanCommand(rest);
       case 'token':
         return await tokenCommand(rest);
       case undefined:

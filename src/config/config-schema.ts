@@ -4,6 +4,7 @@
  * Every default is written next to its option.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { ANALYSIS_DEFAULTS } from '../engine/analysis-options.js';
 
 const Integer = (min: number, max: number, defaultValue: number, description: string) =>
   Type.Integer({ minimum: min, maximum: max, default: defaultValue, description });
@@ -57,10 +58,13 @@ export const ConfigSchema = Type.Object(
     ),
     analysis: Type.Object(
       {
-        top_k: Integer(1, 1000, 100, 'hot keys kept per task'),
-        scan_count: Integer(10, 100_000, 1000, 'SCAN COUNT per page, and OBJECT FREQ commands per pipelined batch'),
-        connect_timeout_ms: Integer(100, 120_000, 5000, 'connecting to a Redis node'),
-        command_timeout_ms: Integer(100, 600_000, 10_000, 'a Redis node that sends nothing for this long fails the analysis'),
+        top_k: Integer(1, 1000, ANALYSIS_DEFAULTS.topK, 'hot keys kept per task'),
+        batch_size: Integer(1, 100_000, ANALYSIS_DEFAULTS.batchSize, 'keys per SCAN page and OBJECT FREQ batch while the node serves nobody else'),
+        busy_batch_size: Integer(1, 100_000, ANALYSIS_DEFAULTS.busyBatchSize, 'keys per page while the node serves other clients; = batch_size disables adapting'),
+        rate_limit: Integer(0, 100_000_000, ANALYSIS_DEFAULTS.rateLimit, 'keys per second per primary; 0 = no limit'),
+        failover_wait_ms: Integer(0, 600_000, ANALYSIS_DEFAULTS.failoverWaitMs, 'cluster: how long to wait for a failed primary to be replaced'),
+        connect_timeout_ms: Integer(100, 120_000, ANALYSIS_DEFAULTS.connectTimeoutMs, 'connecting to a Redis node'),
+        command_timeout_ms: Integer(100, 600_000, ANALYSIS_DEFAULTS.commandTimeoutMs, 'a Redis node that sends nothing for this long fails the analysis'),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -17,6 +17,8 @@ export interface Task {
   readonly errorMsg: string | null;
   /** Per-node scan progress while running; null otherwise. */
   readonly progress: TaskProgress | null;
+  /** Pacing asked for at creation; null = the service's defaults. */
+  readonly options: TaskOptions | null;
   /** How many times a runner has started this task (a crash mid-scan makes it start again). */
   readonly attempts: number;
 }
@@ -36,4 +38,14 @@ export interface NodeProgress {
 
 export interface TaskProgress {
   readonly nodes: readonly NodeProgress[];
+}
+
+/** Per-task overrides of the analysis pacing. */
+export interface TaskOptions {
+  /** Keys per SCAN page and per OBJECT FREQ batch, per primary. */
+  readonly batchSize?: number;
+  /** Keys per page while the node serves other clients. */
+  readonly busyBatchSize?: number;
+  /** Keys per second per primary; 0 = no limit. */
+  readonly rateLimit?: number;
 }

@@ -22,6 +22,15 @@ export function taskToWire(task: Task, options: { withKeys: boolean }): Static<t
     ...(task.progress === null
       ? {}
       : { progress: { nodes: task.progress.nodes.map((n) => ({ node: n.node, scanned_keys: n.scannedKeys, expected_keys: n.expectedKeys })) } }),
+    ...(task.options === null
+      ? {}
+      : {
+          options: {
+            ...(task.options.batchSize === undefined ? {} : { batch_size: task.options.batchSize }),
+            ...(task.options.busyBatchSize === undefined ? {} : { busy_batch_size: task.options.busyBatchSize }),
+            ...(task.options.rateLimit === undefined ? {} : { rate_limit: task.options.rateLimit }),
+          },
+        }),
     ...(task.stats === null
       ? {}
       : {

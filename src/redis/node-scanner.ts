@@ -1,47 +1,67 @@
 /**
- * SCAN + OBJECT FREQ over one database of one node. The OBJECT FREQ commands for a page and the
- * SCAN for the next page go out in one write, so the server never waits for a round trip
- * between pages. Each pipelined batch is `count` cheap commands: the server interleaves other
- * clients between them, it is not one blocking call.
+ * SCAN + OBJECT FREQ over one database of one node, kept busy without round-trip gaps: when a
+ * SCAN reply arrives, the next SCAN goes out at once, followed by the OBJECT FREQ batch of the
+ * page just received. The node therefore always has the next page's work queued while the
+ * client digests the previous one. At most `window + 1` OBJECT FREQ batches are in flight,
+ * which bounds client memory to that many pages of key names.
+ *
+ * What the node executes: one SCAN COUNT n (blocks it for about 0.75 us per key on the
+ * measured machine) and n OBJECT FREQ commands that it interleaves with other clients' commands
+ * at each socket read; none of them counts as a key access.
  */
-import { RedisReplyError, type Reply } from './resp-parser.js';
-import type { Arg, RespConnection } from './resp-connection.js';
 import { classifyRedisError, RedisFailure } from './classify-redis-error.js';
+import { encodeKeyCommands, RedisReplyError, type Reply } from './resp-parser.js';
+import type { Arg, RespConnection } from './resp-connection.js';
 
 export interface ScanPage {
   readonly keys: readonly Buffer[];
-  /** OBJECT FREQ per key, in the same order; null when the key vanished after SCAN. */
-  readonly freqs: readonly (number | null)[];
+  /** OBJECT FREQ reply per key, in the same order: a counter, null (key vanished), or an error reply. */
+  readonly freqs: readonly Reply[];
+}
+
+/** How much to ask for next; read before every page, so it may change during the scan. */
+export interface PageSize {
+  /** SCAN COUNT hint: keys per page, and OBJECT FREQ commands per batch. */
+  readonly count: number;
+  /** OBJECT FREQ batches in flight besides the one just sent (0 = one page at a time). */
+  readonly window: number;
 }
 
 export interface ScanOptions {
   readonly db: number;
-  /** SCAN COUNT hint: how many keys per page. */
-  readonly count: number;
-  readonly pattern?: string;
-  readonly signal?: AbortSignal;
+  readonly pageSize: () => PageSize;
+  readonly pattern?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Called before each page's work is sent, with its key count (pacing). */
+  readonly pace?: ((keys: number) => Promise<void>) | undefined;
 }
 
 export async function* scanDatabase(connection: RespConnection, options: ScanOptions): AsyncGenerator<ScanPage> {
   const address = connection.address;
+  const scanArgs = (cursor: Buffer | string): Arg[] => {
+    const { count } = options.pageSize();
+    return options.pattern === undefined ? ['SCAN', cursor, 'COUNT', count] : ['SCAN', cursor, 'MATCH', options.pattern, 'COUNT', count];
+  };
   try {
     await connection.call(['SELECT', options.db]);
-    const scanArgs = (cursor: Buffer | string): Arg[] =>
-      options.pattern === undefined
-        ? ['SCAN', cursor, 'COUNT', options.count]
-        : ['SCAN', cursor, 'MATCH', options.pattern, 'COUNT', options.count];
-
-    let page = parseScanReply(await connection.call(scanArgs('0')), address);
+    let scan: Promise<Reply> = connection.call(scanArgs('0'));
+    const inflight: { keys: Buffer[]; freqs: Promise<Reply[]> }[] = [];
     for (;;) {
       options.signal?.throwIfAborted();
+      const page = parseScanReply(await scan, address);
       const done = page.cursor.length === 1 && page.cursor[0] === 0x30; // "0"
-      const commands: Arg[][] = page.keys.map((key) => ['OBJECT', 'FREQ', key]);
-      if (!done) commands.push(scanArgs(page.cursor));
-      const replies = await connection.pipeline(commands);
-      const freqs = page.keys.map((_key, i) => freqFrom(replies[i] ?? null, address));
-      yield { keys: page.keys, freqs };
+      if (page.keys.length > 0) await options.pace?.(page.keys.length);
+      if (!done) scan = awaitedLater(connection.call(scanArgs(page.cursor)));
+      if (page.keys.length > 0) {
+        const freqs = connection.sendEncoded(encodeKeyCommands(['OBJECT', 'FREQ'], page.keys), page.keys.length);
+        inflight.push({ keys: page.keys, freqs: awaitedLater(freqs) });
+      }
+      const window = options.pageSize().window;
+      while (inflight.length > window || (done && inflight.length > 0)) {
+        const oldest = inflight.shift() as { keys: Buffer[]; freqs: Promise<Reply[]> };
+        yield { keys: oldest.keys, freqs: await oldest.freqs };
+      }
       if (done) return;
-      page = parseScanReply(replies[replies.length - 1] ?? null, address);
     }
   } catch (error) {
     if (options.signal?.aborted === true) throw options.signal.reason;
@@ -49,11 +69,18 @@ export async function* scanDatabase(connection: RespConnection, options: ScanOpt
   }
 }
 
-function freqFrom(reply: Reply, address: string): number | null {
-  if (typeof reply === 'number') return reply;
-  if (reply === null) return null;
-  if (reply instanceof RedisReplyError) throw classifyRedisError(reply, address);
-  throw new RedisFailure('other', `${address}: unexpected OBJECT FREQ reply`);
+/**
+ * Requests run ahead of the one being awaited. If the connection fails, every one of them
+ * rejects, but only the awaited one is observed: mark the others handled here; the error still
+ * surfaces wherever the promise is awaited.
+ */
+function awaitedLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(ignoreUntilAwaited);
+  return promise;
+}
+
+function ignoreUntilAwaited(): void {
+  // The rejection is observed (and rethrown) by whoever awaits the promise.
 }
 
 function parseScanReply(reply: Reply, address: string): { cursor: Buffer; keys: Buffer[] } {

@@ -30,15 +30,19 @@ export class ConnectionError extends Error {
   readonly code: string | undefined;
 }
 
+/** One queued request: a single command, or a batch whose replies are collected in order. */
 interface Pending {
-  resolve(reply: Reply): void;
-  reject(error: Error): void;
-  /** Pipelined commands keep error replies as values; single commands reject on them. */
+  readonly count: number;
+  readonly replies: Reply[];
+  /** Single commands reject on an error reply; batches keep error replies as values. */
   readonly raw: boolean;
+  resolve(replies: Reply[]): void;
+  reject(error: Error): void;
 }
 
 export class RespConnection {
-  private readonly pending: Pending[] = [];
+  /** FIFO of requests awaiting replies; settled slots are cleared at once so replies are not retained. */
+  private readonly pending: (Pending | undefined)[] = [];
   private pendingHead = 0;
   private readonly parser: RespParser;
   private closedError: Error | null = null;
@@ -90,38 +94,30 @@ export class RespConnection {
 
   /** One command; an error reply rejects with RedisReplyError. */
   call(args: readonly Arg[]): Promise<Reply> {
-    return new Promise<Reply>((resolve, reject) => this.enqueue(args, { resolve, reject, raw: false }));
+    return new Promise<Reply[]>((resolve, reject) => this.enqueue(encodeCommand(args), { count: 1, replies: [], raw: false, resolve, reject })).then(
+      (replies) => replies[0] ?? null,
+    );
   }
 
   /** Several commands in one write; error replies come back as RedisReplyError values, in order. */
   pipeline(commands: readonly (readonly Arg[])[]): Promise<Reply[]> {
-    if (commands.length === 0) return Promise.resolve([]);
-    return new Promise<Reply[]>((resolve, reject) => {
-      const replies: Reply[] = new Array<Reply>(commands.length);
-      let received = 0;
-      let failed = false;
-      commands.forEach((args, index) =>
-        this.enqueue(args, {
-          raw: true,
-          resolve: (reply) => {
-            replies[index] = reply;
-            received += 1;
-            if (received === commands.length) resolve(replies);
-          },
-          reject: (error) => {
-            if (!failed) reject(error);
-            failed = true;
-          },
-        }),
-      );
-    });
+    return this.sendEncoded(Buffer.concat(commands.map(encodeCommand)), commands.length);
+  }
+
+  /**
+   * Sends `count` commands already encoded as RESP (the scanner builds its OBJECT FREQ batches
+   * in one buffer); resolves with their replies in order, error replies as values.
+   */
+  sendEncoded(payload: Buffer, count: number): Promise<Reply[]> {
+    if (count === 0) return Promise.resolve([]);
+    return new Promise<Reply[]>((resolve, reject) => this.enqueue(payload, { count, replies: [], raw: true, resolve, reject }));
   }
 
   close(): void {
     if (this.closedError === null) this.fail(new ConnectionError(`connection to ${this.address} closed by keyheat`, { code: 'ECLOSED' }));
   }
 
-  private enqueue(args: readonly Arg[], pending: Pending): void {
+  private enqueue(payload: Buffer, pending: Pending): void {
     if (this.closedError !== null) {
       pending.reject(this.closedError);
       return;
@@ -137,7 +133,7 @@ export class RespConnection {
         this.socket.uncork();
       });
     }
-    this.socket.write(encodeCommand(args));
+    this.socket.write(payload);
     this.armTimer();
   }
 
@@ -147,13 +143,16 @@ export class RespConnection {
       this.fail(new ConnectionError(`unexpected reply from ${this.address}`));
       return;
     }
+    pending.replies.push(reply);
+    if (pending.replies.length < pending.count) return;
+    this.pending[this.pendingHead] = undefined;
     this.pendingHead += 1;
     if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
       this.pending.splice(0, this.pendingHead);
       this.pendingHead = 0;
     }
     if (!pending.raw && reply instanceof RedisReplyError) pending.reject(reply);
-    else pending.resolve(reply);
+    else pending.resolve(pending.replies);
   }
 
   private armTimer(): void {
@@ -182,7 +181,7 @@ export class RespConnection {
     const waiting = this.pending.slice(this.pendingHead);
     this.pending.length = 0;
     this.pendingHead = 0;
-    for (const pending of waiting) pending.reject(error);
+    for (const pending of waiting) pending?.reject(error);
   }
 }
 

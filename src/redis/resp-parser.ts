@@ -139,3 +139,30 @@ export function replyToString(reply: Reply): string {
   if (reply instanceof RedisReplyError) throw reply;
   throw new TypeError('expected a string reply, got an array');
 }
+
+/**
+ * Encodes the same command over many keys (`OBJECT FREQ k1`, `OBJECT FREQ k2`...) into one
+ * buffer: one allocation per batch instead of several per command.
+ */
+export function encodeKeyCommands(prefix: readonly string[], keys: readonly Buffer[]): Buffer {
+  const head = Buffer.from(`*${prefix.length + 1}\r\n${prefix.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`);
+  let size = 0;
+  for (const key of keys) size += head.length + 1 + decimalLength(key.length) + 2 + key.length + 2;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const key of keys) {
+    pos += head.copy(out, pos);
+    out[pos++] = 0x24; // $
+    pos += out.write(String(key.length), pos, 'latin1');
+    out[pos++] = 0x0d;
+    out[pos++] = 0x0a;
+    pos += key.copy(out, pos);
+    out[pos++] = 0x0d;
+    out[pos++] = 0x0a;
+  }
+  return out;
+}
+
+function decimalLength(n: number): number {
+  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
+}

@@ -15,6 +15,8 @@ export interface ServerFacts {
   readonly version: string;
   /** standalone, cluster or sentinel */
   readonly mode: string;
+  /** master or slave (a replica). */
+  readonly role: string;
   /** Empty when the server does not report one (very old servers). */
   readonly maxmemoryPolicy: string;
   /** Databases that hold keys, with their key count, from the Keyspace section. */
@@ -34,6 +36,7 @@ export function serverFacts(info: InfoFields): ServerFacts {
   return {
     version: info.get('redis_version') ?? '',
     mode: info.get('redis_mode') ?? 'standalone',
+    role: info.get('role') ?? 'master',
     maxmemoryPolicy: info.get('maxmemory_policy') ?? '',
     keyspace,
   };

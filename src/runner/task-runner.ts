@@ -9,11 +9,12 @@ import type { Logger } from 'pino';
 import type { Instance } from '../domain/instance.js';
 import type { Task, TaskProgress } from '../domain/task.js';
 import { AnalysisRefused } from '../engine/analysis-errors.js';
-import type { AnalysisOptions, AnalysisResult, AnalysisTarget } from '../engine/analyze-deployment.js';
+import type { AnalysisOptions } from '../engine/analysis-options.js';
+import type { AnalysisResult, AnalysisTarget } from '../engine/analyze-deployment.js';
 import { RedisFailure } from '../redis/classify-redis-error.js';
 import type { Store } from '../storage/store.js';
 
-export type Analyze = (target: AnalysisTarget, options: AnalysisOptions) => Promise<AnalysisResult>;
+export type Analyze = (target: AnalysisTarget, options: Partial<AnalysisOptions>) => Promise<AnalysisResult>;
 
 export interface RunnerSettings {
   readonly concurrency: number;
@@ -155,6 +156,9 @@ export class TaskRunner {
     try {
       const result = await this.analyze(targetOf(instance), {
         ...this.settings.analysis,
+        ...(task.options?.batchSize === undefined ? {} : { batchSize: task.options.batchSize }),
+        ...(task.options?.busyBatchSize === undefined ? {} : { busyBatchSize: task.options.busyBatchSize }),
+        ...(task.options?.rateLimit === undefined ? {} : { rateLimit: task.options.rateLimit }),
         signal: run.controller.signal,
         onProgress: this.progressRecorder(task, log),
       });
@@ -224,7 +228,7 @@ export class TaskRunner {
 }
 
 export function targetOf(instance: Instance): AnalysisTarget {
-  return { endpoint: instance.endpoint, mode: instance.mode };
+  return { endpoint: instance.endpoint };
 }
 
 /** A reason a user can act on; internals go to the log, not to the task. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { invalidParameter, KeyheatError } from '../domain/errors.js';
 import type { Instance, InstanceMode, RedisEndpoint } from '../domain/instance.js';
 import { wireTime } from '../domain/task.js';
-import { connectNode } from '../engine/analyze-deployment.js';
+import { connectEndpoint } from '../engine/node-pool.js';
 import { classifyRedisError } from '../redis/classify-redis-error.js';
 import { readServerFacts } from '../redis/preflight.js';
 import { parseRedisUrl } from '../redis/redis-url.js';
@@ -74,7 +74,7 @@ export class InstanceService {
   private async inspect(endpoint: RedisEndpoint): Promise<{ version: string; mode: InstanceMode }> {
     let connection;
     try {
-      connection = await connectNode(endpoint, this.timeouts);
+      connection = await connectEndpoint(endpoint, this.timeouts);
     } catch (error) {
       throw registrationError(error, endpoint);
     }

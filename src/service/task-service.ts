@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { KeyheatError } from '../domain/errors.js';
 import type { Instance } from '../domain/instance.js';
 import type { ScanType, TaskStatus } from '../domain/task-status.js';
-import { wireTime, type Task } from '../domain/task.js';
-import { connectNode } from '../engine/analyze-deployment.js';
-import { classifyRedisError } from '../redis/classify-redis-error.js';
-import { hotkeyUnsupportedReason, readServerFacts } from '../redis/preflight.js';
+import { wireTime, type Task, type TaskOptions } from '../domain/task.js';
+import { AnalysisRefused } from '../engine/analysis-errors.js';
+import { preflightDeployment } from '../engine/preflight-deployment.js';
+import { RedisFailure } from '../redis/classify-redis-error.js';
 import { TaskActiveConflict, type TaskPage } from '../storage/task-repository.js';
 import type { Store } from '../storage/store.js';
 import type { ConnectTimeouts, InstanceService } from './instance-service.js';
@@ -28,12 +28,12 @@ export class TaskService {
    * Records a task after checking, on the instance itself, that it can be analysed. The
    * analysis runs later in the runner: this never blocks on a scan.
    */
-  async create(projectId: string, instanceId: string, scanType: ScanType = 'manual'): Promise<Task> {
+  async create(projectId: string, instanceId: string, scanType: ScanType = 'manual', options: TaskOptions | null = null): Promise<Task> {
     const instance = await this.instances.get(projectId, instanceId);
     await this.rejectIfActive(instanceId);
     await this.preflight(instance);
     try {
-      const task = await this.store.tasks.insert({ id: randomUUID(), projectId, instanceId, scanType, createdAt: wireTime(new Date()) });
+      const task = await this.store.tasks.insert({ id: randomUUID(), projectId, instanceId, scanType, createdAt: wireTime(new Date()), options });
       this.runner.wake();
       return task;
     } catch (error) {
@@ -70,23 +70,16 @@ export class TaskService {
 
   /** Every primary must be reachable, run Redis >= 4.0 and use an LFU maxmemory-policy. */
   private async preflight(instance: Instance): Promise<void> {
-    const address = `${instance.endpoint.host}:${instance.endpoint.port}`;
-    let connection;
     try {
-      connection = await connectNode(instance.endpoint, this.timeouts);
-    } catch (error) {
-      await this.store.instances.updateHealth(instance.id, 'ERROR', null, new Date());
-      throw new KeyheatError('instanceNotRunning', { detail: classifyRedisError(error, address).message, cause: error });
-    }
-    try {
-      const facts = await readServerFacts(connection).catch((error: unknown) => {
-        throw new KeyheatError('instanceNotRunning', { detail: classifyRedisError(error, address).message, cause: error });
-      });
+      const facts = await preflightDeployment(instance.endpoint, this.timeouts);
       await this.store.instances.updateHealth(instance.id, 'RUNNING', facts.version, new Date());
-      const reason = hotkeyUnsupportedReason(facts, connection.address);
-      if (reason !== null) throw new KeyheatError('hotkeyUnsupported', { detail: reason });
-    } finally {
-      connection.close();
+    } catch (error) {
+      if (error instanceof AnalysisRefused) throw new KeyheatError('hotkeyUnsupported', { detail: error.message });
+      if (error instanceof RedisFailure) {
+        await this.store.instances.updateHealth(instance.id, 'ERROR', null, new Date());
+        throw new KeyheatError('instanceNotRunning', { detail: error.message, cause: error });
+      }
+      throw error;
     }
   }
 }

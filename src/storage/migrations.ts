@@ -77,6 +77,13 @@ const initial: Migration = {
   },
 };
 
+/** Per-task pacing (batch size, rate limit) given when the task was created. */
+const taskOptions: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('hotkey_tasks').addColumn('options_json', 'text').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ '0001_initial': initial }),
+  getMigrations: () => Promise.resolve({ '0001_initial': initial, '0002_task_options': taskOptions }),
 };

@@ -49,6 +49,8 @@ export interface HotkeyTasksTable {
   lease_expires_at: string | null;
   /** JSON: per-node progress while running. */
   progress_json: string | null;
+  /** JSON TaskOptions given at creation, or null for the service defaults. */
+  options_json: string | null;
 }
 
 export interface AutoscanConfigsTable {

@@ -5,7 +5,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AnalysisStats, HotKey } from '../domain/hot-key.js';
 import { canTransition, isScanType, isTaskStatus, type ScanType, type TaskStatus } from '../domain/task-status.js';
-import type { Task, TaskProgress } from '../domain/task.js';
+import type { Task, TaskOptions, TaskProgress } from '../domain/task.js';
 import { classifySqlError } from './classify-sql-error.js';
 import type { Database, HotkeyTasksTable } from './schema.js';
 
@@ -23,6 +23,7 @@ export interface NewTask {
   readonly instanceId: string;
   readonly scanType: ScanType;
   readonly createdAt: string;
+  readonly options?: TaskOptions | null;
 }
 
 export interface TaskPage {
@@ -68,6 +69,7 @@ export class TaskRepository {
             created_at: task.createdAt,
             num: 0,
             attempts: 0,
+            options_json: task.options === undefined || task.options === null ? null : JSON.stringify(task.options),
           })
           .execute();
       });
@@ -121,7 +123,7 @@ export class TaskRepository {
     if (page.status !== undefined) query = query.where('status', '=', page.status);
     const total = await query.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
     const rows = await query
-      .select(['id', 'project_id', 'instance_id', 'status', 'scan_type', 'created_at', 'started_at', 'finished_at', 'num', 'error_msg', 'attempts', 'progress_json', 'runner_id', 'lease_expires_at'])
+      .select(['id', 'project_id', 'instance_id', 'status', 'scan_type', 'created_at', 'started_at', 'finished_at', 'num', 'error_msg', 'attempts', 'progress_json', 'runner_id', 'lease_expires_at', 'options_json'])
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(page.limit)
@@ -287,5 +289,6 @@ function toTask(row: Row): Task {
     errorMsg: row.error_msg,
     progress: row.status === 'running' && row.progress_json !== null ? (JSON.parse(row.progress_json) as TaskProgress) : null,
     attempts: row.attempts,
+    options: row.options_json === null ? null : (JSON.parse(row.options_json) as TaskOptions),
   };
 }

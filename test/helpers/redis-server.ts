@@ -19,6 +19,8 @@ export interface RedisServerOptions {
   /** 0 disables decay so counters do not move while a test runs. */
   readonly lfuDecayTime?: number;
   readonly extraArgs?: readonly string[];
+  /** A fixed port instead of a free one. */
+  readonly port?: number;
 }
 
 export interface RedisServer {
@@ -48,9 +50,9 @@ export async function freePort(): Promise<number> {
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await startOnce(options, await freePort());
+      return await startOnce(options, options.port ?? (await freePort()));
     } catch (error) {
-      if (attempt >= 3) throw error;
+      if (attempt >= 3 || options.port !== undefined) throw error;
     }
   }
 }

@@ -245,7 +245,7 @@ describe('a Redis that dies during the scan', () => {
     const proxy = await startProxy(redis.port, async (args) => {
       if (args[0]?.toString().toUpperCase() === 'SCAN' && ++scans === 5) await redis.kill('SIGKILL');
     });
-    const harness = await startHarness({ config: { analysis: { scan_count: 100 } } });
+    const harness = await startHarness({ config: { analysis: { batch_size: 100 } } });
     try {
       const id = await harness.registerInstance(`redis://127.0.0.1:${proxy.port}`);
       const created = await harness.createTask(id);

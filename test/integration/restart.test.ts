@@ -26,7 +26,7 @@ describe('a restart of keyheat', () => {
   });
 
   it('keeps finished, waiting and interrupted tasks, and runs the unfinished ones', async () => {
-    const first = await startHarness({ config: { analysis: { scan_count: 20 } } });
+    const first = await startHarness({ config: { analysis: { batch_size: 20 } } });
     const instanceId = await first.registerInstance(`redis://127.0.0.1:${proxy.port}`);
     const base = `/v2/${P1}/instances/${instanceId}`;
     const done = await first.createTask(instanceId);

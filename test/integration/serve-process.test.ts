@@ -105,7 +105,7 @@ describe('a keyheat killed in the middle of a scan', () => {
       JSON.stringify({
         data_dir: dataDir,
         log: { level: 'warn' },
-        analysis: { scan_count: 20 },
+        analysis: { batch_size: 20 },
         runner: { poll_interval_ms: 100, lease_ms: 2000 },
         projects: [{ project_id: 'p1', tokens: [token] }],
         instances: [{ project_id: 'p1', instance_id: 'cache-1', name: 'cache-1', url: `redis://127.0.0.1:${proxy.port}` }],

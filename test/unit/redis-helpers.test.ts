@@ -12,6 +12,7 @@ describe('INFO parsing', () => {
     expect(serverFacts(info)).toEqual({
       version: '7.0.15',
       mode: 'standalone',
+      role: 'master',
       maxmemoryPolicy: 'allkeys-lfu',
       keyspace: [
         { db: 0, keys: 12 },

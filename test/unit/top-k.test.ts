@@ -42,3 +42,31 @@ describe('TopK', () => {
     expect(names(backward)).toEqual(names(forward));
   });
 });
+
+describe('TopK with identity', () => {
+  const item = (id: string, score: number) => ({ id, score });
+  type Item = ReturnType<typeof item>;
+  const better = (a: Item, b: Item) => a.score > b.score || (a.score === b.score && a.id < b.id);
+
+  it('never keeps an item twice and keeps its best offer', () => {
+    const top = new TopK<Item>(3, better, (i) => i.id);
+    for (const [id, score] of [['a', 5], ['b', 4], ['a', 9], ['c', 1], ['a', 2], ['d', 3], ['b', 4]] as const) top.offer(item(id, score));
+    expect(top.sorted()).toEqual([item('a', 9), item('b', 4), item('d', 3)]);
+  });
+
+  it('matches a brute-force top-k on random streams with repeats', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let round = 0; round < 50; round++) {
+      const top = new TopK<Item>(5, better, (i) => i.id);
+      const best = new Map<string, number>();
+      for (let n = 0; n < 300; n++) {
+        const offered = item(`k${Math.floor(random() * 40)}`, Math.floor(random() * 100));
+        top.offer(offered);
+        best.set(offered.id, Math.max(best.get(offered.id) ?? -1, offered.score));
+      }
+      const expected = [...best].map(([id, score]) => item(id, score)).sort((a, b) => (better(a, b) ? -1 : 1)).slice(0, 5);
+      expect(top.sorted()).toEqual(expected);
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { KeyheatError } from '../../domain/errors.js';
 import type { AutoscanService } from '../../service/autoscan-service.js';
 import type { TaskService } from '../../service/task-service.js';
 import { errorResponses, InstanceParams, TaskParams } from '../schemas/common.js';
-import { AutoscanConfig, AutoscanConfigRequest, ListTasksQuery, TaskBody, TaskList } from '../schemas/task-schemas.js';
+import { AutoscanConfig, AutoscanConfigRequest, CreateTaskBody, ListTasksQuery, TaskBody, TaskList } from '../schemas/task-schemas.js';
 import { autoscanToWire, recordToWire, taskToWire } from '../wire-mappers.js';
 
 export const hotkeyRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService; autoscan: AutoscanService }> = async (app, { tasks, autoscan }) => {
@@ -16,10 +16,22 @@ export const hotkeyRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService; autos
         summary: 'Create a hot key analysis task',
         tags: ['hotkey'],
         params: InstanceParams,
+        body: CreateTaskBody,
         response: { 200: TaskBody, ...errorResponses },
       },
+      // DCS clients send no body at all: that means the service's defaults.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
     },
-    async (request) => taskToWire(await tasks.create(request.params.project_id, request.params.instance_id), { withKeys: false }),
+    async (request) => {
+      const { batch_size, busy_batch_size, rate_limit } = request.body;
+      const options =
+        batch_size === undefined && busy_batch_size === undefined && rate_limit === undefined
+          ? null
+          : { batchSize: batch_size, busyBatchSize: busy_batch_size, rateLimit: rate_limit };
+      return taskToWire(await tasks.create(request.params.project_id, request.params.instance_id, 'manual', options), { withKeys: false });
+    },
   );
 
   app.get(

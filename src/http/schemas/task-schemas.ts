@@ -31,6 +31,15 @@ const AnalysisStats = Type.Object({
   duration_ms: Type.Integer(),
 });
 
+const Pacing = {
+  batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'keyheat: keys per SCAN page and per OBJECT FREQ batch, per primary' })),
+  busy_batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'keyheat: keys per page while the node serves other clients' })),
+  rate_limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'keyheat: keys per second per primary; 0 = no limit' })),
+};
+
+/** Optional body of create (DCS sends none): pacing for this task only. */
+export const CreateTaskBody = Type.Object(Pacing, { additionalProperties: false });
+
 export const TaskBody = Type.Object(
   {
     id: Type.String(),
@@ -45,6 +54,7 @@ export const TaskBody = Type.Object(
     error_msg: Type.Optional(Type.String({ description: 'keyheat: why a failed task failed' })),
     progress: Type.Optional(Progress),
     analysis: Type.Optional(AnalysisStats),
+    options: Type.Optional(Type.Object(Pacing, { description: 'keyheat: pacing given at creation' })),
   },
   { $id: 'Task', title: 'Task' },
 );

@@ -1,0 +1,84 @@
+/** `keyheat scan` as a user runs it: output, filters and exit codes, against real Redis servers. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKeyheatToEnd } from '../helpers/keyheat-process.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { fillColdKeys, seedKeys } from '../helpers/seed-keys.js';
+
+describe('keyheat scan on a standalone Redis', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis({ password: 'pw-scan-1', lfuLogFactor: 0, lfuDecayTime: 0 });
+    const connection = await redis.connect();
+    await seedKeys(connection, [
+      { name: 'user:1', db: 0, type: 'hash', size: 3, hits: 40 },
+      { name: 'user:2', db: 4, type: 'string', size: 9, hits: 30 },
+      { name: 'cart:1', db: 0, type: 'list', size: 2, hits: 50 },
+    ]);
+    await fillColdKeys(connection, 2000);
+    connection.close();
+  });
+  afterAll(async () => redis?.stop());
+
+  it('prints every database hot key as JSON', async () => {
+    const { code, output } = await runKeyheatToEnd(['scan', redis.url, '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(output) as Record<string, unknown>;
+    expect(result['mode']).toBe('single');
+    expect(result['scanned_keys']).toBe(2003);
+    expect(typeof result['duration_ms']).toBe('number');
+    const keys = result['keys'] as Record<string, unknown>[];
+    expect(keys.map((k) => [k['name'], k['db'], k['type'], k['size'], k['unit']])).toEqual([
+      ['cart:1', 0, 'list', 2, 'count'],
+      ['user:1', 0, 'hash', 3, 'count'],
+      ['user:2', 4, 'string', 9, 'byte'],
+    ]);
+    expect(keys.every((k) => !('shard' in k))).toBe(true);
+  });
+
+  it('filters with --pattern, limits with --top, and takes the password from the environment', async () => {
+    const url = `redis://127.0.0.1:${redis.port}`;
+    const { code, output } = await runKeyheatToEnd(['scan', url, '--json', '--pattern', 'user:*', '--top', '1'], { env: { KEYHEAT_REDIS_PASSWORD: 'pw-scan-1' } });
+    expect(code).toBe(0);
+    const result = JSON.parse(output) as { keys: { name: string }[]; scanned_keys: number };
+    expect(result.keys.map((k) => k.name)).toEqual(['user:1']);
+    expect(result.scanned_keys).toBe(2);
+  });
+
+  it('prints a table for people', async () => {
+    const { code, output } = await runKeyheatToEnd(['scan', redis.url]);
+    expect(code).toBe(0);
+    expect(output).toMatch(/#\s+freq\s+type\s+size\s+db\s+key/);
+    expect(output).toMatch(/1\s+\d+\s+list\s+2 items\s+0\s+cart:1/);
+    expect(output).toMatch(/3 hot keys among 2,003 keys \(single, 1 node\)/);
+    expect(output).not.toContain('pw-scan-1');
+  });
+
+  it('exits 3 when the Redis cannot be reached or refuses the password', async () => {
+    const refused = await runKeyheatToEnd(['scan', 'redis://127.0.0.1:1']);
+    expect(refused.code).toBe(3);
+    expect(refused.output).toMatch(/cannot connect to 127\.0\.0\.1:1/);
+    const wrong = await runKeyheatToEnd(['scan', `redis://:nope@127.0.0.1:${redis.port}`]);
+    expect(wrong.code).toBe(3);
+    expect(wrong.output).toMatch(/authentication failed/);
+  });
+
+  it('exits 2 on a bad command line', async () => {
+    for (const args of [['scan'], ['scan', 'http://x'], ['scan', redis.url, '--top', '0'], ['scan', redis.url, '--rate', 'fast'], ['scan', redis.url, '--nope']]) {
+      expect((await runKeyheatToEnd(args)).code, args.join(' ')).toBe(2);
+    }
+  });
+});
+
+describe('keyheat scan on a Redis without an LFU policy', () => {
+  it('exits 4 and says how to fix it', async () => {
+    const lru = await startRedis({ policy: 'volatile-lru' });
+    try {
+      const { code, output } = await runKeyheatToEnd(['scan', lru.url]);
+      expect(code).toBe(4);
+      expect(output).toMatch(/maxmemory-policy volatile-lru/);
+      expect(output).toMatch(/CONFIG SET maxmemory-policy allkeys-lfu/);
+    } finally {
+      await lru.stop();
+    }
+  });
+});

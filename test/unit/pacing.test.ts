@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { RateLimiter } from '../../src/engine/rate-limiter.js';
+import { othersCommandCount } from '../../src/engine/traffic-monitor.js';
+import { encodeCommand, encodeKeyCommands } from '../../src/redis/resp-parser.js';
+
+describe('RateLimiter', () => {
+  it('spaces batches so that keys per second never exceed the rate', async () => {
+    let now = 0;
+    const limiter = new RateLimiter(1000, () => now);
+    const starts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const before = Date.now();
+      await limiter.take(100);
+      now += Date.now() - before; // the virtual clock advances by the real wait
+      starts.push(now);
+    }
+    // 100 keys at 1000 keys/s = 100 ms per batch; the first goes at once.
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(95);
+  });
+
+  it('refuses a rate that is not positive', () => {
+    expect(() => new RateLimiter(0)).toThrow(RangeError);
+  });
+
+  it('stops waiting when the scan is cancelled', async () => {
+    const limiter = new RateLimiter(1);
+    await limiter.take(10); // reserves 10 s
+    const controller = new AbortController();
+    const waiting = limiter.take(1, controller.signal);
+    controller.abort(new Error('cancelled'));
+    await expect(waiting).rejects.toThrow('cancelled');
+  });
+});
+
+describe('othersCommandCount', () => {
+  it("counts every command but keyheat's own", () => {
+    const stats = [
+      '# Commandstats',
+      'cmdstat_get:calls=120,usec=100,usec_per_call=0.8,rejected_calls=0,failed_calls=0',
+      'cmdstat_set:calls=30,usec=50,usec_per_call=1.6,rejected_calls=0,failed_calls=0',
+      'cmdstat_scan:calls=1000,usec=7000,usec_per_call=7,rejected_calls=0,failed_calls=0',
+      'cmdstat_object|freq:calls=100000,usec=50000,usec_per_call=0.5,rejected_calls=0,failed_calls=0',
+      'cmdstat_object:calls=5,usec=5,usec_per_call=1,rejected_calls=0,failed_calls=0',
+      'cmdstat_info:calls=12,usec=500,usec_per_call=40,rejected_calls=0,failed_calls=0',
+      'cmdstat_client|setname:calls=3,usec=3,usec_per_call=1,rejected_calls=0,failed_calls=0',
+      'cmdstat_select:calls=4,usec=4,usec_per_call=1,rejected_calls=0,failed_calls=0',
+      'cmdstat_cluster|nodes:calls=2,usec=40,usec_per_call=20,rejected_calls=0,failed_calls=0',
+    ].join('\r\n');
+    expect(othersCommandCount(stats)).toBe(150);
+  });
+});
+
+describe('encodeKeyCommands', () => {
+  it('encodes exactly like one encodeCommand per key', () => {
+    const keys = [Buffer.from('a'), Buffer.from([0xff, 0x00, 0x0d]), Buffer.alloc(0), Buffer.alloc(1234, 0x61)];
+    expect(encodeKeyCommands(['OBJECT', 'FREQ'], keys)).toEqual(Buffer.concat(keys.map((k) => encodeCommand(['OBJECT', 'FREQ', k]))));
+  });
+});
