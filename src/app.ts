@@ -10,6 +10,7 @@ import type { AnalysisOptions } from './engine/analysis-options.js';
 import { analyzeDeployment } from './engine/analyze-deployment.js';
 import { buildHttpApp } from './http/build-app.js';
 import { TaskRunner, type Analyze } from './runner/task-runner.js';
+import { AutoscanScheduler } from './scheduler/autoscan-scheduler.js';
 import { AuthService, type Bootstrap } from './service/auth-service.js';
 import { AutoscanService } from './service/autoscan-service.js';
 import { InstanceService, type ConnectTimeouts } from './service/instance-service.js';
@@ -20,22 +21,28 @@ export interface Keyheat {
   readonly config: KeyheatConfig;
   readonly store: Store;
   readonly runner: TaskRunner;
+  readonly scheduler: AutoscanScheduler;
   readonly http: FastifyInstance;
   readonly auth: AuthService;
   readonly bootstrap: Bootstrap;
-  /** Starts the runner (the HTTP app is listened on by the caller, or injected into by tests). */
+  /** Starts the runner and the scheduler (the HTTP app is listened on by the caller, or injected into by tests). */
   start(): void;
-  /** Stops the runner (handing back what it runs after `graceMs`), then HTTP, then the store. */
+  /**
+   * Stops claiming and scheduling, lets running analyses finish for up to `graceMs` and hands
+   * back the others, then closes HTTP and the store.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
 export interface KeyheatOverrides {
   /** Replaces the analysis engine; tests of the runner's bookkeeping use it. */
   readonly analyze?: Analyze;
+  /** The scheduler's clock (tests drive schedules with their own). */
+  readonly now?: () => Date;
 }
 
 export async function createKeyheat(config: KeyheatConfig, logger: Logger, overrides: KeyheatOverrides = {}): Promise<Keyheat> {
-  const store = await openStore(databaseUrl(config));
+  const store = await openStore(databaseUrl(config), { maxTasksPerInstance: config.retention.max_tasks_per_instance });
   try {
     logger.info({ store: store.description }, 'store opened');
     if (store.capabilities.singleProcess) {
@@ -69,18 +76,33 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
     const tasks = new TaskService(store, instances, runner, timeouts);
     const autoscan = new AutoscanService(store, instances);
     const http = await buildHttpApp({ logger, authenticate: (token) => auth.authenticate(token), instances, tasks, autoscan });
+    const scheduler = new AutoscanScheduler(
+      store,
+      () => runner.wake(),
+      { intervalMs: config.scheduler.interval_ms, catchUpMs: config.scheduler.catch_up_minutes * 60_000 },
+      logger.child({ component: 'scheduler' }),
+      overrides.now,
+    );
 
     return {
       config,
       store,
       runner,
+      scheduler,
       http,
       auth,
       bootstrap,
-      start: () => runner.start(),
+      start: () => {
+        runner.start();
+        if (config.scheduler.enabled) scheduler.start();
+      },
       close: async (graceMs = 0) => {
+        // New requests go elsewhere at once (a load balancer sees the port closed); claiming and
+        // scheduling stop; running analyses get the grace period, then are handed back.
+        const httpClosed = http.close();
+        await scheduler.stop();
         await runner.stop(graceMs);
-        await http.close();
+        await httpClosed;
         await store.close();
       },
     };

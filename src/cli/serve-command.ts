@@ -3,9 +3,6 @@ import { configFromArgs } from './config-flags.js';
 import { createLogger } from './logger.js';
 import { EXIT } from './usage-error.js';
 
-/** How long a SIGTERM waits for running analyses before handing them back. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
 export async function serveCommand(args: readonly string[]): Promise<number> {
   const config = configFromArgs(args, ['config', 'host', 'port', 'data-dir']);
   const logger = createLogger(config.log.level);
@@ -25,19 +22,23 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) return;
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: handing running analyses back now');
+        keyheat.runner.hurry();
+        return;
+      }
       stopping = true;
-      logger.info({ signal }, 'stopping');
+      logger.info({ signal, grace_ms: config.runner.shutdown_grace_ms }, 'stopping: no new tasks are claimed; running analyses get the grace period');
       keyheat
-        .close(SHUTDOWN_GRACE_MS)
+        .close(config.runner.shutdown_grace_ms)
         .then(() => resolve(EXIT.ok))
         .catch((error: unknown) => {
           logger.error({ err: error }, 'error while stopping');
           resolve(EXIT.failure);
         });
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   });
 }
 

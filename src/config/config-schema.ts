@@ -74,7 +74,20 @@ export const ConfigSchema = Type.Object(
         poll_interval_ms: Integer(50, 60_000, 1000, 'how often to look for waiting tasks'),
         lease_ms: Integer(1000, 3_600_000, 30_000, 'a running task whose runner stops renewing this long is taken over'),
         max_attempts: Integer(1, 100, 3, 'a task interrupted this many times fails instead of starting again'),
+        shutdown_grace_ms: Integer(0, 3_600_000, 10_000, 'on SIGTERM, how long running analyses may finish before they are handed back'),
       },
+      { default: {}, additionalProperties: false },
+    ),
+    scheduler: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'create the daily automatic analysis tasks' }),
+        interval_ms: Integer(1000, 600_000, 15_000, 'how often schedules are checked'),
+        catch_up_minutes: Integer(0, 1440, 60, 'a slot missed while keyheat was down still runs if keyheat is back within this time'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    retention: Type.Object(
+      { max_tasks_per_instance: Integer(1, 100_000, 100, 'creating a task beyond this deletes the oldest finished ones') },
       { default: {}, additionalProperties: false },
     ),
     projects: Type.Array(ProjectConfigSchema, { default: [] }),

@@ -44,6 +44,7 @@ export class TaskRunner {
   private pollTimer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private pollAgain = false;
+  private cutGrace: (() => void) | null = null;
 
   constructor(
     private readonly store: Store,
@@ -95,6 +96,11 @@ export class TaskRunner {
     await run.done;
   }
 
+  /** Ends the grace period of a stop in progress: running analyses are handed back now. */
+  hurry(): void {
+    this.cutGrace?.();
+  }
+
   /**
    * Stops claiming; analyses still running after `graceMs` are stopped and handed back to the
    * queue (another process, or this one's next start, runs them again).
@@ -107,7 +113,11 @@ export class TaskRunner {
     const runs = [...this.running.values()];
     if (runs.length === 0) return;
     const allDone = Promise.all(runs.map((run) => run.done));
-    if (graceMs > 0) await Promise.race([allDone, delay(graceMs)]);
+    if (graceMs > 0) {
+      const cut = new Promise<void>((resolve) => (this.cutGrace = resolve));
+      await Promise.race([allDone, delay(graceMs), cut]);
+      this.cutGrace = null;
+    }
     for (const run of this.running.values()) {
       run.stopReason = 'shutdown';
       run.controller.abort(new Error('keyheat is shutting down'));

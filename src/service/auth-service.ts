@@ -57,9 +57,11 @@ export class AuthService {
     if (existing !== undefined) return { projectId: existing, newAdminToken: null };
     const projectId = generateProjectId();
     const token = generateToken();
-    await this.store.auth.createProject(projectId, 'generated', now);
-    await this.store.auth.replaceTokens(projectId, hashToken(token), 'admin', now);
-    return { projectId, newAdminToken: token };
+    if (await this.store.auth.createGeneratedProject(projectId, hashToken(token), now)) return { projectId, newAdminToken: token };
+    // Another process sharing the database bootstrapped at the same moment: use its project.
+    const winner = await this.store.auth.findGeneratedProject();
+    if (winner === undefined) throw new Error('the default project vanished during start-up');
+    return { projectId: winner, newAdminToken: null };
   }
 
   /** Issues a new admin token for the generated project; the old one stops working. */

@@ -1,5 +1,6 @@
 /** Projects and API tokens. Tokens are stored as SHA-256 hashes only. */
 import type { Kysely } from 'kysely';
+import { classifySqlError } from './classify-sql-error.js';
 import type { Database } from './schema.js';
 
 export type TokenRole = 'admin' | 'readonly';
@@ -29,6 +30,23 @@ export class AuthRepository {
       .values({ id, source, created_at: now.toISOString() })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
+  }
+
+  /**
+   * Creates the default project with its admin token, atomically. Returns false when another
+   * process created one first (the partial unique index on source = 'generated').
+   */
+  async createGeneratedProject(id: string, tokenHash: string, now: Date): Promise<boolean> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('projects').values({ id, source: 'generated', created_at: now.toISOString() }).execute();
+        await trx.insertInto('tokens').values({ token_hash: tokenHash, project_id: id, role: 'admin', created_at: now.toISOString() }).execute();
+      });
+      return true;
+    } catch (error) {
+      if (classifySqlError(error) === 'unique-violation') return false;
+      throw error;
+    }
   }
 
   async projectExists(id: string): Promise<boolean> {

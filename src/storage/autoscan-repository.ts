@@ -23,6 +23,18 @@ export class AutoscanRepository {
     };
   }
 
+  /** Every schedule that is on, across projects, with the project it belongs to. */
+  async listEnabled(): Promise<(AutoscanConfig & { projectId: string; updatedAt: string })[]> {
+    const rows = await this.db.selectFrom('autoscan_configs').selectAll().where('enable_auto_scan', '=', 1).orderBy('instance_id').execute();
+    return rows.map((row) => ({
+      instanceId: row.instance_id,
+      projectId: row.project_id,
+      enableAutoScan: true,
+      scheduleAt: JSON.parse(row.schedule_at_json) as string[],
+      updatedAt: row.updated_at,
+    }));
+  }
+
   async put(projectId: string, config: AutoscanConfig & { updatedAt: string }): Promise<void> {
     const values = {
       instance_id: config.instanceId,
@@ -42,5 +54,37 @@ export class AutoscanRepository {
         }),
       )
       .execute();
+  }
+}
+
+/** Every daily autoscan slot ever claimed: the scheduler's exactly-once ledger. */
+export class AutoscanRunRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Claims a slot for an instance. Exactly one caller, across all processes, gets true: the
+   * primary key (instance_id, slot) makes the insert idempotent.
+   */
+  async claim(instanceId: string, slot: string, now: Date): Promise<boolean> {
+    const result = await this.db
+      .insertInto('autoscan_runs')
+      .values({ instance_id: instanceId, slot, task_id: null, outcome: 'claimed', created_at: now.toISOString() })
+      .onConflict((oc) => oc.columns(['instance_id', 'slot']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+
+  async record(instanceId: string, slot: string, taskId: string | null, outcome: string): Promise<void> {
+    await this.db.updateTable('autoscan_runs').set({ task_id: taskId, outcome: outcome.slice(0, 255) }).where('instance_id', '=', instanceId).where('slot', '=', slot).execute();
+  }
+
+  async list(instanceId: string): Promise<{ slot: string; taskId: string | null; outcome: string }[]> {
+    const rows = await this.db.selectFrom('autoscan_runs').selectAll().where('instance_id', '=', instanceId).orderBy('slot').execute();
+    return rows.map((row) => ({ slot: row.slot, taskId: row.task_id, outcome: row.outcome }));
+  }
+
+  /** Forgets slots older than `before` (they can never be due again). */
+  async prune(before: string): Promise<void> {
+    await this.db.deleteFrom('autoscan_runs').where('slot', '<', before).execute();
   }
 }

@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import { acquireFileLock, type FileLock } from './file-lock.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
@@ -14,6 +15,8 @@ export interface StoreCapabilities {
   readonly dialect: 'sqlite' | 'postgres';
   /** One process owns the whole database (embedded SQLite): orphaned running tasks can be reclaimed at once. */
   readonly singleProcess: boolean;
+  /** SELECT ... FOR UPDATE SKIP LOCKED: concurrent claimers pass over each other's rows. */
+  readonly supportsSkipLocked: boolean;
 }
 
 export interface DatabaseHandle {
@@ -29,10 +32,8 @@ export class UnsupportedDatabaseUrl extends Error {}
 
 export function openDatabase(url: string): DatabaseHandle {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new UnsupportedDatabaseUrl('PostgreSQL is not supported by this version of keyheat yet; use a sqlite: URL');
-  }
-  throw new UnsupportedDatabaseUrl(`unsupported database URL "${url.replace(/\/\/[^@/]*@/, '//***@')}": use sqlite:PATH`);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  throw new UnsupportedDatabaseUrl(`unsupported database URL "${redactDatabaseUrl(url)}": use sqlite:PATH or postgres://user@host:5432/db`);
 }
 
 function openSqlite(file: string): DatabaseHandle {
@@ -58,7 +59,7 @@ function openSqlite(file: string): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     db,
-    capabilities: { dialect: 'sqlite', singleProcess: true },
+    capabilities: { dialect: 'sqlite', singleProcess: true, supportsSkipLocked: false },
     description: inMemory ? 'sqlite (in memory)' : `sqlite ${path.resolve(file)}`,
     close: async () => {
       await db.destroy();
@@ -67,8 +68,36 @@ function openSqlite(file: string): DatabaseHandle {
   };
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+/**
+ * PostgreSQL through node-postgres. Several keyheat processes may share it. A `search_path` can
+ * be given in the URL the libpq way: `postgres://u@h/db?options=-c%20search_path%3Dkeyheat`.
+ */
+function openPostgres(url: string): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000, application_name: 'keyheat' });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', (error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    capabilities: { dialect: 'postgres', singleProcess: false, supportsSkipLocked: true },
+    description: `postgres ${redactDatabaseUrl(url)}`,
+    close: () => db.destroy(),
+  };
+}
+
+/** The URL without its password, for log lines. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/(\/\/[^:@/]*):[^@/]*@/, '$1:***@');
+}
+
+export async function migrateToLatest(db: Kysely<Database>, capabilities: StoreCapabilities): Promise<void> {
+  // Kysely looks for its bookkeeping tables in every schema unless told which: pin the one the
+  // connection uses (search_path), so two keyheat databases in one PostgreSQL stay apart.
+  const schema =
+    capabilities.dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined;
+  const migrator = new Migrator({ db, provider: migrationProvider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error !== undefined || failed !== undefined) {

@@ -63,6 +63,7 @@ export class InstanceRepository {
       if (result.numDeletedRows === 0n) return false;
       await trx.deleteFrom('hotkey_tasks').where('instance_id', '=', id).execute();
       await trx.deleteFrom('autoscan_configs').where('instance_id', '=', id).execute();
+      await trx.deleteFrom('autoscan_runs').where('instance_id', '=', id).execute();
       return true;
     });
   }

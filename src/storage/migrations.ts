@@ -84,6 +84,32 @@ const taskOptions: Migration = {
   },
 };
 
+/** Several processes on one database: invariants the database itself enforces. */
+const scaleOut: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    // At most one analysis runs per instance, whichever process claims it.
+    await db.schema
+      .createIndex('hotkey_tasks_one_running')
+      .on('hotkey_tasks')
+      .column('instance_id')
+      .unique()
+      .where(sql.ref('status'), '=', 'running')
+      .execute();
+    // One generated default project, however many processes bootstrap at once.
+    await db.schema.createIndex('projects_one_generated').on('projects').column('source').unique().where(sql.ref('source'), '=', 'generated').execute();
+    // The scheduler's ledger: one row per instance and daily slot, inserted by exactly one process.
+    await db.schema
+      .createTable('autoscan_runs')
+      .addColumn('instance_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('slot', 'varchar(32)', (c) => c.notNull())
+      .addColumn('task_id', 'varchar(64)')
+      .addColumn('outcome', 'varchar(255)', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .addPrimaryKeyConstraint('autoscan_runs_pk', ['instance_id', 'slot'])
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ '0001_initial': initial, '0002_task_options': taskOptions }),
+  getMigrations: () => Promise.resolve({ '0001_initial': initial, '0002_task_options': taskOptions, '0003_scale_out': scaleOut }),
 };

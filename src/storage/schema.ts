@@ -62,7 +62,19 @@ export interface AutoscanConfigsTable {
   updated_at: string;
 }
 
+export interface AutoscanRunsTable {
+  instance_id: string;
+  /** The daily slot, UTC: "2026-11-29T21:00". */
+  slot: string;
+  /** The auto task created for the slot, if one was. */
+  task_id: string | null;
+  /** created, or why no task was created (skipped: ...). */
+  outcome: string;
+  created_at: string;
+}
+
 export interface Database {
+  autoscan_runs: AutoscanRunsTable;
   projects: ProjectsTable;
   tokens: TokensTable;
   instances: InstancesTable;

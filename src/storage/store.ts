@@ -1,7 +1,7 @@
 /** The store: every repository over one database, opened, migrated and closed together. */
 import type { Kysely } from 'kysely';
 import { AuthRepository } from './auth-repository.js';
-import { AutoscanRepository } from './autoscan-repository.js';
+import { AutoscanRepository, AutoscanRunRepository } from './autoscan-repository.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle, type StoreCapabilities } from './database.js';
 import { InstanceRepository } from './instance-repository.js';
 import type { Database } from './schema.js';
@@ -14,28 +14,36 @@ export interface Store {
   readonly instances: InstanceRepository;
   readonly tasks: TaskRepository;
   readonly autoscan: AutoscanRepository;
+  readonly autoscanRuns: AutoscanRunRepository;
   close(): Promise<void>;
 }
 
-export async function openStore(url: string): Promise<Store> {
+export interface StoreSettings {
+  readonly maxTasksPerInstance: number;
+}
+
+export const STORE_DEFAULTS: StoreSettings = Object.freeze({ maxTasksPerInstance: 100 });
+
+export async function openStore(url: string, settings: StoreSettings = STORE_DEFAULTS): Promise<Store> {
   const handle = openDatabase(url);
   try {
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, handle.capabilities);
   } catch (error) {
     await handle.close();
     throw error;
   }
-  return storeOver(handle);
+  return storeOver(handle, settings);
 }
 
-function storeOver(handle: DatabaseHandle): Store {
+function storeOver(handle: DatabaseHandle, settings: StoreSettings): Store {
   const db: Kysely<Database> = handle.db;
   return {
     capabilities: handle.capabilities,
     description: handle.description,
     auth: new AuthRepository(db),
     instances: new InstanceRepository(db),
-    tasks: new TaskRepository(db),
+    tasks: new TaskRepository(db, handle.capabilities, settings),
+    autoscanRuns: new AutoscanRunRepository(db),
     autoscan: new AutoscanRepository(db),
     close: () => handle.close(),
   };

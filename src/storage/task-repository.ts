@@ -2,7 +2,8 @@
  * Hot key tasks. Every status change is a compare-and-set on (id, status[, runner]) whose
  * affected row count is checked: a runner that lost its lease cannot overwrite the new owner.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { StoreCapabilities } from './database.js';
 import type { AnalysisStats, HotKey } from '../domain/hot-key.js';
 import { canTransition, isScanType, isTaskStatus, type ScanType, type TaskStatus } from '../domain/task-status.js';
 import type { Task, TaskOptions, TaskProgress } from '../domain/task.js';
@@ -39,8 +40,17 @@ export interface AnalysisOutcome {
 
 type Row = Selectable<HotkeyTasksTable>;
 
+export interface TaskRepositorySettings {
+  /** Tasks kept per instance; creating one more deletes the oldest finished ones. */
+  readonly maxTasksPerInstance: number;
+}
+
 export class TaskRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: StoreCapabilities,
+    private readonly settings: TaskRepositorySettings,
+  ) {}
 
   /**
    * Inserts a task unless one of the instance is waiting or running. The check and the insert
@@ -72,6 +82,7 @@ export class TaskRepository {
             options_json: task.options === undefined || task.options === null ? null : JSON.stringify(task.options),
           })
           .execute();
+        await this.enforceRetention(trx, task.instanceId);
       });
     } catch (error) {
       if (classifySqlError(error) === 'unique-violation') throw new TaskActiveConflict(task.instanceId);
@@ -80,6 +91,27 @@ export class TaskRepository {
     const created = await this.get(task.projectId, task.instanceId, task.id);
     if (created === undefined) throw new Error(`task ${task.id} vanished right after insert`);
     return created;
+  }
+
+  /** Keeps at most maxTasksPerInstance tasks of an instance, deleting the oldest finished first. */
+  private async enforceRetention(trx: Transaction<Database>, instanceId: string): Promise<void> {
+    const { count } = await trx
+      .selectFrom('hotkey_tasks')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('instance_id', '=', instanceId)
+      .executeTakeFirstOrThrow();
+    const excess = Number(count) - this.settings.maxTasksPerInstance;
+    if (excess <= 0) return;
+    const victims = await trx
+      .selectFrom('hotkey_tasks')
+      .select('id')
+      .where('instance_id', '=', instanceId)
+      .where('status', 'in', ['success', 'failed'])
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(excess)
+      .execute();
+    if (victims.length > 0) await trx.deleteFrom('hotkey_tasks').where('id', 'in', victims.map((v) => v.id)).execute();
   }
 
   async get(projectId: string, instanceId: string, id: string): Promise<Task | undefined> {
@@ -147,54 +179,63 @@ export class TaskRepository {
   /**
    * Claims the oldest runnable task: a waiting one whose instance has no live analysis, or a
    * running one whose runner's lease ran out (that runner died). Returns it as now running.
+   * On PostgreSQL the candidate row is locked FOR UPDATE SKIP LOCKED, so concurrent claimers
+   * pass over each other; the partial unique index on running tasks keeps a second analysis of
+   * the same instance out even when two claimers pick different tasks of it.
    */
   async claimNext(runnerId: string, now: Date, leaseMs: number): Promise<Task | undefined> {
     const nowText = now.toISOString();
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const candidate = await this.db
-        .selectFrom('hotkey_tasks as t')
-        .select(['t.id', 't.status', 't.lease_expires_at'])
-        .where((eb) =>
-          eb.or([
-            eb.and([
-              eb('t.status', '=', 'waiting'),
-              eb.not(
-                eb.exists(
-                  eb
-                    .selectFrom('hotkey_tasks as r')
-                    .select('r.id')
-                    .whereRef('r.instance_id', '=', 't.instance_id')
-                    .where('r.status', '=', 'running')
-                    .where('r.lease_expires_at', '>=', nowText),
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        let select = trx
+          .selectFrom('hotkey_tasks as t')
+          .select(['t.id', 't.status', 't.lease_expires_at'])
+          .where((eb) =>
+            eb.or([
+              eb.and([
+                eb('t.status', '=', 'waiting'),
+                eb.not(
+                  eb.exists(
+                    eb
+                      .selectFrom('hotkey_tasks as r')
+                      .select('r.id')
+                      .whereRef('r.instance_id', '=', 't.instance_id')
+                      .where('r.status', '=', 'running'),
+                  ),
                 ),
-              ),
+              ]),
+              eb.and([eb('t.status', '=', 'running'), eb('t.lease_expires_at', '<', nowText)]),
             ]),
-            eb.and([eb('t.status', '=', 'running'), eb('t.lease_expires_at', '<', nowText)]),
-          ]),
-        )
-        .orderBy('t.created_at')
-        .orderBy('t.id')
-        .limit(1)
-        .executeTakeFirst();
-      if (candidate === undefined) return undefined;
-      let update = this.db
-        .updateTable('hotkey_tasks')
-        .set((eb) => ({
-          status: 'running',
-          started_at: nowText,
-          runner_id: runnerId,
-          lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
-          attempts: eb('attempts', '+', 1),
-          progress_json: null,
-        }))
-        .where('id', '=', candidate.id)
-        .where('status', '=', candidate.status);
-      if (candidate.status === 'running') update = update.where('lease_expires_at', '=', candidate.lease_expires_at);
-      const result = await update.executeTakeFirst();
-      if (result.numUpdatedRows === 1n) return this.getById(candidate.id);
-      // Someone else claimed it between our read and write: look again.
+          )
+          .orderBy('t.created_at')
+          .orderBy('t.id')
+          .limit(1);
+        if (this.capabilities.supportsSkipLocked) select = select.forUpdate('t').skipLocked();
+        const candidate = await select.executeTakeFirst();
+        if (candidate === undefined) return undefined;
+        let update = trx
+          .updateTable('hotkey_tasks')
+          .set((eb) => ({
+            status: 'running',
+            started_at: nowText,
+            runner_id: runnerId,
+            lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
+            attempts: eb('attempts', '+', 1),
+            progress_json: null,
+          }))
+          .where('id', '=', candidate.id)
+          .where('status', '=', candidate.status);
+        if (candidate.status === 'running') update = update.where('lease_expires_at', '=', candidate.lease_expires_at);
+        const result = await update.executeTakeFirst();
+        if (result.numUpdatedRows !== 1n) return undefined;
+        const row = await trx.selectFrom('hotkey_tasks').selectAll().where('id', '=', candidate.id).executeTakeFirstOrThrow();
+        return toTask(row);
+      });
+    } catch (error) {
+      // Another process started an analysis of the same instance first: nothing to claim now.
+      if (classifySqlError(error) === 'unique-violation') return undefined;
+      throw error;
     }
-    return undefined;
   }
 
   async renewLease(id: string, runnerId: string, now: Date, leaseMs: number): Promise<boolean> {

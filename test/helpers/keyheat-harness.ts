@@ -10,6 +10,7 @@ import pino from 'pino';
 import { createKeyheat, type Keyheat, type KeyheatOverrides } from '../../src/app.js';
 import type { KeyheatConfig } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { createPgSchema, type PgSchema, type StoreKind } from './stores.js';
 
 export const P1 = '0123456789abcdef0123456789abcdef';
 export const P2 = 'fedcba9876543210fedcba9876543210';
@@ -27,6 +28,9 @@ export interface Response {
 export interface Harness {
   readonly keyheat: Keyheat;
   readonly dataDir: string;
+  readonly store: StoreKind;
+  /** The database URL, to open the same store again (a restart, a second process). */
+  readonly databaseUrl: string;
   request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string>; rawBody?: string }): Promise<Response>;
   registerInstance(url: string, name?: string): Promise<string>;
   createTask(instanceId: string): Promise<Response>;
@@ -36,6 +40,9 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
+  readonly store?: StoreKind;
+  /** Reuse this database (PostgreSQL: a schema made by createPgSchema or by another harness). */
+  readonly databaseUrl?: string;
   readonly dataDir?: string;
   readonly config?: Record<string, unknown>;
   readonly overrides?: KeyheatOverrides;
@@ -63,15 +70,29 @@ export function testConfig(dataDir: string, extra: Record<string, unknown> = {})
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'keyheat-test-'));
+  const store = options.store ?? (options.databaseUrl?.startsWith('postgres') === true ? 'postgres' : 'sqlite');
+  let schema: PgSchema | null = null;
+  let databaseUrl = options.databaseUrl;
+  if (databaseUrl === undefined) {
+    if (store === 'postgres') {
+      schema = await createPgSchema();
+      databaseUrl = schema.url;
+    } else {
+      databaseUrl = `sqlite:${path.join(dataDir, 'keyheat.db')}`;
+    }
+  }
   const lines = options.logLines;
   const logger =
     lines === undefined ? pino({ level: 'silent' }) : pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
-  const keyheat = await createKeyheat(testConfig(dataDir, options.config), logger, options.overrides);
+  const config = testConfig(dataDir, { ...options.config, database: { url: databaseUrl } });
+  const keyheat = await createKeyheat(config, logger, options.overrides);
   if (options.start !== false) keyheat.start();
 
   const harness: Harness = {
     keyheat,
     dataDir,
+    store,
+    databaseUrl,
     async request(method, url, { body, token = ADMIN, headers = {}, rawBody } = {}) {
       const response = await keyheat.http.inject({
         method,
@@ -108,7 +129,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async close({ removeData = false } = {}) {
       await keyheat.close();
-      if (removeData) rmSync(dataDir, { recursive: true, force: true });
+      if (removeData) {
+        rmSync(dataDir, { recursive: true, force: true });
+        await schema?.drop();
+      }
     },
   };
   return harness;

@@ -4,8 +4,9 @@ import { startHarness, P1 } from '../helpers/keyheat-harness.js';
 import { startProxy, type Proxy } from '../helpers/intercepting-proxy.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { fillColdKeys, seedKeys } from '../helpers/seed-keys.js';
+import { createPgSchema, STORES } from '../helpers/stores.js';
 
-describe('a restart of keyheat', () => {
+describe.each(STORES)('a restart of keyheat on the %s store', (store) => {
   let redis: RedisServer;
   let proxy: Proxy;
   let slow = false;
@@ -26,7 +27,8 @@ describe('a restart of keyheat', () => {
   });
 
   it('keeps finished, waiting and interrupted tasks, and runs the unfinished ones', async () => {
-    const first = await startHarness({ config: { analysis: { batch_size: 20 } } });
+    const schema = store === 'postgres' ? await createPgSchema() : null;
+    const first = await startHarness({ store, ...(schema === null ? {} : { databaseUrl: schema.url }), config: { analysis: { batch_size: 20 } } });
     const instanceId = await first.registerInstance(`redis://127.0.0.1:${proxy.port}`);
     const base = `/v2/${P1}/instances/${instanceId}`;
     const done = await first.createTask(instanceId);
@@ -38,9 +40,7 @@ describe('a restart of keyheat', () => {
     await first.waitForTask(instanceId, interrupted.body['id'] as string, ['running']);
     await first.close(); // graceful: the running analysis is handed back, not failed
     slow = false;
-    const dataDir = first.dataDir;
-
-    const second = await startHarness({ dataDir, start: false });
+    const second = await startHarness({ store, dataDir: first.dataDir, databaseUrl: first.databaseUrl, start: false });
     expect((await second.request('GET', `${base}/hotkey-task/${interrupted.body['id'] as string}`)).body['status']).toBe('waiting');
     expect((await second.request('GET', `${base}/hotkey-task/${done.body['id'] as string}`)).body).toEqual(finished);
     expect((await second.request('GET', `${base}/hotkey/autoscan`)).body).toMatchObject({ enable_auto_scan: true, schedule_at: ['04:00'] });
@@ -51,5 +51,6 @@ describe('a restart of keyheat', () => {
     const list = await second.request('GET', `${base}/hotkey-tasks`);
     expect(list.body['count']).toBe(2);
     await second.close({ removeData: true });
+    await schema?.drop();
   });
 });

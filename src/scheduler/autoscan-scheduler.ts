@@ -1,0 +1,106 @@
+/**
+ * Turns autoscan settings into auto tasks: at each `schedule_at` time (UTC, daily), one task
+ * with scan_type "auto" per instance. Every keyheat process runs this; exactly one of them
+ * creates the task, because the slot is first claimed in the autoscan_runs ledger, whose
+ * primary key (instance, slot) only one insert can win. Slot ids come from the UTC date and
+ * time, not from when a process happens to tick, so clock jitter between processes cannot make
+ * two slots of one.
+ *
+ * Times missed while no process was up: a slot is still run if a process comes back within
+ * `catchUpMs` of it; after that it is recorded as missed and skipped (a hot key analysis hours
+ * after the peak it was meant for would mislead). A slot earlier than the moment the schedule
+ * was last saved never runs.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { wireTime } from '../domain/task.js';
+import { TaskActiveConflict } from '../storage/task-repository.js';
+import type { Store } from '../storage/store.js';
+import { judgeSlot, latestOccurrence, slotId } from './daily-slots.js';
+
+export interface SchedulerSettings {
+  readonly intervalMs: number;
+  readonly catchUpMs: number;
+}
+
+const LEDGER_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
+
+export class AutoscanScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly wakeRunner: () => void,
+    private readonly settings: SchedulerSettings,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  start(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => void this.tickSafely(), this.settings.intervalMs);
+    this.timer.unref();
+    void this.tickSafely();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.ticking;
+  }
+
+  /** One pass over every enabled schedule. Public so tests can drive it with their own clock. */
+  async tick(): Promise<number> {
+    const now = this.now();
+    let created = 0;
+    for (const config of await this.store.autoscan.listEnabled()) {
+      for (const time of config.scheduleAt) {
+        const occurrence = latestOccurrence(time, now);
+        const verdict = judgeSlot(occurrence, now, new Date(config.updatedAt), this.settings.catchUpMs);
+        if (verdict === 'before-enabled') continue;
+        const slot = slotId(occurrence);
+        if (!(await this.store.autoscanRuns.claim(config.instanceId, slot, now))) continue;
+        const log = this.logger.child({ instance_id: config.instanceId, slot });
+        if (verdict === 'missed') {
+          await this.store.autoscanRuns.record(config.instanceId, slot, null, 'missed: no keyheat process was running within the catch-up window');
+          log.warn('automatic analysis slot missed');
+          continue;
+        }
+        if (await this.createAutoTask(config.projectId, config.instanceId, slot, now, log)) created += 1;
+      }
+    }
+    if (now.getTime() - this.lastPrune > 60 * 60 * 1000) {
+      this.lastPrune = now.getTime();
+      await this.store.autoscanRuns.prune(slotId(new Date(now.getTime() - LEDGER_KEEP_MS)));
+    }
+    if (created > 0) this.wakeRunner();
+    return created;
+  }
+
+  private async createAutoTask(projectId: string, instanceId: string, slot: string, now: Date, log: Logger): Promise<boolean> {
+    try {
+      const task = await this.store.tasks.insert({ id: randomUUID(), projectId, instanceId, scanType: 'auto', createdAt: wireTime(now) });
+      await this.store.autoscanRuns.record(instanceId, slot, task.id, 'created');
+      log.info({ task_id: task.id, status: 'waiting', scan_type: 'auto' }, 'automatic analysis task created');
+      return true;
+    } catch (error) {
+      if (!(error instanceof TaskActiveConflict)) throw error;
+      await this.store.autoscanRuns.record(instanceId, slot, null, 'skipped: the previous automatic analysis of this instance is still waiting or running');
+      log.warn('automatic analysis skipped: the previous one is still waiting or running');
+      return false;
+    }
+  }
+
+  private async tickSafely(): Promise<void> {
+    if (this.ticking !== null) return;
+    this.ticking = this.tick()
+      .then(() => undefined)
+      .catch((error: unknown) => this.logger.error({ err: error }, 'autoscan scheduler pass failed; retrying at the next one'))
+      .finally(() => {
+        this.ticking = null;
+      });
+    await this.ticking;
+  }
+}

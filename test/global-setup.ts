@@ -1,0 +1,40 @@
+/**
+ * One PostgreSQL database per test run, created from KEYHEAT_TEST_PG_URL (default: the local
+ * server with trust auth) and dropped at the end. Each test store gets its own schema inside it.
+ * Without a reachable PostgreSQL the PostgreSQL variants are skipped with a warning, except in
+ * CI (CI=1), where that is an error: a skipped suite must not pass for a green one.
+ */
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgUrl: string | null;
+  }
+}
+
+export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const base = process.env['KEYHEAT_TEST_PG_URL'] ?? DEFAULT_PG_URL;
+  const name = `keyheat_test_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: base, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch (error) {
+    await admin.end().catch(() => undefined);
+    const reason = `PostgreSQL at ${base.replace(/:[^:@/]*@/, ':***@')} is not usable: ${(error as Error).message}`;
+    if (process.env['CI'] !== undefined && process.env['CI'] !== '') throw new Error(`${reason} (CI requires it)`);
+    process.stderr.write(`\nwarning: ${reason}; the PostgreSQL variants of the tests are skipped\n\n`);
+    project.provide('pgUrl', null);
+    return async () => undefined;
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  project.provide('pgUrl', url.toString());
+  return async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  };
+}

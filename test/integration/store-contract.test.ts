@@ -1,0 +1,150 @@
+/**
+ * The store's promises in domain words, on both stores, with two store handles on one database
+ * standing in for two processes (on SQLite the second handle is the same store: one process
+ * owns it).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuthService } from '../../src/service/auth-service.js';
+import { openStore, type Store } from '../../src/storage/store.js';
+import { TaskActiveConflict } from '../../src/storage/task-repository.js';
+import { createPgSchema, STORES, type PgSchema } from '../helpers/stores.js';
+
+const T0 = new Date('2026-11-29T10:00:00.000Z');
+const LEASE = 30_000;
+const later = (ms: number) => new Date(T0.getTime() + ms);
+
+describe.each(STORES)('%s store', (kind) => {
+  let a: Store;
+  let b: Store;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    if (kind === 'postgres') {
+      const schema: PgSchema = await createPgSchema();
+      a = await openStore(schema.url, { maxTasksPerInstance: 3 });
+      b = await openStore(schema.url, { maxTasksPerInstance: 3 });
+      cleanup = async () => {
+        await a.close();
+        await b.close();
+        await schema.drop();
+      };
+    } else {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'keyheat-store-'));
+      a = await openStore(`sqlite:${path.join(dir, 'keyheat.db')}`, { maxTasksPerInstance: 3 });
+      b = a;
+      cleanup = async () => {
+        await a.close();
+        rmSync(dir, { recursive: true, force: true });
+      };
+    }
+    await a.auth.createProject('p', 'config', T0);
+    for (const id of ['i1', 'i2']) {
+      await a.instances.insert({
+        id,
+        projectId: 'p',
+        name: id,
+        endpoint: { host: '127.0.0.1', port: 1, tls: false, username: null, password: 'secret' },
+        mode: 'single',
+        engineVersion: '7.0.15',
+        status: 'RUNNING',
+        createdAt: T0.toISOString(),
+      });
+    }
+  });
+  afterEach(async () => cleanup());
+
+  const newTask = (id: string, instanceId = 'i1', scanType: 'manual' | 'auto' = 'manual', minute = 0) => ({
+    id,
+    projectId: 'p',
+    instanceId,
+    scanType,
+    createdAt: later(minute * 60_000).toISOString(),
+  });
+
+  it('accepts exactly one of many concurrent creates for an instance', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).tasks.insert(newTask(`t${i}`))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(TaskActiveConflict);
+  });
+
+  it('lets an auto task wait behind a manual one, never two running for one instance', async () => {
+    await a.tasks.insert(newTask('manual', 'i1', 'manual', 0));
+    await a.tasks.insert(newTask('auto', 'i1', 'auto', 1));
+    await expect(a.tasks.insert(newTask('manual-2', 'i1', 'manual', 2))).rejects.toBeInstanceOf(TaskActiveConflict);
+    const claims = await Promise.all([a.tasks.claimNext('r1', T0, LEASE), b.tasks.claimNext('r2', T0, LEASE)]);
+    expect(claims.filter((t) => t !== undefined).map((t) => t?.id)).toEqual(['manual']);
+    expect(await a.tasks.claimNext('r3', T0, LEASE)).toBeUndefined();
+    const holder = claims[0] !== undefined ? 'r1' : 'r2';
+    const outcome = { keys: [], stats: { scannedKeys: 0, vanishedKeys: 0, changedKeys: 0, durationMs: 1 } };
+    expect(await a.tasks.complete('manual', holder, outcome, T0)).toBe(true);
+    expect((await a.tasks.claimNext('r3', T0, LEASE))?.id).toBe('auto');
+  });
+
+  it('gives each waiting task to exactly one of many concurrent claimers', async () => {
+    await a.tasks.insert(newTask('x1', 'i1'));
+    await a.tasks.insert(newTask('x2', 'i2'));
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b).tasks.claimNext(`r${i}`, T0, LEASE)));
+    const claimed = claims.filter((t) => t !== undefined).map((t) => t?.id);
+    expect(claimed.sort()).toEqual(['x1', 'x2']);
+  });
+
+  it('lets another runner take a task over when its lease runs out, and only the new owner finish it', async () => {
+    await a.tasks.insert(newTask('t'));
+    const first = await a.tasks.claimNext('dead-runner', T0, LEASE);
+    expect(first?.attempts).toBe(1);
+    expect(await b.tasks.claimNext('r2', later(LEASE - 1), LEASE)).toBeUndefined();
+    expect(await a.tasks.renewLease('t', 'dead-runner', later(1000), LEASE)).toBe(true);
+    const taken = await b.tasks.claimNext('r2', later(LEASE + 1001), LEASE);
+    expect(taken).toMatchObject({ id: 't', status: 'running', attempts: 2 });
+    const outcome = { keys: [], stats: { scannedKeys: 1, vanishedKeys: 0, changedKeys: 0, durationMs: 1 } };
+    expect(await a.tasks.complete('t', 'dead-runner', outcome, later(LEASE + 2000))).toBe(false);
+    expect(await a.tasks.renewLease('t', 'dead-runner', later(LEASE + 2000), LEASE)).toBe(false);
+    expect(await b.tasks.complete('t', 'r2', outcome, later(LEASE + 2000))).toBe(true);
+    expect((await a.tasks.getById('t'))?.status).toBe('success');
+  });
+
+  it('moves a task only along the transition table', async () => {
+    await a.tasks.insert(newTask('t'));
+    const outcome = { keys: [], stats: { scannedKeys: 0, vanishedKeys: 0, changedKeys: 0, durationMs: 0 } };
+    expect(await a.tasks.complete('t', 'r', outcome, T0)).toBe(false); // waiting -> success: no
+    expect(await a.tasks.release('t', 'r')).toBe(false);
+    await a.tasks.claimNext('r', T0, LEASE);
+    expect(await a.tasks.release('t', 'r')).toBe(true); // running -> waiting
+    expect(await a.tasks.fail('t', null, 'instance deleted', T0)).toBe(true); // waiting -> failed
+    expect(await a.tasks.complete('t', 'r', outcome, T0)).toBe(false);
+    expect((await a.tasks.getById('t'))?.errorMsg).toBe('instance deleted');
+  });
+
+  it('keeps at most the configured number of tasks per instance, deleting the oldest finished first', async () => {
+    const outcome = { keys: [], stats: { scannedKeys: 0, vanishedKeys: 0, changedKeys: 0, durationMs: 0 } };
+    for (let i = 0; i < 5; i++) {
+      await a.tasks.insert(newTask(`t${i}`, 'i1', 'manual', i));
+      await a.tasks.claimNext('r', later(i * 60_000), LEASE);
+      await a.tasks.complete(`t${i}`, 'r', outcome, later(i * 60_000));
+    }
+    await a.tasks.insert(newTask('other', 'i2', 'manual', 0));
+    const page = await a.tasks.list('p', 'i1', { offset: 0, limit: 100 });
+    expect(page.count).toBe(3);
+    expect(page.records.map((t) => t.id)).toEqual(['t4', 't3', 't2']);
+    // An active task is never the one deleted.
+    await a.tasks.insert(newTask('active', 'i1', 'manual', 10));
+    const after = await a.tasks.list('p', 'i1', { offset: 0, limit: 100 });
+    expect(after.records.map((t) => t.id)).toEqual(['active', 't4', 't3']);
+    expect((await a.tasks.list('p', 'i2', { offset: 0, limit: 100 })).count).toBe(1);
+  });
+
+  it('lets exactly one claimer win an autoscan slot', async () => {
+    const wins = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).autoscanRuns.claim('i1', '2026-11-29T21:00', T0)));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+    expect(await a.autoscanRuns.claim('i1', '2026-11-30T21:00', T0)).toBe(true);
+  });
+
+  it('bootstraps one default project however many processes start together', async () => {
+    const results = await Promise.all([new AuthService(a, []).bootstrap([]), new AuthService(b, []).bootstrap([]), new AuthService(a, []).bootstrap([])]);
+    expect(new Set(results.map((r) => r.projectId)).size).toBe(1);
+    expect(results.filter((r) => r.newAdminToken !== null)).toHaveLength(1);
+  });
+});
