@@ -75,7 +75,14 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
     await syncConfigInstances(config, instances, logger);
     const tasks = new TaskService(store, instances, runner, timeouts);
     const autoscan = new AutoscanService(store, instances);
-    const http = await buildHttpApp({ logger, authenticate: (token) => auth.authenticate(token), instances, tasks, autoscan });
+    const http = await buildHttpApp({
+      logger,
+      authenticate: (token) => auth.authenticate(token),
+      findAccessKey: (accessKey) => auth.findAccessKey(accessKey),
+      instances,
+      tasks,
+      autoscan,
+    });
     const scheduler = new AutoscanScheduler(
       store,
       () => runner.wake(),

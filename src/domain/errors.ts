@@ -24,6 +24,11 @@ export const ERROR_CATALOGUE = {
   tokenInvalid: { httpStatus: 401, dcsCode: 'DCS.1001', message: 'Invalid token.' },
   tokenMissing: { httpStatus: 401, dcsCode: 'DCS.1003', message: 'No token in the request.' },
   projectMismatch: { httpStatus: 401, dcsCode: 'DCS.1004', message: 'Project ID does not match the token.' },
+  signatureInvalid: {
+    httpStatus: 401,
+    dcsCode: 'APIG.0301',
+    message: 'Incorrect IAM authentication information: verify aksk signature fail.',
+  },
   readOnly: {
     httpStatus: 403,
     dcsCode: 'DCS.3002',

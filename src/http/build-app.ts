@@ -6,23 +6,33 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { KeyheatError } from '../domain/errors.js';
 import type { AutoscanService } from '../service/autoscan-service.js';
 import type { InstanceService } from '../service/instance-service.js';
 import type { TaskService } from '../service/task-service.js';
-import { authHook, type Authenticate } from './auth.js';
+import { signatureHook, tokenHook, type Authenticate, type FindAccessKey } from './auth.js';
 import { envelope, errorHandler } from './error-handler.js';
+import { registerOpenApi } from './openapi.js';
 import { hotkeyRoutes } from './routes/hotkey-routes.js';
 import { instanceRoutes } from './routes/instance-routes.js';
 
 export interface HttpDependencies {
   readonly logger: Logger;
   readonly authenticate: Authenticate;
+  readonly findAccessKey: FindAccessKey;
   readonly instances: InstanceService;
   readonly tasks: TaskService;
   readonly autoscan: AutoscanService;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route the API serves (method, URL pattern), for the OpenAPI completeness test. */
+    keyheatRoutes: readonly { method: string; url: string }[];
+  }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -45,9 +55,12 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
     void reply.header('X-Request-Id', request.id);
   });
 
+  app.decorateRequest('rawBody', '');
+  app.decorateRequest('signaturePending', false);
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
+    request.rawBody = text;
     if (text.trim() === '') {
       done(null, undefined);
       return;
@@ -65,11 +78,24 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
     void reply.status(404).send(envelope(new KeyheatError('urlNotFound')));
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  await registerOpenApi(app);
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+    if (hidden || route.url.startsWith('/docs')) return;
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
+  app.decorate('keyheatRoutes', routes);
+
+  app.get('/healthz', { schema: { summary: 'Liveness probe (no authentication)', tags: ['service'], security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({
+    status: 'ok' as const,
+  }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(
     async (v2) => {
-      v2.addHook('onRequest', authHook(deps.authenticate));
+      v2.addHook('onRequest', tokenHook(deps.authenticate));
+      v2.addHook('preValidation', signatureHook(deps.findAccessKey));
       await v2.register(instanceRoutes, { instances: deps.instances });
       await v2.register(hotkeyRoutes, { tasks: deps.tasks, autoscan: deps.autoscan });
     },

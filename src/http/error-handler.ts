@@ -52,5 +52,7 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   } else {
     request.log.info({ error_code: spec.dcsCode, error_ext_msg: keyheatError.detail }, keyheatError.message);
   }
-  void reply.status(spec.httpStatus).send(envelope(keyheatError));
+  // Huawei Cloud's gateway puts the request id in the body of its signature errors too.
+  const body = keyheatError.kind === 'signatureInvalid' ? { ...envelope(keyheatError), request_id: request.id } : envelope(keyheatError);
+  void reply.status(spec.httpStatus).send(body);
 }

@@ -29,6 +29,7 @@ export interface Bootstrap {
 
 export class AuthService {
   private readonly configTokens = new Map<string, TokenGrant>();
+  private readonly accessKeys = new Map<string, { secretKey: string; projectId: string }>();
 
   constructor(
     private readonly store: Store,
@@ -37,7 +38,16 @@ export class AuthService {
     for (const project of projects) {
       for (const token of project.tokens) this.configTokens.set(hashToken(token), { projectId: project.project_id, role: 'admin' });
       for (const token of project.readonly_tokens) this.configTokens.set(hashToken(token), { projectId: project.project_id, role: 'readonly' });
+      for (const key of project.access_keys) {
+        if (this.accessKeys.has(key.ak)) throw new Error(`access key ${key.ak} is configured twice; each AK belongs to one project`);
+        this.accessKeys.set(key.ak, { secretKey: key.sk, projectId: project.project_id });
+      }
     }
+  }
+
+  /** The secret and project of an access key from the config (signed requests). */
+  findAccessKey(accessKey: string): { secretKey: string; projectId: string } | undefined {
+    return this.accessKeys.get(accessKey);
   }
 
   async authenticate(token: string): Promise<TokenGrant | undefined> {

@@ -76,6 +76,8 @@ describe('a 3-primary Redis Cluster', () => {
       expect(key).toMatchObject({ type: 'string', db: 0, size: 4, unit: 'byte', freq: 5 + hot[i]!.hits, shard: cluster.announced[hot[i]!.node] });
     });
     expect(new Set(keys.map((k) => k['shard'])).size).toBe(3);
+    // HotkeysBody of a cluster instance: exactly the DCS fields, shard included.
+    for (const key of keys) expect(Object.keys(key).sort()).toEqual(['db', 'freq', 'name', 'shard', 'size', 'type', 'unit']);
     expect(task['analysis']).toMatchObject({ scanned_keys: 3 * 1502, vanished_keys: 0 });
   });
 

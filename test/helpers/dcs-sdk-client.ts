@@ -1,0 +1,59 @@
+/**
+ * A DCS client built on the published Huawei Cloud Node SDK core, the way its DcsClient builds
+ * the hot key requests (dcs-api.md section 6.4: the DCS service package itself is not on the
+ * npm registry reachable here). Requests are signed by the SDK's own AK/SK signer.
+ */
+import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
+import { ClientBuilder } from '@huaweicloud/huaweicloud-sdk-core/ClientBuilder.js';
+import type { HcClient } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js';
+import { Logger4jInstance } from '@huaweicloud/huaweicloud-sdk-core/logger/log4jLogger.js';
+
+// The SDK prints every 4xx it receives, whole axios config included, to stdout; the tests
+// assert on those errors, they need not read them.
+Logger4jInstance.level = 'off';
+
+export type SdkResponse = Record<string, unknown> & { httpStatusCode?: number };
+
+export class TestDcsClient {
+  constructor(private readonly hc: HcClient) {}
+
+  createHotkeyScanTask(instanceId: string): Promise<SdkResponse> {
+    return this.send('POST', '/v2/{project_id}/instances/{instance_id}/hotkey-task', { instance_id: instanceId });
+  }
+
+  listHotKeyScanTasks(instanceId: string, query: { offset?: number; limit?: number; status?: string } = {}): Promise<SdkResponse> {
+    return this.send('GET', '/v2/{project_id}/instances/{instance_id}/hotkey-tasks', { instance_id: instanceId }, query);
+  }
+
+  showHotkeyTaskDetails(instanceId: string, hotkeyId: string): Promise<SdkResponse> {
+    return this.send('GET', '/v2/{project_id}/instances/{instance_id}/hotkey-task/{hotkey_id}', { instance_id: instanceId, hotkey_id: hotkeyId });
+  }
+
+  deleteHotkeyScanTask(instanceId: string, hotkeyId: string): Promise<SdkResponse> {
+    return this.send('DELETE', '/v2/{project_id}/instances/{instance_id}/hotkey-task/{hotkey_id}', { instance_id: instanceId, hotkey_id: hotkeyId });
+  }
+
+  showHotkeyAutoscanConfig(instanceId: string): Promise<SdkResponse> {
+    return this.send('GET', '/v2/{project_id}/instances/{instance_id}/hotkey/autoscan', { instance_id: instanceId });
+  }
+
+  updateHotkeyAutoScanConfig(instanceId: string, body: { enable_auto_scan: boolean; schedule_at: string[] }): Promise<SdkResponse> {
+    return this.send('PUT', '/v2/{project_id}/instances/{instance_id}/hotkey/autoscan', { instance_id: instanceId }, {}, body, 'application/json;charset=UTF-8');
+  }
+
+  private send(
+    method: string,
+    url: string,
+    pathParams: Record<string, string>,
+    queryParams: Record<string, unknown> = {},
+    data?: Record<string, unknown>,
+    contentType = 'application/json',
+  ): Promise<SdkResponse> {
+    return this.hc.sendRequest({ method, url, contentType, queryParams, pathParams, headers: {}, ...(data === undefined ? {} : { data }) });
+  }
+}
+
+export function dcsClient(endpoint: string, credentials: { ak: string; sk: string; projectId: string }): TestDcsClient {
+  const credential = new BasicCredentials().withAk(credentials.ak).withSk(credentials.sk).withProjectId(credentials.projectId);
+  return new ClientBuilder<TestDcsClient>((hc: HcClient) => new TestDcsClient(hc)).withEndpoint(endpoint).withCredential(credential).build();
+}
