@@ -9,6 +9,7 @@ export class RateLimiter {
   constructor(
     private readonly keysPerSecond: number,
     private readonly now: () => number = () => performance.now(),
+    private readonly wait: (ms: number, signal?: AbortSignal) => Promise<void> = sleep,
   ) {
     if (!(keysPerSecond > 0)) throw new RangeError(`rate must be > 0 keys/s, got ${keysPerSecond}`);
   }
@@ -19,7 +20,7 @@ export class RateLimiter {
     const start = Math.max(this.nextFree, now);
     this.nextFree = start + (keys * 1000) / this.keysPerSecond;
     const wait = start - now;
-    if (wait >= 1) await sleep(wait, signal);
+    if (wait >= 1) await this.wait(wait, signal);
   }
 }
 

@@ -6,16 +6,31 @@ import { encodeCommand, encodeKeyCommands } from '../../src/redis/resp-parser.js
 describe('RateLimiter', () => {
   it('spaces batches so that keys per second never exceed the rate', async () => {
     let now = 0;
-    const limiter = new RateLimiter(1000, () => now);
+    const waits: number[] = [];
+    const limiter = new RateLimiter(1000, () => now, async (ms) => {
+      waits.push(ms);
+      now += ms;
+    });
     const starts: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const before = Date.now();
       await limiter.take(100);
-      now += Date.now() - before; // the virtual clock advances by the real wait
       starts.push(now);
+      now += 3; // the batch itself takes a little time
     }
-    // 100 keys at 1000 keys/s = 100 ms per batch; the first goes at once.
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(95);
+    // 100 keys at 1000 keys/s = one batch per 100 ms; the first goes at once.
+    expect(starts).toEqual([0, 100, 200, 300, 400]);
+    expect(waits).toEqual([97, 97, 97, 97]);
+  });
+
+  it('does not make up for time it was not asked for', async () => {
+    let now = 0;
+    const waits: number[] = [];
+    const limiter = new RateLimiter(1000, () => now, async (ms) => void waits.push(ms));
+    await limiter.take(100);
+    now = 5000; // a long pause (the node was slow): no burst of back-to-back batches after it
+    await limiter.take(100);
+    await limiter.take(100);
+    expect(waits).toEqual([100]);
   });
 
   it('refuses a rate that is not positive', () => {
