@@ -205,9 +205,12 @@ export class TaskRunner {
     if (stored) log.warn({ status: 'failed', error_msg: reason }, 'task status changed');
   }
 
-  /** Renews the lease; losing it (task deleted, or taken over after a stall) stops the analysis. */
+  /**
+   * Renews the lease; losing it (task deleted, or taken over after a stall) stops the analysis.
+   * At least once a second, so a task deleted through another process stops within about a second.
+   */
   private keepLease(run: Running, log: Logger): () => void {
-    const interval = Math.max(200, Math.floor(this.settings.leaseMs / 3));
+    const interval = Math.max(200, Math.min(1000, Math.floor(this.settings.leaseMs / 3)));
     const timer = setInterval(() => {
       this.store.tasks
         .renewLease(run.task.id, this.runnerId, this.now(), this.settings.leaseMs)

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeyheat, type KeyheatProcess } from '../helpers/keyheat-process.js';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
@@ -133,21 +134,53 @@ describe.runIf(postgresAvailable())('keyheat processes sharing one PostgreSQL', 
     }
   });
 
-  it('on SIGTERM hand a running analysis back within the grace period and exit 0; another process completes it', async () => {
-    const c = await serve();
-    const b = nodes[1]!;
-    // Stop b from claiming: it is the survivor of the previous test; c must get the task.
-    b.process.child.kill('SIGTERM');
-    expect(await b.process.exited()).toBe(0);
-    const created = await api(c, 'POST', '/instances/cache-b/hotkey-task', { rate_limit: 300 });
+  async function stopAll(): Promise<void> {
+    for (const node of nodes) {
+      if (node.process.child.exitCode !== null || node.process.child.signalCode !== null) continue;
+      node.process.child.kill('SIGTERM');
+      expect(await node.process.exited()).toBe(0);
+    }
+  }
+
+  async function keyheatClients(server: RedisServer): Promise<number> {
+    return String(await server.command(['CLIENT', 'LIST'])).split('\n').filter((line) => line.includes('name=keyheat')).length;
+  }
+
+  it('stop a scan within about a second when its task is deleted through another process', async () => {
+    await stopAll();
+    const runner = await serve(); // alone: it claims the task
+    const created = await api(runner, 'POST', '/instances/cache-c/hotkey-task', { rate_limit: 200 });
     const id = created.body['id'] as string;
-    await waitForStatus(c, 'cache-b', id, ['running']);
+    await waitForStatus(runner, 'cache-c', id, ['running']);
+    const other = await serve(); // started after the claim: it cannot hold the task
+    expect(await keyheatClients(redis[2]!)).toBeGreaterThan(0);
+    const deleted = await api(other, 'DELETE', `/instances/cache-c/hotkey-task/${id}`);
+    expect(deleted.status).toBe(200);
+    const started = Date.now();
+    while ((await keyheatClients(redis[2]!)) > 0) {
+      expect(Date.now() - started).toBeLessThan(2500);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await api(other, 'POST', '/instances/cache-c/hotkey-task')).status).toBe(200);
+  });
+
+  it('on SIGTERM hand a running analysis back within the grace period and exit 0; another process completes it', async () => {
+    await stopAll();
+    const alone = await serve();
+    const created = await api(alone, 'POST', '/instances/cache-b/hotkey-task', { rate_limit: 300 });
+    const id = created.body['id'] as string;
+    await waitForStatus(alone, 'cache-b', id, ['running']);
     const stopping = Date.now();
-    c.process.child.kill('SIGTERM');
-    expect(await c.process.exited()).toBe(0);
+    alone.process.child.kill('SIGTERM');
+    expect(await alone.process.exited()).toBe(0);
     expect(Date.now() - stopping).toBeLessThan(5000);
-    const d = await serve();
-    const task = await waitForStatus(d, 'cache-b', id, ['success', 'failed'], 60_000);
+    const client = new pg.Client({ connectionString: schema.url });
+    await client.connect();
+    const row = await client.query<{ status: string; runner_id: string | null }>('select status, runner_id from hotkey_tasks where id = $1', [id]);
+    await client.end();
+    expect(row.rows[0]).toEqual({ status: 'waiting', runner_id: null });
+    const next = await serve();
+    const task = await waitForStatus(next, 'cache-b', id, ['success', 'failed'], 60_000);
     expect(task['status']).toBe('success');
   });
 });
