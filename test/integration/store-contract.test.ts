@@ -74,13 +74,22 @@ describe.each(STORES)('%s store', (kind) => {
     await a.tasks.insert(newTask('manual', 'i1', 'manual', 0));
     await a.tasks.insert(newTask('auto', 'i1', 'auto', 1));
     await expect(a.tasks.insert(newTask('manual-2', 'i1', 'manual', 2))).rejects.toBeInstanceOf(TaskActiveConflict);
-    const claims = await Promise.all([a.tasks.claimNext('r1', T0, LEASE), b.tasks.claimNext('r2', T0, LEASE)]);
-    expect(claims.filter((t) => t !== undefined).map((t) => t?.id)).toEqual(['manual']);
-    expect(await a.tasks.claimNext('r3', T0, LEASE)).toBeUndefined();
-    const holder = claims[0] !== undefined ? 'r1' : 'r2';
+    // One claimer at a time takes the oldest.
+    expect((await a.tasks.claimNext('r1', T0, LEASE))?.id).toBe('manual');
+    expect(await b.tasks.claimNext('r2', T0, LEASE)).toBeUndefined();
     const outcome = { keys: [], stats: { scannedKeys: 0, vanishedKeys: 0, changedKeys: 0, durationMs: 1 } };
-    expect(await a.tasks.complete('manual', holder, outcome, T0)).toBe(true);
-    expect((await a.tasks.claimNext('r3', T0, LEASE))?.id).toBe('auto');
+    expect(await a.tasks.complete('manual', 'r1', outcome, T0)).toBe(true);
+    expect((await b.tasks.claimNext('r2', T0, LEASE))?.id).toBe('auto');
+  });
+
+  it('never runs two tasks of one instance, however many claim at once', async () => {
+    await a.tasks.insert(newTask('manual', 'i1', 'manual', 0));
+    await a.tasks.insert(newTask('auto', 'i1', 'auto', 1));
+    // Concurrent claimers may take either (SKIP LOCKED passes over a row being claimed), never both.
+    const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).tasks.claimNext(`r${i}`, T0, LEASE)));
+    expect(claims.filter((t) => t !== undefined)).toHaveLength(1);
+    const running = await a.tasks.list('p', 'i1', { offset: 0, limit: 10, status: 'running' });
+    expect(running.count).toBe(1);
   });
 
   it('gives each waiting task to exactly one of many concurrent claimers', async () => {
