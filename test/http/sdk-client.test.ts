@@ -106,8 +106,19 @@ describe.each(STORES)('the Huawei Cloud SDK against keyheat on the %s store', (s
     expect(error).toBeInstanceOf(ClientRequestException);
     expect(error.httpStatusCode).toBe(401);
     expect(error.errorCode).toBe('APIG.0301');
+    expect(error.requestId).toMatch(/^[0-9a-f]{32}$/);
     const unknown = dcsClient(endpoint, { ak: 'NOSUCHAK', sk: SK, projectId: P1 });
     expect((await rejection(unknown.listHotKeyScanTasks(instanceId))).errorCode).toBe('APIG.0301');
+  });
+
+  it('puts the request id in the body of a signature error, as the gateway does', async () => {
+    const response = await fetch(`${endpoint}/v2/${P1}/instances/${instanceId}/hotkey-tasks`, {
+      headers: { authorization: `SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=host;x-sdk-date, Signature=${'0'.repeat(64)}`, 'x-sdk-date': '20240101T000000Z' },
+    });
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(response.status).toBe(401);
+    expect(body).toMatchObject({ error_code: 'APIG.0301', request_id: response.headers.get('x-request-id') });
+    expect(body['error_ext_msg']).toMatch(/minutes away from the server clock/);
   });
 
   it('refuses a signed request for another project', async () => {

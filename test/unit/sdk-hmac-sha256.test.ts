@@ -69,6 +69,8 @@ describe('the DCS-shaped vectors', () => {
     ['another project in X-Project-Id', { ...base, headers: { ...base.headers, 'x-project-id': 'p2' } }, lookup, NOW, /X-Project-Id does not match/],
     ['a key of another project', { ...base, pathProjectId: 'p2' }, lookup, NOW, /X-Project-Id does not match|does not belong/],
     ['host not signed', { ...base, headers: { ...base.headers, authorization: base.headers.authorization.replace('content-type;host;', 'content-type;') } }, lookup, NOW, /must include host and x-sdk-date/],
+    ['a swapped body vouched for by an unsigned X-Sdk-Content-Sha256', { ...base, rawBody: '{"url":"redis://evil"}', headers: { ...base.headers, 'x-sdk-content-sha256': EMPTY_BODY_SHA256 } }, lookup, NOW, /X-Sdk-Content-Sha256 is sent but not signed/],
+    ['a bad percent-encoding in the query', { ...base, rawUrl: `${PREFIX}/hotkey-task?x=%zz` }, lookup, NOW, /not valid percent-encoding/],
     ['a malformed header', { ...base, headers: { ...base.headers, authorization: 'Bearer abc' } }, lookup, NOW, /is not "SDK-HMAC-SHA256/],
   ])('refuses %s', (_name, request, keys, now, reason) => {
     const verdict = verifySignedRequest(request, keys, now);
@@ -98,5 +100,31 @@ describe('canonical parts', () => {
     });
     expect(parseSdkDate('20240230T000000Z')).toBeNull();
     expect(parseSdkDate('20240101T000000Z')?.toISOString()).toBe('2024-01-01T00:00:00.000Z');
+  });
+});
+
+describe('X-Sdk-Content-Sha256', () => {
+  const PROJECT = 'p1';
+  const SK = 'secret';
+  const lookup = (ak: string) => (ak === 'AK' ? { secretKey: SK, projectId: PROJECT } : undefined);
+  const signed = ['host', 'x-sdk-content-sha256', 'x-sdk-date'];
+  function request(body: string, declared: string) {
+    const headers = { host: 'h', 'x-sdk-date': '20240101T000000Z', 'x-sdk-content-sha256': declared };
+    const rawUrl = `/v2/${PROJECT}/instances`;
+    const sig = signature(SK, stringToSign('20240101T000000Z', canonicalRequest({ method: 'POST', rawUrl, headers, signedHeaders: signed, payloadHash: declared })));
+    return { method: 'POST', rawUrl, rawBody: body, pathProjectId: PROJECT, headers: { ...headers, authorization: `SDK-HMAC-SHA256 Access=AK, SignedHeaders=${signed.join(';')}, Signature=${sig}` } };
+  }
+  const NOW = new Date('2024-01-01T00:00:00Z');
+
+  it('is accepted when signed and equal to the hash of the body', () => {
+    expect(verifySignedRequest(request('{"a":1}', sha256Hex('{"a":1}')), lookup, NOW).ok).toBe(true);
+    expect(verifySignedRequest(request('', 'UNSIGNED-PAYLOAD'), lookup, NOW).ok).toBe(true);
+  });
+
+  it('cannot vouch for another body, nor leave a body unsigned', () => {
+    const swapped = verifySignedRequest(request('{"a":2}', sha256Hex('{"a":1}')), lookup, NOW);
+    expect(swapped).toEqual({ ok: false, reason: expect.stringMatching(/does not match the body/) as unknown });
+    const unsigned = verifySignedRequest(request('{"a":2}', 'UNSIGNED-PAYLOAD'), lookup, NOW);
+    expect(unsigned.ok).toBe(false);
   });
 });

@@ -46,12 +46,26 @@ export function verifySignedRequest(request: IncomingSignedRequest, lookup: (acc
 
   const headers: Record<string, string | undefined> = {};
   for (const name of auth.signedHeaders) headers[name] = single(request.headers[name]);
+  // The body is always hashed. A declared X-Sdk-Content-Sha256 (what the SDK signs in place of
+  // the hash) must itself be signed and must match the body; UNSIGNED-PAYLOAD only for no body.
+  const bodyHash = request.rawBody.length === 0 ? EMPTY_BODY_SHA256 : sha256Hex(request.rawBody);
   const declaredHash = single(request.headers['x-sdk-content-sha256']);
-  const payloadHash = declaredHash ?? (request.rawBody.length === 0 ? EMPTY_BODY_SHA256 : sha256Hex(request.rawBody));
+  if (declaredHash !== undefined) {
+    if (!auth.signedHeaders.includes('x-sdk-content-sha256')) return fail('X-Sdk-Content-Sha256 is sent but not signed');
+    const unsignedEmpty = declaredHash === 'UNSIGNED-PAYLOAD' && request.rawBody.length === 0;
+    if (!unsignedEmpty && declaredHash.toLowerCase() !== bodyHash) return fail('X-Sdk-Content-Sha256 does not match the body (unsigned payloads are not accepted)');
+  }
+  const payloadHash = declaredHash ?? bodyHash;
   // An SDK endpoint configured with a trailing slash signs "//v2/..." but sends "/v2/...":
   // accept both spellings of the same request.
   for (const rawUrl of [request.rawUrl, `/${request.rawUrl}`]) {
-    const canonical = canonicalRequest({ method: request.method, rawUrl, headers, signedHeaders: auth.signedHeaders, payloadHash });
+    let canonical: string;
+    try {
+      canonical = canonicalRequest({ method: request.method, rawUrl, headers, signedHeaders: auth.signedHeaders, payloadHash });
+    } catch (error) {
+      if (error instanceof URIError) return fail('the query string is not valid percent-encoding');
+      throw error;
+    }
     const expected = Buffer.from(signature(key.secretKey, stringToSign(sdkDate, canonical)), 'hex');
     const given = Buffer.from(auth.signature, 'hex');
     if (expected.length === given.length && timingSafeEqual(expected, given)) return { ok: true, projectId: key.projectId };

@@ -5,6 +5,7 @@ export const ErrorBody = Type.Object(
     error_code: Type.String({ maxLength: 9, description: 'DCS error code, e.g. DCS.4922' }),
     error_msg: Type.String({ maxLength: 1024 }),
     error_ext_msg: Type.Union([Type.String({ maxLength: 1024 }), Type.Null()], { description: 'keyheat puts the precise reason here' }),
+    request_id: Type.Optional(Type.String({ description: 'on APIG.0301 signature errors, as the Huawei Cloud gateway sends it' })),
   },
   { $id: 'ErrorBody', title: 'ErrorBody' },
 );
