@@ -19,11 +19,22 @@ export type Reply = null | number | Buffer | RedisReplyError | Reply[];
 
 const CR = 13;
 const INCOMPLETE = Symbol('incomplete');
-type Parsed = Reply | typeof INCOMPLETE;
 
+/** An array whose elements are still arriving. */
+interface OpenArray {
+  readonly items: Reply[];
+  filled: number;
+}
+
+/**
+ * A resumable parser: completed elements of a partly received array are kept on a stack, and
+ * only the bytes of the one incomplete element are carried over to the next chunk. Work and
+ * copying are linear in the reply size however many chunks it spans.
+ */
 export class RespParser {
   private buffer: Buffer = Buffer.alloc(0);
   private pos = 0;
+  private readonly open: OpenArray[] = [];
 
   constructor(private readonly onReply: (reply: Reply) => void) {}
 
@@ -31,26 +42,48 @@ export class RespParser {
   push(chunk: Buffer): void {
     this.buffer = this.buffer.length === this.pos ? chunk : Buffer.concat([this.buffer.subarray(this.pos), chunk]);
     this.pos = 0;
-    for (;;) {
+    while (this.pos < this.buffer.length) {
       const start = this.pos;
-      const reply = this.parse();
-      if (reply === INCOMPLETE) {
+      const element = this.element();
+      if (element === INCOMPLETE) {
         this.pos = start;
         return;
       }
-      this.onReply(reply);
-      if (this.pos === this.buffer.length) return;
+      if (element instanceof Opened) {
+        if (element.count === 0) this.deliver([]);
+        else this.open.push({ items: new Array<Reply>(element.count), filled: 0 });
+        continue;
+      }
+      this.deliver(element);
     }
   }
 
   reset(): void {
     this.buffer = Buffer.alloc(0);
     this.pos = 0;
+    this.open.length = 0;
   }
 
-  private parse(): Parsed {
+  /** Puts a complete value in its array, closing every array it completes, or hands it out. */
+  private deliver(value: Reply): void {
+    let current = value;
+    for (;;) {
+      const top = this.open[this.open.length - 1];
+      if (top === undefined) {
+        this.onReply(current);
+        return;
+      }
+      top.items[top.filled] = current;
+      top.filled += 1;
+      if (top.filled < top.items.length) return;
+      this.open.pop();
+      current = top.items;
+    }
+  }
+
+  /** One element at pos: a scalar value, the header of a non-null array, or INCOMPLETE. */
+  private element(): Reply | Opened | typeof INCOMPLETE {
     const buf = this.buffer;
-    if (this.pos >= buf.length) return INCOMPLETE;
     const type = buf[this.pos];
     this.pos += 1;
     switch (type) {
@@ -76,14 +109,7 @@ export class RespParser {
       case 0x2a /* * */: {
         const count = this.readInteger();
         if (count === INCOMPLETE) return INCOMPLETE;
-        if (count < 0) return null;
-        const items: Reply[] = new Array<Reply>(count);
-        for (let i = 0; i < count; i++) {
-          const item = this.parse();
-          if (item === INCOMPLETE) return INCOMPLETE;
-          items[i] = item;
-        }
-        return items;
+        return count < 0 ? null : new Opened(count);
       }
       default:
         throw new Error(`RESP protocol error: unexpected type byte 0x${(type ?? 0).toString(16)}`);
@@ -119,6 +145,11 @@ export class RespParser {
     }
     return INCOMPLETE;
   }
+}
+
+/** The header of an array with `count` elements to come. */
+class Opened {
+  constructor(readonly count: number) {}
 }
 
 /** Encodes one command as a RESP array of bulk strings. */

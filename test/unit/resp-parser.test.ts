@@ -50,3 +50,22 @@ describe('RespParser', () => {
     expect(encodeCommand(['GET', Buffer.from([0xff])])).toEqual(Buffer.concat([Buffer.from('*2\r\n$3\r\nGET\r\n$1\r\n'), Buffer.from([0xff]), Buffer.from('\r\n')]));
   });
 });
+
+describe('RespParser on replies spanning many chunks', () => {
+  it('parses a 200 000-key SCAN-like reply fed 1 KB at a time', () => {
+    const keys = Array.from({ length: 200_000 }, (_, i) => `key:${i}`);
+    const wire = Buffer.concat([Buffer.from(`*2\r\n$1\r\n0\r\n*${keys.length}\r\n`), ...keys.map((k) => Buffer.from(`$${k.length}\r\n${k}\r\n`))]);
+    const replies: Reply[] = [];
+    const parser = new RespParser((r) => replies.push(r));
+    for (let i = 0; i < wire.length; i += 1024) parser.push(wire.subarray(i, i + 1024));
+    expect(replies).toHaveLength(1);
+    const page = replies[0] as [Buffer, Buffer[]];
+    expect(page[1]).toHaveLength(200_000);
+    expect(String(page[1][199_999])).toBe('key:199999');
+  });
+
+  it('closes nested and empty arrays in order', () => {
+    const replies = parseAll([Buffer.from('*3\r\n*0\r\n*2\r\n:1\r\n*1\r\n$-1\r\n:7\r\n'), Buffer.from('*0\r\n')]);
+    expect(JSON.stringify(replies)).toBe('[[[],[1,[null]],7],[]]');
+  });
+});
