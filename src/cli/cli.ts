@@ -1,6 +1,6 @@
 /** Command dispatch. Output formatting and exit codes only; the work is done by app.ts and the engine. */
 import { ConfigError } from '../config/load-config.js';
-import { StoreLockedError } from '../storage/file-lock.js';
+import { StoreLockedError, UnsupportedDatabaseUrl } from '../storage/database.js';
 import { scanCommand } from './scan-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
@@ -48,7 +48,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`keyheat: ${error.message}\n\n${USAGE}\n`);
       return EXIT.usage;
     }
-    if (error instanceof ConfigError || error instanceof StoreLockedError) {
+    if (error instanceof ConfigError || error instanceof StoreLockedError || error instanceof UnsupportedDatabaseUrl) {
       process.stderr.write(`keyheat: ${error.message}\n`);
       return EXIT.failure;
     }

@@ -7,7 +7,6 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { acquireFileLock, type FileLock } from './file-lock.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -30,6 +29,14 @@ export interface DatabaseHandle {
 
 export class UnsupportedDatabaseUrl extends Error {}
 
+/** The SQLite database is held by another process. */
+export class StoreLockedError extends Error {
+  constructor(readonly file: string) {
+    super(`another process is using the database ${file} (is keyheat serve running?); stop it, or use PostgreSQL to run several processes`);
+    this.name = 'StoreLockedError';
+  }
+}
+
 export function openDatabase(url: string): DatabaseHandle {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
@@ -39,32 +46,30 @@ export function openDatabase(url: string): DatabaseHandle {
 function openSqlite(file: string): DatabaseHandle {
   if (file === '') throw new UnsupportedDatabaseUrl('sqlite: URL without a file path');
   const inMemory = file === ':memory:';
-  let lock: FileLock | null = null;
-  if (!inMemory) {
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    lock = acquireFileLock(`${path.resolve(file)}.lock`);
-  }
-  let sqlite: SqliteDatabase.Database;
+  if (!inMemory) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
   try {
-    sqlite = new SqliteDatabase(file);
+    // One process owns the database: an exclusive lock, taken now and held until the
+    // connection closes. It is the operating system's lock, so it goes with a dead process
+    // and cannot be taken by a second live one (another container on the same volume included).
+    sqlite.pragma('locking_mode = EXCLUSIVE');
+    sqlite.pragma('busy_timeout = 0');
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.exec('BEGIN IMMEDIATE; COMMIT;');
   } catch (error) {
-    lock?.release();
+    sqlite.close();
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') throw new StoreLockedError(path.resolve(file));
     throw error;
   }
-  sqlite.pragma('journal_mode = WAL');
   // FULL: a committed task survives a power cut, not only a process crash. Writes are few.
   sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     db,
     capabilities: { dialect: 'sqlite', singleProcess: true, supportsSkipLocked: false },
     description: inMemory ? 'sqlite (in memory)' : `sqlite ${path.resolve(file)}`,
-    close: async () => {
-      await db.destroy();
-      lock?.release();
-    },
+    close: () => db.destroy(),
   };
 }
 

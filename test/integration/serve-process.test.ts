@@ -59,7 +59,7 @@ describe('keyheat serve without a config', () => {
     // The store is in use: a reset must wait until serve stops.
     const refused = await runKeyheatToEnd(['token', 'reset', '--data-dir', dataDir]);
     expect(refused.code).toBe(1);
-    expect(refused.output).toMatch(/another keyheat process \(pid \d+\) is using this database/);
+    expect(refused.output).toMatch(/another process is using the database .*keyheat\.db \(is keyheat serve running\?\)/);
     second.child.kill('SIGTERM');
     await second.exited();
 
