@@ -82,7 +82,7 @@ export const ConfigSchema = Type.Object(
       {
         enabled: Type.Boolean({ default: true, description: 'create the daily automatic analysis tasks' }),
         interval_ms: Integer(1000, 600_000, 15_000, 'how often schedules are checked'),
-        catch_up_minutes: Integer(0, 1440, 60, 'a slot missed while keyheat was down still runs if keyheat is back within this time'),
+        catch_up_minutes: Integer(1, 1440, 60, 'a slot missed while keyheat was down still runs if keyheat is back within this time'),
       },
       { default: {}, additionalProperties: false },
     ),

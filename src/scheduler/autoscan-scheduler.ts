@@ -1,10 +1,10 @@
 /**
  * Turns autoscan settings into auto tasks: at each `schedule_at` time (UTC, daily), one task
  * with scan_type "auto" per instance. Every keyheat process runs this; exactly one of them
- * creates the task, because the slot is first claimed in the autoscan_runs ledger, whose
- * primary key (instance, slot) only one insert can win. Slot ids come from the UTC date and
- * time, not from when a process happens to tick, so clock jitter between processes cannot make
- * two slots of one.
+ * creates the task: the slot's row in the autoscan_runs ledger, whose primary key (instance,
+ * slot) only one insert can win, is written in the same transaction as the task, so a crash
+ * between the two leaves neither. Slot ids come from the UTC date and time, not from when a
+ * process happens to tick, so clock jitter between processes cannot make two slots of one.
  *
  * Times missed while no process was up: a slot is still run if a process comes back within
  * `catchUpMs` of it; after that it is recorded as missed and skipped (a hot key analysis hours
@@ -14,7 +14,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { wireTime } from '../domain/task.js';
-import { TaskActiveConflict } from '../storage/task-repository.js';
 import type { Store } from '../storage/store.js';
 import { judgeSlot, latestOccurrence, slotId } from './daily-slots.js';
 
@@ -54,21 +53,30 @@ export class AutoscanScheduler {
   /** One pass over every enabled schedule. Public so tests can drive it with their own clock. */
   async tick(): Promise<number> {
     const now = this.now();
+    // A tick lands some time after the minute it serves: the window is never shorter than two ticks.
+    const window = Math.max(this.settings.catchUpMs, 2 * this.settings.intervalMs);
     let created = 0;
     for (const config of await this.store.autoscan.listEnabled()) {
       for (const time of config.scheduleAt) {
         const occurrence = latestOccurrence(time, now);
-        const verdict = judgeSlot(occurrence, now, new Date(config.updatedAt), this.settings.catchUpMs);
+        const verdict = judgeSlot(occurrence, now, new Date(config.updatedAt), window);
         if (verdict === 'before-enabled') continue;
         const slot = slotId(occurrence);
-        if (!(await this.store.autoscanRuns.claim(config.instanceId, slot, now))) continue;
         const log = this.logger.child({ instance_id: config.instanceId, slot });
         if (verdict === 'missed') {
-          await this.store.autoscanRuns.record(config.instanceId, slot, null, 'missed: no keyheat process was running within the catch-up window');
-          log.warn('automatic analysis slot missed');
+          if (await this.store.autoscanRuns.claim(config.instanceId, slot, now, 'missed: no keyheat process was running within the catch-up window')) {
+            log.warn('automatic analysis slot missed');
+          }
           continue;
         }
-        if (await this.createAutoTask(config.projectId, config.instanceId, slot, now, log)) created += 1;
+        const task = { id: randomUUID(), projectId: config.projectId, instanceId: config.instanceId, scanType: 'auto' as const, createdAt: wireTime(now) };
+        const outcome = await this.store.tasks.insertScheduled(task, slot, now);
+        if (outcome === 'created') {
+          created += 1;
+          log.info({ task_id: task.id, status: 'waiting', scan_type: 'auto' }, 'automatic analysis task created');
+        } else if (outcome === 'skipped') {
+          log.warn('automatic analysis skipped: the previous one is still waiting or running');
+        }
       }
     }
     if (now.getTime() - this.lastPrune > 60 * 60 * 1000) {
@@ -77,20 +85,6 @@ export class AutoscanScheduler {
     }
     if (created > 0) this.wakeRunner();
     return created;
-  }
-
-  private async createAutoTask(projectId: string, instanceId: string, slot: string, now: Date, log: Logger): Promise<boolean> {
-    try {
-      const task = await this.store.tasks.insert({ id: randomUUID(), projectId, instanceId, scanType: 'auto', createdAt: wireTime(now) });
-      await this.store.autoscanRuns.record(instanceId, slot, task.id, 'created');
-      log.info({ task_id: task.id, status: 'waiting', scan_type: 'auto' }, 'automatic analysis task created');
-      return true;
-    } catch (error) {
-      if (!(error instanceof TaskActiveConflict)) throw error;
-      await this.store.autoscanRuns.record(instanceId, slot, null, 'skipped: the previous automatic analysis of this instance is still waiting or running');
-      log.warn('automatic analysis skipped: the previous one is still waiting or running');
-      return false;
-    }
   }
 
   private async tickSafely(): Promise<void> {

@@ -62,20 +62,17 @@ export class AutoscanRunRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /**
-   * Claims a slot for an instance. Exactly one caller, across all processes, gets true: the
-   * primary key (instance_id, slot) makes the insert idempotent.
+   * Records a slot that creates no task (missed). Exactly one caller, across all processes,
+   * gets true: the primary key (instance_id, slot) makes the insert idempotent. Slots that do
+   * create a task go through TaskRepository.insertScheduled, in one transaction with the task.
    */
-  async claim(instanceId: string, slot: string, now: Date): Promise<boolean> {
+  async claim(instanceId: string, slot: string, now: Date, outcome: string): Promise<boolean> {
     const result = await this.db
       .insertInto('autoscan_runs')
-      .values({ instance_id: instanceId, slot, task_id: null, outcome: 'claimed', created_at: now.toISOString() })
+      .values({ instance_id: instanceId, slot, task_id: null, outcome: outcome.slice(0, 255), created_at: now.toISOString() })
       .onConflict((oc) => oc.columns(['instance_id', 'slot']).doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
-  }
-
-  async record(instanceId: string, slot: string, taskId: string | null, outcome: string): Promise<void> {
-    await this.db.updateTable('autoscan_runs').set({ task_id: taskId, outcome: outcome.slice(0, 255) }).where('instance_id', '=', instanceId).where('slot', '=', slot).execute();
   }
 
   async list(instanceId: string): Promise<{ slot: string; taskId: string | null; outcome: string }[]> {

@@ -93,6 +93,50 @@ export class TaskRepository {
     return created;
   }
 
+  /**
+   * Creates the auto task of a daily slot, exactly once across processes and atomically with
+   * its ledger row: either both are written or neither (a crash in between leaves the slot
+   * free for the next pass). Returns what happened to the slot.
+   */
+  async insertScheduled(task: NewTask & { scanType: 'auto' }, slot: string, now: Date): Promise<'created' | 'skipped' | 'taken'> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const ledger = await trx
+          .insertInto('autoscan_runs')
+          .values({ instance_id: task.instanceId, slot, task_id: null, outcome: 'claimed', created_at: now.toISOString() })
+          .onConflict((oc) => oc.columns(['instance_id', 'slot']).doNothing())
+          .executeTakeFirst();
+        if (Number(ledger.numInsertedOrUpdatedRows ?? 0n) !== 1) return 'taken';
+        const active = await trx
+          .selectFrom('hotkey_tasks')
+          .select('id')
+          .where('instance_id', '=', task.instanceId)
+          .where('scan_type', '=', 'auto')
+          .where('status', 'in', ['waiting', 'running'])
+          .executeTakeFirst();
+        const outcome = active === undefined ? 'created' : 'skipped: the previous automatic analysis of this instance is still waiting or running';
+        if (active === undefined) {
+          await trx
+            .insertInto('hotkey_tasks')
+            .values({ id: task.id, project_id: task.projectId, instance_id: task.instanceId, status: 'waiting', scan_type: 'auto', created_at: task.createdAt, num: 0, attempts: 0 })
+            .execute();
+          await this.enforceRetention(trx, task.instanceId);
+        }
+        await trx
+          .updateTable('autoscan_runs')
+          .set({ task_id: active === undefined ? task.id : null, outcome })
+          .where('instance_id', '=', task.instanceId)
+          .where('slot', '=', slot)
+          .execute();
+        return active === undefined ? 'created' : 'skipped';
+      });
+    } catch (error) {
+      // Another process won the slot or the task between our reads: it is handled there.
+      if (classifySqlError(error) === 'unique-violation') return 'taken';
+      throw error;
+    }
+  }
+
   /** Keeps at most maxTasksPerInstance tasks of an instance, deleting the oldest finished first. */
   private async enforceRetention(trx: Transaction<Database>, instanceId: string): Promise<void> {
     const { count } = await trx

@@ -145,10 +145,19 @@ describe.each(STORES)('%s store', (kind) => {
     expect((await a.tasks.list('p', 'i2', { offset: 0, limit: 100 })).count).toBe(1);
   });
 
-  it('lets exactly one claimer win an autoscan slot', async () => {
-    const wins = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).autoscanRuns.claim('i1', '2026-11-29T21:00', T0)));
-    expect(wins.filter(Boolean)).toHaveLength(1);
-    expect(await a.autoscanRuns.claim('i1', '2026-11-30T21:00', T0)).toBe(true);
+  it('creates one auto task per slot however many processes try at once, with its ledger row', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).tasks.insertScheduled({ ...newTask(`auto${i}`, 'i1', 'auto'), scanType: 'auto' }, '2026-11-29T21:00', T0)),
+    );
+    expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
+    expect(outcomes.filter((o) => o !== 'created').every((o) => o === 'taken')).toBe(true);
+    const [run] = await a.autoscanRuns.list('i1');
+    expect(run).toMatchObject({ slot: '2026-11-29T21:00', outcome: 'created' });
+    expect((await a.tasks.getById(run!.taskId ?? ''))?.scanType).toBe('auto');
+    // The next slot, while that task is still waiting: skipped, recorded, no second task.
+    expect(await b.tasks.insertScheduled({ ...newTask('auto-next', 'i1', 'auto'), scanType: 'auto' }, '2026-11-30T21:00', T0)).toBe('skipped');
+    expect((await a.tasks.list('p', 'i1', { offset: 0, limit: 10 })).count).toBe(1);
+    expect(await a.autoscanRuns.claim('i1', '2026-11-30T21:00', T0, 'missed')).toBe(false);
   });
 
   it('bootstraps one default project however many processes start together', async () => {
