@@ -59,6 +59,21 @@ export class TopK<T> {
     return true;
   }
 
+  /** Drops every kept item matching `predicate` (the offers of a node that has to be read again). */
+  removeWhere(predicate: (item: T) => boolean): number {
+    const kept = this.heap.filter((item) => !predicate(item));
+    const removed = this.heap.length - kept.length;
+    if (removed === 0) return 0;
+    this.heap.length = 0;
+    this.positions?.clear();
+    for (const item of kept) {
+      this.heap.push(item);
+      this.place(this.heap.length - 1);
+      this.siftUp(this.heap.length - 1);
+    }
+    return removed;
+  }
+
   /** Best first. Does not change the heap. */
   sorted(): T[] {
     return [...this.heap].sort((a, b) => (this.isBetter(a, b) ? -1 : this.isBetter(b, a) ? 1 : 0));

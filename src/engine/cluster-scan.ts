@@ -13,6 +13,7 @@ import { classifyRedisError, RedisFailure, type RedisFailureKind } from '../redi
 import { changedSlots, readClusterTopology, slotOwners, type ClusterPrimary, type ClusterTopology } from '../redis/cluster-topology.js';
 import type { Arg, RespConnection } from '../redis/resp-connection.js';
 import { AnalysisRefused } from './analysis-errors.js';
+import { NodePacer } from './node-pacer.js';
 import { sleep } from './rate-limiter.js';
 import { scanNode, type ScanContext } from './scan-node.js';
 
@@ -28,10 +29,12 @@ export async function scanCluster(seed: RespConnection, seedHost: string, contex
   const stop = (): void => local.abort(context.signal.reason);
   context.signal.addEventListener('abort', stop, { once: true });
   const scoped: ScanContext = { ...context, signal: local.signal };
+  /** Failed primary -> the node that took its slots and was then read from the start. */
+  const replaced = new Map<string, string>();
   try {
     await Promise.all(
       before.primaries.map((primary) =>
-        scanPrimary(primary, before, seedHost, scoped).catch((error: unknown) => {
+        scanPrimary(primary, before, seedHost, scoped, replaced).catch((error: unknown) => {
           local.abort(error);
           throw error;
         }),
@@ -42,12 +45,25 @@ export async function scanCluster(seed: RespConnection, seedHost: string, contex
   }
   const addresses = before.primaries.map((p) => p.address);
   const after = await readTopologyFromAny(context, [seed.address, ...addresses], seedHost);
-  const slots = changedSlots(before, after);
+  // Slots that moved with a failover were read in full on their new owner after it took them.
+  const ownersBefore = slotOwners(before);
+  const ownersAfter = slotOwners(after);
+  const slots = changedSlots(before, after).filter((slot) => {
+    const failed = ownersBefore[slot];
+    const migrating = before.migratingSlots.has(slot) || after.migratingSlots.has(slot);
+    return migrating || failed === undefined || replaced.get(failed) !== ownersAfter[slot];
+  });
   if (slots.length > 0) await recheckSlots(slots, after, context);
   return after;
 }
 
-async function scanPrimary(primary: ClusterPrimary, topology: ClusterTopology, seedHost: string, context: ScanContext): Promise<void> {
+async function scanPrimary(
+  primary: ClusterPrimary,
+  topology: ClusterTopology,
+  seedHost: string,
+  context: ScanContext,
+  replaced: Map<string, string>,
+): Promise<void> {
   let address = primary.address;
   for (;;) {
     let connection: RespConnection | null = null;
@@ -68,6 +84,8 @@ async function scanPrimary(primary: ClusterPrimary, topology: ClusterTopology, s
           { cause: failure },
         );
       }
+      context.collector.forgetNode(address, context.progress.scannedOf(address));
+      replaced.set(primary.address, replacement);
       address = replacement;
     } finally {
       connection?.close();
@@ -118,7 +136,8 @@ async function readTopologyFromAny(context: ScanContext, addresses: readonly str
 
 /**
  * Reads again, on every primary, the keys of slots whose owner changed during the scan. Keys of
- * a slot a node does not own (it is importing it) are read after ASKING.
+ * a slot a node does not own (it is importing it) are read after ASKING. Paced like a scan.
+ * CLUSTER GETKEYSINSLOT has no cursor: a slot's key names are fetched in one reply.
  */
 async function recheckSlots(slots: readonly number[], topology: ClusterTopology, context: ScanContext): Promise<void> {
   const owners = slotOwners(topology);
@@ -126,21 +145,31 @@ async function recheckSlots(slots: readonly number[], topology: ClusterTopology,
   // failover wait above already failed the analysis.
   for (const primary of topology.primaries.filter((p) => !p.suspect)) {
     const connection = await context.pool.get(primary.address);
-    const counts = await connection.pipeline(slots.map((slot) => ['CLUSTER', 'COUNTKEYSINSLOT', slot]));
-    for (let i = 0; i < slots.length; i++) {
-      const count = counts[i];
-      const slot = slots[i] as number;
-      if (typeof count !== 'number' || count === 0) continue;
-      const keys = await connection.call(['CLUSTER', 'GETKEYSINSLOT', slot, count]);
-      if (!Array.isArray(keys)) continue;
-      const names = keys.filter((k): k is Buffer => Buffer.isBuffer(k));
-      const owned = owners[slot] === primary.address;
-      const replies = await connection.pipeline(names.flatMap((name): Arg[][] => (owned ? [['OBJECT', 'FREQ', name]] : [['ASKING'], ['OBJECT', 'FREQ', name]])));
-      names.forEach((name, j) => {
-        const freq = replies[owned ? j : 2 * j + 1];
-        // A MOVED here means the key is served elsewhere, and read there.
-        if (typeof freq === 'number') context.collector.offer(freq, 0, primary.address, name);
-      });
+    const pacer = await NodePacer.start(primary.address, context.pool, context.options, context.signal);
+    try {
+      const counts = await connection.pipeline(slots.map((slot) => ['CLUSTER', 'COUNTKEYSINSLOT', slot]));
+      for (let i = 0; i < slots.length; i++) {
+        const count = counts[i];
+        const slot = slots[i] as number;
+        if (typeof count !== 'number' || count === 0) continue;
+        const keys = await connection.call(['CLUSTER', 'GETKEYSINSLOT', slot, count]);
+        if (!Array.isArray(keys)) continue;
+        const names = keys.filter((k): k is Buffer => Buffer.isBuffer(k));
+        const owned = owners[slot] === primary.address;
+        for (let at = 0; at < names.length; ) {
+          const page = names.slice(at, at + pacer.pageSize().count);
+          at += page.length;
+          await pacer.pace(page.length);
+          const replies = await connection.pipeline(page.flatMap((name): Arg[][] => (owned ? [['OBJECT', 'FREQ', name]] : [['ASKING'], ['OBJECT', 'FREQ', name]])));
+          page.forEach((name, j) => {
+            const freq = replies[owned ? j : 2 * j + 1];
+            // A MOVED here means the key is served elsewhere, and read there.
+            if (typeof freq === 'number') context.collector.offer(freq, 0, primary.address, name);
+          });
+        }
+      }
+    } finally {
+      pacer.stop();
     }
   }
 }

@@ -29,7 +29,6 @@ export class HotKeyCollector {
   /** Offers one page; returns the keys that answered MOVED/ASK (a cluster being resharded). */
   collect(keys: readonly Buffer[], freqs: readonly Reply[], db: number, node: string): Redirect[] {
     const redirects: Redirect[] = [];
-    this.scannedKeys += keys.length;
     for (let i = 0; i < keys.length; i++) {
       const freq = freqs[i];
       if (typeof freq === 'number') {
@@ -41,6 +40,9 @@ export class HotKeyCollector {
         redirects.push(redirect);
       }
     }
+    // Counted once the page is through: a page that fails (and makes its node be read again)
+    // is not counted, like the node's progress.
+    this.scannedKeys += keys.length;
     return redirects;
   }
 
@@ -58,6 +60,15 @@ export class HotKeyCollector {
     const target = redirectTarget(failure);
     if (target === null) throw failure;
     return { key: Buffer.from(key), address: target.address, ask: failure.kind === 'ask' };
+  }
+
+  /**
+   * Forgets what a node contributed before it failed: its replacement is read from the start,
+   * and keys kept from the dead node would otherwise carry its address and stale counters.
+   */
+  forgetNode(node: string, scannedKeys: number): void {
+    this.top.removeWhere((candidate) => candidate.node === node);
+    this.scannedKeys -= scannedKeys;
   }
 
   /** Hottest first. */

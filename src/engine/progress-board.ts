@@ -19,6 +19,10 @@ export class ProgressBoard {
     this.report();
   }
 
+  scannedOf(node: string): number {
+    return this.nodes.get(node)?.scannedKeys ?? 0;
+  }
+
   snapshot(): NodeProgress[] {
     return [...this.nodes].map(([node, entry]) => ({ node, ...entry }));
   }

@@ -6,17 +6,16 @@
 import { groupBy } from '../analysis/group-by.js';
 import type { Arg, RespConnection } from '../redis/resp-connection.js';
 import { classifyRedisError } from '../redis/classify-redis-error.js';
-import { scanDatabase, type PageSize } from '../redis/node-scanner.js';
+import { scanDatabase } from '../redis/node-scanner.js';
 import { hotkeyUnsupportedReason, readServerFacts } from '../redis/preflight.js';
 import { RedisReplyError } from '../redis/resp-parser.js';
 import type { ServerFacts } from '../redis/server-info.js';
 import { AnalysisRefused } from './analysis-errors.js';
-import { IDLE_WINDOW, type AnalysisOptions } from './analysis-options.js';
+import type { AnalysisOptions } from './analysis-options.js';
 import type { HotKeyCollector, Redirect } from './hot-key-collector.js';
 import type { NodePool } from './node-pool.js';
 import type { ProgressBoard } from './progress-board.js';
-import { RateLimiter } from './rate-limiter.js';
-import { TrafficMonitor } from './traffic-monitor.js';
+import { NodePacer } from './node-pacer.js';
 
 export interface ScanContext {
   readonly options: AnalysisOptions;
@@ -42,21 +41,15 @@ export async function scanNode(connection: RespConnection, context: ScanContext)
   const facts = await checkedFacts(connection);
   const databases = facts.mode === 'cluster' ? facts.keyspace.filter((db) => db.db === 0) : facts.keyspace;
   progress.start(node, databases.reduce((sum, db) => sum + db.keys, 0));
-  const limiter = options.rateLimit > 0 ? new RateLimiter(options.rateLimit) : null;
-  // Under a rate limit no page is bigger than a tenth of a second's budget, so the pace is even.
-  const cap = limiter === null ? Infinity : Math.max(1, Math.floor(options.rateLimit / 10));
-  const idle: PageSize = { count: Math.min(options.batchSize, cap), window: IDLE_WINDOW };
-  const busy: PageSize = { count: Math.min(options.busyBatchSize, idle.count), window: 0 };
-  const monitor = busy.count === idle.count ? null : new TrafficMonitor(await context.pool.get(node));
-  monitor?.start();
+  const pacer = await NodePacer.start(node, context.pool, options, signal);
   try {
     for (const { db } of databases) {
       const pages = scanDatabase(connection, {
         db,
-        pageSize: () => (monitor === null || !monitor.busy ? idle : busy),
+        pageSize: () => pacer.pageSize(),
         pattern: options.pattern,
         signal,
-        pace: limiter === null ? undefined : (keys) => limiter.take(keys, signal),
+        pace: options.rateLimit > 0 ? (keys) => pacer.pace(keys) : undefined,
       });
       for await (const page of pages) {
         const redirects = collector.collect(page.keys, page.freqs, db, node);
@@ -65,7 +58,7 @@ export async function scanNode(connection: RespConnection, context: ScanContext)
       }
     }
   } finally {
-    monitor?.stop();
+    pacer.stop();
   }
 }
 

@@ -45,6 +45,7 @@ export class TaskRunner {
   private polling: Promise<void> | null = null;
   private pollAgain = false;
   private cutGrace: (() => void) | null = null;
+  private hurried = false;
 
   constructor(
     private readonly store: Store,
@@ -96,8 +97,9 @@ export class TaskRunner {
     await run.done;
   }
 
-  /** Ends the grace period of a stop in progress: running analyses are handed back now. */
+  /** Ends the grace period of a stop in progress (or of one about to begin): hand back now. */
   hurry(): void {
+    this.hurried = true;
     this.cutGrace?.();
   }
 
@@ -113,7 +115,7 @@ export class TaskRunner {
     const runs = [...this.running.values()];
     if (runs.length === 0) return;
     const allDone = Promise.all(runs.map((run) => run.done));
-    if (graceMs > 0) {
+    if (graceMs > 0 && !this.hurried) {
       const cut = new Promise<void>((resolve) => (this.cutGrace = resolve));
       await Promise.race([allDone, delay(graceMs), cut]);
       this.cutGrace = null;

@@ -48,7 +48,8 @@ describe('the OpenAPI document', () => {
       expect(statuses, `${route.method} ${route.url}`).toEqual([success, '400', '401', '403', '404', '500'].sort());
       for (const status of ['400', '401', '403', '404', '500']) {
         const schema = operation.responses[status]?.content?.['application/json']?.schema as { properties?: Record<string, unknown> } | undefined;
-        expect(Object.keys(schema?.properties ?? {}).sort(), `${route.method} ${route.url} ${status}`).toEqual(['error_code', 'error_ext_msg', 'error_msg']);
+        expect(Object.keys(schema?.properties ?? {}).sort(), `${route.method} ${route.url} ${status}`).toEqual(['error_code', 'error_ext_msg', 'error_msg', 'request_id']);
+        expect((schema as { required?: string[] }).required?.sort()).toEqual(['error_code', 'error_ext_msg', 'error_msg']);
       }
       if (success === '200') expect(operation.responses['200']?.content?.['application/json']?.schema, `${route.method} ${route.url}`).toBeDefined();
     }

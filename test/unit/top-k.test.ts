@@ -70,3 +70,17 @@ describe('TopK with identity', () => {
     }
   });
 });
+
+describe('TopK.removeWhere', () => {
+  it('drops matching items and keeps a valid heap and identity index', () => {
+    const better = (a: { id: string; score: number }, b: { id: string; score: number }) => a.score > b.score || (a.score === b.score && a.id < b.id);
+    const top = new TopK<{ id: string; score: number }>(4, better, (i) => i.id);
+    for (const [id, score] of [['a', 9], ['b', 8], ['c', 7], ['d', 6]] as const) top.offer({ id, score });
+    expect(top.removeWhere((i) => i.id === 'a' || i.id === 'c')).toBe(2);
+    expect(top.sorted().map((i) => i.id)).toEqual(['b', 'd']);
+    top.offer({ id: 'a', score: 1 }); // no longer kept: may come back, at its new score
+    top.offer({ id: 'b', score: 10 });
+    top.offer({ id: 'e', score: 5 });
+    expect(top.sorted()).toEqual([{ id: 'b', score: 10 }, { id: 'd', score: 6 }, { id: 'e', score: 5 }, { id: 'a', score: 1 }]);
+  });
+});
