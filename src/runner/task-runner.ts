@@ -84,10 +84,6 @@ export class TaskRunner {
     });
   }
 
-  isRunningHere(taskId: string): boolean {
-    return this.running.has(taskId);
-  }
-
   /** Stops the analysis of a task that is being deleted; resolves once it has stopped. */
   async cancel(taskId: string): Promise<void> {
     const run = this.running.get(taskId);

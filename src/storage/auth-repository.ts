@@ -49,10 +49,6 @@ export class AuthRepository {
     }
   }
 
-  async projectExists(id: string): Promise<boolean> {
-    return (await this.db.selectFrom('projects').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
-  }
-
   /** Replaces every stored token of the project with this one (used to create and to reset). */
   async replaceTokens(projectId: string, tokenHash: string, role: TokenRole, now: Date): Promise<void> {
     await this.db.transaction().execute(async (trx) => {

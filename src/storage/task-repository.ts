@@ -216,10 +216,6 @@ export class TaskRepository {
     return result.numDeletedRows > 0n ? existing : undefined;
   }
 
-  async deleteByInstance(instanceId: string): Promise<void> {
-    await this.db.deleteFrom('hotkey_tasks').where('instance_id', '=', instanceId).execute();
-  }
-
   /**
    * Claims the oldest runnable task: a waiting one whose instance has no live analysis, or a
    * running one whose runner's lease ran out (that runner died). Returns it as now running.
