@@ -2,7 +2,7 @@
  * The Kysely dialect factory: the only place that knows which database engine is in use.
  * Everything above talks to repositories in domain words.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -46,8 +46,10 @@ export function openDatabase(url: string): DatabaseHandle {
 function openSqlite(file: string): DatabaseHandle {
   if (file === '') throw new UnsupportedDatabaseUrl('sqlite: URL without a file path');
   const inMemory = file === ':memory:';
-  if (!inMemory) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  // The database holds the Redis passwords of registered instances: owner-only access.
+  if (!inMemory) mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
   const sqlite = new SqliteDatabase(file);
+  if (!inMemory) chmodSync(file, 0o600);
   try {
     // One process owns the database: an exclusive lock, taken now and held until the
     // connection closes. It is the operating system's lock, so it goes with a dead process

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 /** Everything keyheat was told survives a restart of the service. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, P1 } from '../helpers/keyheat-harness.js';
@@ -52,5 +53,17 @@ describe.each(STORES)('a restart of keyheat on the %s store', (store) => {
     expect(list.body['count']).toBe(2);
     await second.close({ removeData: true });
     await schema?.drop();
+  });
+});
+
+describe('the embedded database file', () => {
+  it('is readable by its owner only: it holds the Redis passwords', async () => {
+    const harness = await startHarness({ store: 'sqlite', start: false });
+    try {
+      const file = harness.databaseUrl.slice('sqlite:'.length);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      await harness.close({ removeData: true });
+    }
   });
 });
