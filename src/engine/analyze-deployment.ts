@@ -15,7 +15,6 @@ import { endpointAddress, type InstanceMode, type RedisEndpoint } from '../domai
 import type { NodeProgress } from '../domain/task.js';
 import { classifyRedisError } from '../redis/classify-redis-error.js';
 import { readServerFacts } from '../redis/preflight.js';
-import { AnalysisRefused } from './analysis-errors.js';
 import { ANALYSIS_DEFAULTS, type AnalysisOptions } from './analysis-options.js';
 import { scanCluster } from './cluster-scan.js';
 import { HotKeyCollector } from './hot-key-collector.js';
@@ -60,7 +59,6 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     if (mode === 'cluster') {
       await scanCluster(seed, target.endpoint.host, context);
     } else {
-      if (facts.role !== 'master') throw new AnalysisRefused(`${seed.address} is a replica; analyse its primary, where the traffic is counted`);
       await scanNode(seed, context);
     }
     controller.signal.throwIfAborted();

@@ -2,7 +2,7 @@
  * Connections to the nodes of one deployment by `host:port`, opened on first use with the
  * deployment's credentials, all closed together (and at once when the analysis is cancelled).
  */
-import type { RedisEndpoint } from '../domain/instance.js';
+import { endpointAddress, type RedisEndpoint } from '../domain/instance.js';
 import { classifyRedisError } from '../redis/classify-redis-error.js';
 import { RespConnection } from '../redis/resp-connection.js';
 
@@ -75,6 +75,6 @@ export async function connectEndpoint(
   try {
     return await RespConnection.connect(endpoint, { clientName: CLIENT_NAME, ...timeouts });
   } catch (error) {
-    throw classifyRedisError(error, `${endpoint.host}:${endpoint.port}`);
+    throw classifyRedisError(error, endpointAddress(endpoint));
   }
 }

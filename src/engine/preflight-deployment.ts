@@ -7,9 +7,8 @@ import { endpointAddress, type InstanceMode, type RedisEndpoint } from '../domai
 import { classifyRedisError } from '../redis/classify-redis-error.js';
 import { readClusterTopology } from '../redis/cluster-topology.js';
 import { readServerFacts } from '../redis/preflight.js';
-import { AnalysisRefused } from './analysis-errors.js';
 import { NodePool } from './node-pool.js';
-import { checkedFacts } from './scan-node.js';
+import { checkedFacts, refuseUnsupported } from './scan-node.js';
 
 export interface DeploymentFacts {
   readonly mode: InstanceMode;
@@ -29,8 +28,7 @@ export async function preflightDeployment(
       throw classifyRedisError(error, seed.address);
     });
     if (facts.mode !== 'cluster') {
-      if (facts.role !== 'master') throw new AnalysisRefused(`${seed.address} is a replica; analyse its primary, where the traffic is counted`);
-      await checkedFacts(seed);
+      refuseUnsupported(facts, seed.address);
       return { mode: 'single', version: facts.version, primaries: [seed.address] };
     }
     const topology = await readClusterTopology(seed, endpoint.host).catch((error: unknown) => {

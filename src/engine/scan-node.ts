@@ -30,9 +30,14 @@ export async function checkedFacts(connection: RespConnection): Promise<ServerFa
   const facts = await readServerFacts(connection).catch((error: unknown) => {
     throw classifyRedisError(error, connection.address);
   });
-  const reason = hotkeyUnsupportedReason(facts, connection.address);
-  if (reason !== null) throw new AnalysisRefused(reason);
+  refuseUnsupported(facts, connection.address);
   return facts;
+}
+
+/** Throws AnalysisRefused when facts already read show the node cannot be analysed. */
+export function refuseUnsupported(facts: ServerFacts, address: string): void {
+  const reason = hotkeyUnsupportedReason(facts, address);
+  if (reason !== null) throw new AnalysisRefused(reason);
 }
 
 export async function scanNode(connection: RespConnection, context: ScanContext): Promise<void> {

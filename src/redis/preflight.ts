@@ -16,6 +16,8 @@ export async function readServerFacts(connection: RespConnection): Promise<Serve
 
 /** Null when hot key analysis can run on this node, else the reason, for a human. */
 export function hotkeyUnsupportedReason(facts: ServerFacts, address: string): string | null {
+  // A replica keeps its own counters, fed by reads sent to it, not the primary's traffic.
+  if (facts.role !== 'master') return `${address} is a replica; analyse its primary, where the traffic is counted`;
   if (facts.version === '' || !versionAtLeast(facts.version, MIN_HOTKEY_VERSION)) {
     return `${address} runs Redis ${facts.version || '(unknown version)'}; hot key analysis needs Redis ${MIN_HOTKEY_VERSION} or later`;
   }

@@ -1,7 +1,7 @@
 /** Registering, listing and removing Redis deployments. */
 import { randomUUID } from 'node:crypto';
 import { invalidParameter, KeyheatError } from '../domain/errors.js';
-import type { Instance, InstanceMode, RedisEndpoint } from '../domain/instance.js';
+import { endpointAddress, type Instance, type InstanceMode, type RedisEndpoint } from '../domain/instance.js';
 import { wireTime } from '../domain/task.js';
 import { connectEndpoint } from '../engine/node-pool.js';
 import { classifyRedisError } from '../redis/classify-redis-error.js';
@@ -94,7 +94,7 @@ export class InstanceService {
 }
 
 function registrationError(error: unknown, endpoint: RedisEndpoint): KeyheatError {
-  const address = `${endpoint.host}:${endpoint.port}`;
+  const address = endpointAddress(endpoint);
   const failure = classifyRedisError(error, address);
   if (failure.kind === 'auth') {
     const detail = endpoint.password === null ? `${address} requires a password (NOAUTH)` : `${address} refused the credentials (WRONGPASS)`;

@@ -72,3 +72,14 @@ export async function fillColdKeys(connection: RespConnection, count: number, pr
   }
   await connection.call(['SELECT', 0]);
 }
+
+/** Seeds a server on a connection of its own: hot keys with known reads, then `cold` never-read keys in db 0. */
+export async function seedRedis(server: { connect(): Promise<RespConnection> }, keys: readonly SeedKey[], cold = 0): Promise<void> {
+  const connection = await server.connect();
+  try {
+    await seedKeys(connection, keys);
+    if (cold > 0) await fillColdKeys(connection, cold);
+  } finally {
+    connection.close();
+  }
+}

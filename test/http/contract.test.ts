@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { seedKeys } from '../helpers/seed-keys.js';
+import { seedRedis } from '../helpers/seed-keys.js';
 import { STORES } from '../helpers/stores.js';
 
 type Check = (value: unknown) => boolean;
@@ -60,12 +60,10 @@ describe.each(STORES)('the DCS wire contract on the %s store', (store) => {
 
   beforeAll(async () => {
     redis = await startRedis({ lfuLogFactor: 0, lfuDecayTime: 0 });
-    const connection = await redis.connect();
-    await seedKeys(connection, [
+    await seedRedis(redis, [
       { name: 'contract:s', db: 0, type: 'string', size: 3, hits: 12 },
       { name: Buffer.from([0x80, 0x81]), db: 1, type: 'zset', size: 2, hits: 9 },
     ]);
-    connection.close();
     harness = await startHarness({ store, start: false });
     instanceId = await harness.registerInstance(redis.url);
   });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { dcsClient, type TestDcsClient } from '../helpers/dcs-sdk-client.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { seedKeys } from '../helpers/seed-keys.js';
+import { seedRedis } from '../helpers/seed-keys.js';
 import { STORES } from '../helpers/stores.js';
 
 const AK = 'KEYHEATTESTAK000001';
@@ -32,9 +32,7 @@ describe.each(STORES)('the Huawei Cloud SDK against keyheat on the %s store', (s
 
   beforeAll(async () => {
     redis = await startRedis({ lfuLogFactor: 0, lfuDecayTime: 0 });
-    const connection = await redis.connect();
-    await seedKeys(connection, [{ name: 'sdk:hot', db: 2, type: 'hash', size: 2, hits: 33 }]);
-    connection.close();
+    await seedRedis(redis, [{ name: 'sdk:hot', db: 2, type: 'hash', size: 2, hits: 33 }]);
     harness = await startHarness({
       store,
       config: {

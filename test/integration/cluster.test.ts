@@ -9,7 +9,7 @@ import { runKeyheatToEnd } from '../helpers/keyheat-process.js';
 import { startProxy } from '../helpers/intercepting-proxy.js';
 import { freePort } from '../helpers/redis-server.js';
 import { keysOnNode, startCluster, type RedisCluster } from '../helpers/redis-cluster.js';
-import { seedKeys } from '../helpers/seed-keys.js';
+import { seedKeys, seedRedis } from '../helpers/seed-keys.js';
 
 interface HotSpec {
   readonly name: string;
@@ -249,9 +249,7 @@ describe('a primary that fails over to its replica during a cluster scan', () =>
         const node = primaryIndex(shard);
         const [name] = await keysOnNode(cluster, node, `hot-${shard}-`, 1);
         survivors.push({ name: name!, node, hits: 30 + shard * 20 });
-        const connection = await cluster.nodes[node]!.connect();
-        await seedKeys(connection, [{ name: name!, db: 0, type: 'string', size: 2, hits: 30 + shard * 20 }]);
-        connection.close();
+        await seedRedis(cluster.nodes[node]!, [{ name: name!, db: 0, type: 'string', size: 2, hits: 30 + shard * 20 }]);
       }
       const doomed = await keysOnNode(cluster, victim, 'hot-2-', 40);
       const victimConnection = await cluster.nodes[victim]!.connect();

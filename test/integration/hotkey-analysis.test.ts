@@ -8,7 +8,7 @@ import { startHarness, P1, type Harness } from '../helpers/keyheat-harness.js';
 import { startProxy } from '../helpers/intercepting-proxy.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { startRespStub } from '../helpers/resp-stub.js';
-import { fillColdKeys, seedKeys, type SeedKey } from '../helpers/seed-keys.js';
+import { fillColdKeys, seedKeys, type SeedKey, seedRedis } from '../helpers/seed-keys.js';
 import { STORES } from '../helpers/stores.js';
 
 const BINARY_NAME = Buffer.from([0xff, 0xfe, 0x6b]); // not UTF-8
@@ -111,14 +111,11 @@ describe.each(STORES)('%s store', (store) => {
       const redis = await startRedis();
       const harness = await startHarness({ store });
       try {
-        const connection = await redis.connect();
-        await seedKeys(connection, [
+        await seedRedis(redis, [
           { name: 'k:20000', db: 0, type: 'string', size: 1, hits: 20_000 },
           { name: 'k:2000', db: 1, type: 'string', size: 1, hits: 2000 },
           { name: 'k:200', db: 0, type: 'string', size: 1, hits: 200 },
-        ]);
-        await fillColdKeys(connection, 200);
-        connection.close();
+        ], 200);
         const id = await harness.registerInstance(redis.url);
         const created = await harness.createTask(id);
         const done = await harness.waitForTask(id, created.body['id'] as string);
@@ -208,13 +205,11 @@ describe.each(STORES)('%s store', (store) => {
   describe('keys that change under the scan', () => {
     it('skips and counts a key deleted between SCAN and OBJECT FREQ, and one deleted before its probe', async () => {
       const redis = await startRedis({ lfuLogFactor: 0, lfuDecayTime: 0 });
-      const connection = await redis.connect();
-      await seedKeys(connection, [
+      await seedRedis(redis, [
         { name: 'stays', db: 0, type: 'string', size: 1, hits: 30 },
         { name: 'gone-before-freq', db: 0, type: 'string', size: 1, hits: 40 },
         { name: 'gone-before-probe', db: 0, type: 'hash', size: 2, hits: 50 },
       ]);
-      connection.close();
       const proxy = await startProxy(redis.port, async (args) => {
         const command = args.map((a) => a.toString()).join(' ');
         if (command === 'OBJECT FREQ gone-before-freq' || command === 'TYPE gone-before-probe') {

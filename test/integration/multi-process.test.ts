@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeyheat, type KeyheatProcess } from '../helpers/keyheat-process.js';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { fillColdKeys, seedKeys } from '../helpers/seed-keys.js';
+import { seedRedis } from '../helpers/seed-keys.js';
 import { createPgSchema, postgresAvailable, type PgSchema } from '../helpers/stores.js';
 
 const TOKEN = 'multi-process-admin-token-0001';
@@ -61,10 +61,7 @@ describe.runIf(postgresAvailable())('keyheat processes sharing one PostgreSQL', 
     dir = mkdtempSync(path.join(os.tmpdir(), 'keyheat-multi-'));
     for (let i = 0; i < INSTANCES.length; i++) {
       const server = await startRedis({ lfuLogFactor: 0, lfuDecayTime: 0 });
-      const connection = await server.connect();
-      await seedKeys(connection, [{ name: `hot-${i}`, db: 0, type: 'string', size: 1, hits: 20 + i }]);
-      await fillColdKeys(connection, 2000);
-      connection.close();
+      await seedRedis(server, [{ name: `hot-${i}`, db: 0, type: 'string', size: 1, hits: 20 + i }], 2000);
       redis.push(server);
     }
     config = path.join(dir, 'keyheat.json');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, P1 } from '../helpers/keyheat-harness.js';
 import { startProxy, type Proxy } from '../helpers/intercepting-proxy.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { fillColdKeys, seedKeys } from '../helpers/seed-keys.js';
+import { seedRedis } from '../helpers/seed-keys.js';
 import { createPgSchema, STORES } from '../helpers/stores.js';
 
 describe.each(STORES)('a restart of keyheat on the %s store', (store) => {
@@ -14,10 +14,7 @@ describe.each(STORES)('a restart of keyheat on the %s store', (store) => {
 
   beforeAll(async () => {
     redis = await startRedis({ lfuLogFactor: 0, lfuDecayTime: 0 });
-    const connection = await redis.connect();
-    await seedKeys(connection, [{ name: 'warm', db: 1, type: 'list', size: 2, hits: 9 }]);
-    await fillColdKeys(connection, 2000);
-    connection.close();
+    await seedRedis(redis, [{ name: 'warm', db: 1, type: 'list', size: 2, hits: 9 }], 2000);
     proxy = await startProxy(redis.port, async (args) => {
       if (slow && args[0]?.toString().toUpperCase() === 'SCAN') await new Promise((r) => setTimeout(r, 20));
     });

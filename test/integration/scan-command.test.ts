@@ -2,20 +2,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeyheatToEnd } from '../helpers/keyheat-process.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { fillColdKeys, seedKeys } from '../helpers/seed-keys.js';
+import { seedRedis } from '../helpers/seed-keys.js';
 
 describe('keyheat scan on a standalone Redis', () => {
   let redis: RedisServer;
   beforeAll(async () => {
     redis = await startRedis({ password: 'pw-scan-1', lfuLogFactor: 0, lfuDecayTime: 0 });
-    const connection = await redis.connect();
-    await seedKeys(connection, [
+    await seedRedis(redis, [
       { name: 'user:1', db: 0, type: 'hash', size: 3, hits: 40 },
       { name: 'user:2', db: 4, type: 'string', size: 9, hits: 30 },
       { name: 'cart:1', db: 0, type: 'list', size: 2, hits: 50 },
-    ]);
-    await fillColdKeys(connection, 2000);
-    connection.close();
+    ], 2000);
   });
   afterAll(async () => redis?.stop());
 

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runKeyheat, runKeyheatToEnd, type KeyheatProcess } from '../helpers/keyheat-process.js';
 import { startProxy } from '../helpers/intercepting-proxy.js';
 import { freePort, startRedis } from '../helpers/redis-server.js';
-import { fillColdKeys, seedKeys } from '../helpers/seed-keys.js';
+import { seedRedis } from '../helpers/seed-keys.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -87,10 +87,7 @@ describe('a keyheat killed in the middle of a scan', () => {
   it('loses no task: after a restart the task runs again and succeeds', async () => {
     const redis = await startRedis({ lfuLogFactor: 0, lfuDecayTime: 0 });
     cleanups.push(() => redis.stop());
-    const connection = await redis.connect();
-    await seedKeys(connection, [{ name: 'the-hot-one', db: 0, type: 'string', size: 3, hits: 77 }]);
-    await fillColdKeys(connection, 3000);
-    connection.close();
+    await seedRedis(redis, [{ name: 'the-hot-one', db: 0, type: 'string', size: 3, hits: 77 }], 3000);
     let slow = true; // while the first process runs, every SCAN page takes 20 ms
     const proxy = await startProxy(redis.port, async (args) => {
       if (slow && args[0]?.toString().toUpperCase() === 'SCAN') await new Promise((r) => setTimeout(r, 20));

@@ -34,6 +34,7 @@ describe('INFO parsing', () => {
     expect(hotkeyUnsupportedReason({ ...facts, maxmemoryPolicy: 'volatile-lfu' }, 'h:1')).toBeNull();
     expect(hotkeyUnsupportedReason({ ...facts, maxmemoryPolicy: 'allkeys-lru' }, 'h:1')).toMatch(/h:1 has maxmemory-policy allkeys-lru/);
     expect(hotkeyUnsupportedReason({ ...facts, version: '3.0.7' }, 'h:1')).toMatch(/Redis 3\.0\.7.*4\.0\.0 or later/);
+    expect(hotkeyUnsupportedReason({ ...facts, role: 'slave' }, 'h:1')).toMatch(/h:1 is a replica; analyse its primary/);
   });
 });
 
