@@ -63,7 +63,7 @@ export async function redisCliHotkeys(port: number): Promise<string[]> {
 
 export interface KeyheatScan {
   readonly keys: { name: string; freq: number }[];
-  readonly scanned_keys: number;
+  readonly analysis: { readonly scanned_keys: number };
 }
 
 export async function keyheatScan(port: number, args: readonly string[] = []): Promise<KeyheatScan> {

@@ -27,7 +27,7 @@ try {
     serverUsec.push(await scanCommandUsec(redis));
     keyheatTimes.push(keyheat.ms);
     keyheatKeys = keyheat.value.keys.map((k) => k.name);
-    console.log(`round ${round}: redis-cli ${(cli.ms / 1000).toFixed(2)} s, keyheat ${(keyheat.ms / 1000).toFixed(2)} s (scanned ${keyheat.value.scanned_keys})`);
+    console.log(`round ${round}: redis-cli ${(cli.ms / 1000).toFixed(2)} s, keyheat ${(keyheat.ms / 1000).toFixed(2)} s (scanned ${keyheat.value.analysis.scanned_keys})`);
   }
   const same = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
   const cliMedian = median(cliTimes);

@@ -13,7 +13,8 @@ import { TaskRunner, type Analyze } from './runner/task-runner.js';
 import { AutoscanScheduler } from './scheduler/autoscan-scheduler.js';
 import { AuthService, type Bootstrap } from './service/auth-service.js';
 import { AutoscanService } from './service/autoscan-service.js';
-import { InstanceService, type ConnectTimeouts } from './service/instance-service.js';
+import { redisAccess, type RedisAccess } from './redis/redis-access.js';
+import { InstanceService } from './service/instance-service.js';
 import { TaskService } from './service/task-service.js';
 import { openStore, type Store } from './storage/store.js';
 
@@ -46,21 +47,21 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
   try {
     logger.info({ store: store.description }, 'store opened');
     if (store.capabilities.singleProcess) {
-      const orphans = await store.tasks.expireAllLeases(new Date());
+      const orphans = await store.queue.expireAllLeases(new Date());
       if (orphans > 0) logger.warn({ tasks: orphans }, 'tasks left running by a previous run will be started again');
     }
     const auth = new AuthService(store, config.projects);
     const bootstrap = await auth.bootstrap(config.projects);
 
-    const timeouts: ConnectTimeouts = {
-      connectTimeoutMs: config.analysis.connect_timeout_ms,
-      commandTimeoutMs: config.analysis.command_timeout_ms,
-    };
+    const redis = redisAccessOf(config);
+    // Aborted when close() begins: registrations and preflights still talking to a Redis stop.
+    const lifetime = new AbortController();
     const runner = new TaskRunner(
       store,
       overrides.analyze ?? analyzeDeployment,
       {
         concurrency: config.runner.concurrency,
+        maxRunningPerProject: config.runner.max_running_per_project,
         pollIntervalMs: config.runner.poll_interval_ms,
         leaseMs: config.runner.lease_ms,
         maxAttempts: config.runner.max_attempts,
@@ -68,12 +69,17 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       },
       logger.child({ component: 'runner' }),
     );
-    const instances = new InstanceService(store, timeouts, async (instanceId) => {
-      const active = await store.tasks.findActive(instanceId);
-      if (active !== undefined) await runner.cancel(active.id);
-    });
+    const instances = new InstanceService(
+      store,
+      redis,
+      async (instanceId) => {
+        const active = await store.tasks.findActive(instanceId);
+        if (active !== undefined) await runner.cancel(active.id);
+      },
+      lifetime.signal,
+    );
     await syncConfigInstances(config, instances, logger);
-    const tasks = new TaskService(store, instances, runner, timeouts);
+    const tasks = new TaskService(store, instances, runner, redis, lifetime.signal);
     const autoscan = new AutoscanService(store, instances);
     const http = await buildHttpApp({
       logger,
@@ -106,6 +112,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       close: async (graceMs = 0) => {
         // New requests go elsewhere at once (a load balancer sees the port closed); claiming and
         // scheduling stop; running analyses get the grace period, then are handed back.
+        lifetime.abort();
         const httpClosed = http.close();
         await scheduler.stop();
         await runner.stop(graceMs);
@@ -126,9 +133,25 @@ export function analysisOptions(config: KeyheatConfig): Omit<AnalysisOptions, 's
     busyBatchSize: config.analysis.busy_batch_size,
     rateLimit: config.analysis.rate_limit,
     failoverWaitMs: config.analysis.failover_wait_ms,
+    maxDurationMs: config.analysis.max_duration_ms,
+    redis: redisAccessOf(config),
+  };
+}
+
+/** Deadlines, reply limits, allowed networks and connection bounds for every Redis keyheat talks to. */
+export function redisAccessOf(config: KeyheatConfig): RedisAccess {
+  return redisAccess({
     connectTimeoutMs: config.analysis.connect_timeout_ms,
     commandTimeoutMs: config.analysis.command_timeout_ms,
-  };
+    maxReplyBytes: config.redis.max_reply_bytes,
+    maxBulkBytes: config.redis.max_bulk_bytes,
+    maxLineBytes: config.redis.max_line_bytes,
+    maxArrayLength: config.redis.max_array_length,
+    maxDepth: config.redis.max_depth,
+    maxConnections: config.redis.max_connections,
+    maxClusterPrimaries: config.redis.max_cluster_primaries,
+    allow: config.network.allow,
+  });
 }
 
 /**
@@ -147,5 +170,15 @@ async function syncConfigInstances(config: KeyheatConfig, instances: InstanceSer
     } catch (error) {
       logger.warn({ instance_id: declared.instance_id, err: error }, 'config instance could not be registered; it is skipped until the next start');
     }
+  }
+}
+
+/** `keyheat token reset`: a new admin token for the generated project, on a stopped service's store. */
+export async function resetAdminToken(config: KeyheatConfig): Promise<{ projectId: string; token: string }> {
+  const store = await openStore(databaseUrl(config));
+  try {
+    return await new AuthService(store, config.projects).resetAdminToken();
+  } finally {
+    await store.close();
   }
 }

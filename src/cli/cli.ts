@@ -1,6 +1,6 @@
 /** Command dispatch. Output formatting and exit codes only; the work is done by app.ts and the engine. */
 import { ConfigError } from '../config/load-config.js';
-import { StoreLockedError, UnsupportedDatabaseUrl } from '../storage/database.js';
+import { StoreLockedError, UnsupportedDatabaseUrl } from '../domain/store-errors.js';
 import { scanCommand } from './scan-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';

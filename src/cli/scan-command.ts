@@ -1,21 +1,24 @@
 /**
  * `keyheat scan <redis-url>`: the analysis engine run directly, without the service.
- * Exit codes: 0 done, 2 usage, 3 unreachable or refused authentication, 4 the Redis cannot be
- * analysed as configured (non-LFU policy, version < 4.0), 1 anything else.
+ * Exit codes (domain/failure-map.ts): 0 done, 2 usage, 3 unreachable or refused
+ * authentication, 4 the Redis cannot be analysed as configured, 130 interrupted, 1 anything else.
  */
 import { parseArgs } from 'node:util';
+import { describeFailure, meaningOf, SCAN_EXIT } from '../domain/failure-map.js';
 import type { RedisEndpoint } from '../domain/instance.js';
+import { ANALYSIS_LIMITS, type Limit } from '../domain/limits.js';
+import { RedisFailure } from '../domain/redis-failure.js';
 import type { NodeProgress } from '../domain/task.js';
-import { AnalysisRefused } from '../engine/analysis-errors.js';
 import { ANALYSIS_DEFAULTS, type AnalysisOptions } from '../engine/analysis-options.js';
 import { analyzeDeployment, type AnalysisResult } from '../engine/analyze-deployment.js';
-import { preflightDeployment } from '../engine/preflight-deployment.js';
-import { RedisFailure } from '../redis/classify-redis-error.js';
+import { preflightDeployment } from '../redis/deployment-preflight.js';
+import { redisAccess } from '../redis/redis-access.js';
 import { parseRedisUrl, redactedUrl } from '../redis/redis-url.js';
+import { hotKeyToWire, nodeProgressToWire, statsToWire } from '../wire/wire-mappers.js';
 import { formatProgress, formatTable } from './scan-output.js';
-import { EXIT, UsageError } from './usage-error.js';
+import { UsageError } from './usage-error.js';
 
-export const SCAN_EXIT = { ...EXIT, unreachable: 3, unsupported: 4, interrupted: 130 } as const;
+export { SCAN_EXIT };
 
 export interface ScanIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -28,11 +31,11 @@ const defaultIo: ScanIo = { stdout: process.stdout, stderr: process.stderr, env:
 export async function scanCommand(args: readonly string[], io: ScanIo = defaultIo): Promise<number> {
   const { endpoint, options, json } = parseScanArgs(args, io.env);
   const controller = new AbortController();
-  const interrupt = (): void => controller.abort(new Error('interrupted'));
+  const interrupt = (): void => controller.abort(new RedisFailure('cancelled', '', 'interrupted'));
   process.once('SIGINT', interrupt);
   const progress = io.stderr.isTTY === true ? progressPrinter(io.stderr) : null;
   try {
-    await preflightDeployment(endpoint, options);
+    await preflightDeployment(endpoint, options.redis, controller.signal);
     const result = await analyzeDeployment({ endpoint }, { ...options, signal: controller.signal, onProgress: progress?.update });
     progress?.finish();
     io.stdout.write(json ? `${JSON.stringify(toJson(result))}\n` : formatTable(result, redactedUrl(endpoint)));
@@ -43,15 +46,9 @@ export async function scanCommand(args: readonly string[], io: ScanIo = defaultI
       io.stderr.write('keyheat: scan interrupted\n');
       return SCAN_EXIT.interrupted;
     }
-    if (error instanceof AnalysisRefused) {
-      io.stderr.write(`keyheat: cannot analyse ${redactedUrl(endpoint)}: ${error.message}\n`);
-      return SCAN_EXIT.unsupported;
-    }
-    if (error instanceof RedisFailure) {
-      io.stderr.write(`keyheat: ${error.message}\n`);
-      return error.kind === 'unreachable' || error.kind === 'timeout' || error.kind === 'auth' ? SCAN_EXIT.unreachable : SCAN_EXIT.failure;
-    }
-    throw error;
+    if (!(error instanceof RedisFailure)) throw error;
+    io.stderr.write(`keyheat: ${redactedUrl(endpoint)}: ${describeFailure(error)}\n`);
+    return meaningOf(error).exitCode;
   } finally {
     process.off('SIGINT', interrupt);
   }
@@ -88,41 +85,33 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): { endpo
   }
   const options: AnalysisOptions = {
     ...ANALYSIS_DEFAULTS,
-    topK: integer(values.top, '--top', 1, 100_000, ANALYSIS_DEFAULTS.topK),
-    batchSize: integer(values.batch, '--batch', 1, 100_000, ANALYSIS_DEFAULTS.batchSize),
-    busyBatchSize: integer(values['busy-batch'], '--busy-batch', 1, 100_000, ANALYSIS_DEFAULTS.busyBatchSize),
-    rateLimit: integer(values.rate, '--rate', 0, 100_000_000, ANALYSIS_DEFAULTS.rateLimit),
-    commandTimeoutMs: integer(values.timeout, '--timeout', 100, 600_000, ANALYSIS_DEFAULTS.commandTimeoutMs),
+    topK: integer(values.top, '--top', ANALYSIS_LIMITS.topK),
+    batchSize: integer(values.batch, '--batch', ANALYSIS_LIMITS.batchSize),
+    busyBatchSize: integer(values['busy-batch'], '--busy-batch', ANALYSIS_LIMITS.busyBatchSize),
+    rateLimit: integer(values.rate, '--rate', ANALYSIS_LIMITS.rateLimit),
+    redis: redisAccess({ commandTimeoutMs: integer(values.timeout, '--timeout', ANALYSIS_LIMITS.commandTimeoutMs) }),
     pattern: values.pattern,
   };
   return { endpoint, options, json: values.json };
 }
 
-function integer(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
+/** A flag's value within the option's one range (domain/limits.ts). */
+function integer(value: string | undefined, flag: string, limit: Limit): number {
+  if (value === undefined) return limit.default;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got "${value}"`);
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < limit.min || n > limit.max) {
+    throw new UsageError(`${flag} must be an integer from ${limit.min} to ${limit.max}, got "${value}"`);
+  }
   return n;
 }
 
+/** The API's wire shapes: keys as in a task's `keys`, counters as in its `analysis`. */
 function toJson(result: AnalysisResult): Record<string, unknown> {
   return {
     mode: result.mode,
-    keys: result.keys.map((k) => ({
-      name: k.name,
-      ...(k.nameBase64 === undefined ? {} : { name_base64: k.nameBase64 }),
-      type: k.type,
-      db: k.db,
-      ...(k.shard === undefined ? {} : { shard: k.shard }),
-      size: k.size,
-      unit: k.unit,
-      freq: k.freq,
-    })),
-    scanned_keys: result.stats.scannedKeys,
-    vanished_keys: result.stats.vanishedKeys,
-    changed_keys: result.stats.changedKeys,
-    duration_ms: result.stats.durationMs,
-    nodes: result.nodes.map((n) => ({ node: n.node, scanned_keys: n.scannedKeys, expected_keys: n.expectedKeys })),
+    keys: result.keys.map(hotKeyToWire),
+    analysis: statsToWire(result.stats),
+    nodes: result.nodes.map(nodeProgressToWire),
   };
 }
 

@@ -1,4 +1,5 @@
 /** Human output of `keyheat scan`: the progress line and the result table. */
+import { escapeControls } from '../domain/display-text.js';
 import type { NodeProgress } from '../domain/task.js';
 import type { AnalysisResult } from '../engine/analyze-deployment.js';
 
@@ -27,7 +28,8 @@ export function formatTable(result: AnalysisResult, target: string): string {
     `${key.size} ${key.unit === 'byte' ? 'B' : 'items'}`,
     String(key.db),
     ...(cluster ? [key.shard ?? ''] : []),
-    printable(key.name),
+    // Control and bidi characters of a (valid UTF-8) name would move the cursor or reorder the line.
+    escapeControls(key.name),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]): string =>
@@ -38,14 +40,4 @@ export function formatTable(result: AnalysisResult, target: string): string {
     (result.stats.vanishedKeys > 0 ? `; ${result.stats.vanishedKeys} keys vanished during the scan` : '');
   if (result.keys.length === 0) return `${summary}\nNo key has an LFU counter above 5: nothing was accessed enough to be hot.\n`;
   return `${[line(header), ...rows.map(line)].join('\n')}\n${summary}\n`;
-}
-
-/** Control characters of a (valid UTF-8) key name would move the cursor: show them escaped. */
-function printable(name: string): string {
-  let out = '';
-  for (const char of name) {
-    const code = char.charCodeAt(0);
-    out += code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : char;
-  }
-  return out;
 }

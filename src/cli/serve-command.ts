@@ -3,6 +3,9 @@ import { configFromArgs } from './config-flags.js';
 import { createLogger } from './logger.js';
 import { EXIT } from './usage-error.js';
 
+/** After a second SIGTERM or Ctrl-C, the process is gone within this long, whatever it waits on. */
+const FORCED_EXIT_MS = 2000;
+
 export async function serveCommand(args: readonly string[]): Promise<number> {
   const config = configFromArgs(args, ['config', 'host', 'port', 'data-dir']);
   const logger = createLogger(config.log.level);
@@ -25,6 +28,11 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
       if (stopping) {
         logger.warn({ signal }, 'second signal: handing running analyses back now');
         keyheat.runner.hurry();
+        // A backstop: the hand-back takes milliseconds, but nothing may hold the exit longer.
+        setTimeout(() => {
+          logger.error('stop did not finish within 2 s of the second signal; exiting anyway');
+          process.exit(EXIT.failure);
+        }, FORCED_EXIT_MS).unref();
         return;
       }
       stopping = true;

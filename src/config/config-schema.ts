@@ -4,10 +4,13 @@
  * Every default is written next to its option.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { ANALYSIS_DEFAULTS } from '../engine/analysis-options.js';
+import { ANALYSIS_LIMITS, REDIS_LIMITS, type Limit } from '../domain/limits.js';
 
 const Integer = (min: number, max: number, defaultValue: number, description: string) =>
   Type.Integer({ minimum: min, maximum: max, default: defaultValue, description });
+
+/** An option whose range and default live in domain/limits.ts. */
+const Limited = (limit: Limit) => Integer(limit.min, limit.max, limit.default, limit.description);
 
 export const ProjectConfigSchema = Type.Object(
   {
@@ -58,19 +61,42 @@ export const ConfigSchema = Type.Object(
     ),
     analysis: Type.Object(
       {
-        top_k: Integer(1, 1000, ANALYSIS_DEFAULTS.topK, 'hot keys kept per task'),
-        batch_size: Integer(1, 100_000, ANALYSIS_DEFAULTS.batchSize, 'keys per SCAN page and OBJECT FREQ batch while the node serves nobody else'),
-        busy_batch_size: Integer(1, 100_000, ANALYSIS_DEFAULTS.busyBatchSize, 'keys per page while the node serves other clients; = batch_size disables adapting'),
-        rate_limit: Integer(0, 100_000_000, ANALYSIS_DEFAULTS.rateLimit, 'keys per second per primary; 0 = no limit'),
-        failover_wait_ms: Integer(0, 600_000, ANALYSIS_DEFAULTS.failoverWaitMs, 'cluster: how long to wait for a failed primary to be replaced'),
-        connect_timeout_ms: Integer(100, 120_000, ANALYSIS_DEFAULTS.connectTimeoutMs, 'connecting to a Redis node'),
-        command_timeout_ms: Integer(100, 600_000, ANALYSIS_DEFAULTS.commandTimeoutMs, 'a Redis node that sends nothing for this long fails the analysis'),
+        top_k: Limited(ANALYSIS_LIMITS.topK),
+        batch_size: Limited(ANALYSIS_LIMITS.batchSize),
+        busy_batch_size: Limited(ANALYSIS_LIMITS.busyBatchSize),
+        rate_limit: Limited(ANALYSIS_LIMITS.rateLimit),
+        failover_wait_ms: Limited(ANALYSIS_LIMITS.failoverWaitMs),
+        connect_timeout_ms: Limited(ANALYSIS_LIMITS.connectTimeoutMs),
+        command_timeout_ms: Limited(ANALYSIS_LIMITS.commandTimeoutMs),
+        max_duration_ms: Limited(ANALYSIS_LIMITS.maxDurationMs),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    redis: Type.Object(
+      {
+        max_reply_bytes: Limited(REDIS_LIMITS.maxReplyBytes),
+        max_bulk_bytes: Limited(REDIS_LIMITS.maxBulkBytes),
+        max_line_bytes: Limited(REDIS_LIMITS.maxLineBytes),
+        max_array_length: Limited(REDIS_LIMITS.maxArrayLength),
+        max_depth: Limited(REDIS_LIMITS.maxDepth),
+        max_cluster_primaries: Limited(REDIS_LIMITS.maxClusterPrimaries),
+        max_connections: Limited(REDIS_LIMITS.maxConnections),
+      },
+      { default: {}, additionalProperties: false, description: 'caps on what a Redis server may send or make keyheat do' },
+    ),
+    network: Type.Object(
+      {
+        allow: Type.Array(Type.String(), {
+          default: [],
+          description: 'CIDRs keyheat may connect to (registered URLs, cluster nodes, redirects); empty = anywhere',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),
     runner: Type.Object(
       {
         concurrency: Integer(1, 64, 4, 'analyses run at once by this process'),
+        max_running_per_project: Integer(1, 64, 2, "analyses of one project run at once by this process: one tenant cannot take every slot"),
         poll_interval_ms: Integer(50, 60_000, 1000, 'how often to look for waiting tasks'),
         lease_ms: Integer(1000, 3_600_000, 30_000, 'a running task whose runner stops renewing this long is taken over'),
         max_attempts: Integer(1, 100, 3, 'a task interrupted this many times fails instead of starting again'),

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { parseCidr } from '../domain/cidr.js';
 import { ConfigSchema, type KeyheatConfig } from './config-schema.js';
 
 export class ConfigError extends Error {
@@ -43,7 +44,15 @@ export function loadConfig(sources: ConfigSources = {}): KeyheatConfig {
     const lines = errors.slice(0, 10).map((e) => `  ${e.path === '' ? '(root)' : e.path}: ${e.message}`);
     throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n${lines.join('\n')}`);
   }
-  return withDefaults as KeyheatConfig;
+  const config = withDefaults as KeyheatConfig;
+  for (const cidr of config.network.allow) {
+    try {
+      parseCidr(cidr);
+    } catch (error) {
+      throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n  /network/allow: ${(error as Error).message}`);
+    }
+  }
+  return config;
 }
 
 /** The database URL, defaulting to SQLite inside the data directory. */
@@ -87,6 +96,9 @@ function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
     const value = env[name];
     if (value !== undefined && value !== '') set(keys, value);
   }
+  // The one list with an environment variable: comma-separated CIDRs.
+  const allow = env['KEYHEAT_NETWORK_ALLOW'];
+  if (allow !== undefined && allow !== '') out['network'] = { allow: allow.split(',').map((cidr) => cidr.trim()).filter((cidr) => cidr !== '') };
   return out;
 }
 

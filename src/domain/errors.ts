@@ -38,6 +38,8 @@ export const ERROR_CATALOGUE = {
   urlNotFound: { httpStatus: 404, dcsCode: 'DCS.4001', message: 'The requested URL does not exist.' },
   methodNotAllowed: { httpStatus: 405, dcsCode: 'DCS.5001', message: 'This request method is not allowed.' },
   internal: { httpStatus: 500, dcsCode: 'DCS.5000', message: 'Internal service error.' },
+  /** keyheat is shutting down and stopped the request's work on a Redis; retry elsewhere. */
+  serviceStopping: { httpStatus: 503, dcsCode: 'DCS.5000', message: 'Internal service error.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorKind = keyof typeof ERROR_CATALOGUE;

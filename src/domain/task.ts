@@ -49,3 +49,33 @@ export interface TaskOptions {
   /** Keys per second per primary; 0 = no limit. */
   readonly rateLimit?: number;
 }
+
+/** A task to record (create, or an autoscan slot). */
+export interface NewTask {
+  readonly id: string;
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly scanType: ScanType;
+  readonly createdAt: string;
+  readonly options?: TaskOptions | null;
+}
+
+export interface TaskPage {
+  /** All tasks matching the filter, not only this page. */
+  readonly count: number;
+  readonly records: readonly Task[];
+}
+
+/** What a successful analysis leaves in its task. */
+export interface AnalysisOutcome {
+  readonly keys: readonly HotKey[];
+  readonly stats: AnalysisStats;
+}
+
+/** Another task of the instance is already waiting or running. */
+export class TaskActiveConflict extends Error {
+  constructor(readonly instanceId: string) {
+    super(`a hot key task of instance ${instanceId} is already waiting or running`);
+    this.name = 'TaskActiveConflict';
+  }
+}

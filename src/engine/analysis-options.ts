@@ -1,5 +1,7 @@
-/** Options of one analysis, with their defaults next to them. */
+/** Options of one analysis, with their defaults next to them (ranges: domain/limits.ts). */
+import { ANALYSIS_LIMITS } from '../domain/limits.js';
 import type { NodeProgress } from '../domain/task.js';
+import { redisAccess, type RedisAccess } from '../redis/redis-access.js';
 
 export interface AnalysisOptions {
   /** Hot keys to report. */
@@ -14,25 +16,23 @@ export interface AnalysisOptions {
   readonly pattern?: string | undefined;
   /** How long a cluster analysis waits for another node to take over a failed primary's slots. */
   readonly failoverWaitMs: number;
-  readonly connectTimeoutMs: number;
-  readonly commandTimeoutMs: number;
+  /** The whole analysis fails ('deadline') after this long, whatever the nodes do. */
+  readonly maxDurationMs: number;
+  /** Deadlines, reply limits, allowed networks, connection bounds. */
+  readonly redis: RedisAccess;
   readonly signal?: AbortSignal | undefined;
   /** Called after every page with the progress of every node scanned so far. */
   readonly onProgress?: ((nodes: readonly NodeProgress[]) => void) | undefined;
 }
 
 export const ANALYSIS_DEFAULTS = Object.freeze({
-  topK: 100,
-  // bench/speed.ts and bench/impact.ts (numbers in docs/architecture.md): on an idle node 1000-key
-  // pages with two batches in flight scan 1M keys ~8x faster than redis-cli --hotkeys; while
-  // others are served, 5-key pages, one at a time, leave their p99 where redis-cli does
-  // (1000-key pages added ~1.3 ms, 10-key pages ~0.03 ms).
-  batchSize: 1000,
-  busyBatchSize: 5,
-  rateLimit: 0,
-  failoverWaitMs: 15_000,
-  connectTimeoutMs: 5000,
-  commandTimeoutMs: 10_000,
+  topK: ANALYSIS_LIMITS.topK.default,
+  batchSize: ANALYSIS_LIMITS.batchSize.default,
+  busyBatchSize: ANALYSIS_LIMITS.busyBatchSize.default,
+  rateLimit: ANALYSIS_LIMITS.rateLimit.default,
+  failoverWaitMs: ANALYSIS_LIMITS.failoverWaitMs.default,
+  maxDurationMs: ANALYSIS_LIMITS.maxDurationMs.default,
+  redis: redisAccess(),
 } satisfies Partial<AnalysisOptions>);
 
 /** Extra OBJECT FREQ batches in flight on an idle node: keeps it busy, bounds client memory. */

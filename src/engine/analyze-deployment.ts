@@ -9,16 +9,17 @@
  * final keys only CLIENT NO-TOUCH, TYPE and one size command; on a cluster also CLUSTER NODES,
  * and CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT for slots that moved during the scan.
  */
+import { setMaxListeners } from 'node:events';
 import { displayKeyName } from '../analysis/key-name.js';
 import type { AnalysisStats, HotKey } from '../domain/hot-key.js';
 import { endpointAddress, type InstanceMode, type RedisEndpoint } from '../domain/instance.js';
+import { RedisFailure } from '../domain/redis-failure.js';
 import type { NodeProgress } from '../domain/task.js';
-import { classifyRedisError } from '../redis/classify-redis-error.js';
+import { NodePool } from '../redis/node-pool.js';
 import { readServerFacts } from '../redis/preflight.js';
 import { ANALYSIS_DEFAULTS, type AnalysisOptions } from './analysis-options.js';
 import { scanCluster } from './cluster-scan.js';
 import { HotKeyCollector } from './hot-key-collector.js';
-import { NodePool } from './node-pool.js';
 import { probeCandidates } from './probe-candidates.js';
 import { ProgressBoard } from './progress-board.js';
 import { scanNode, type ScanContext } from './scan-node.js';
@@ -35,26 +36,34 @@ export interface AnalysisResult {
   readonly nodes: NodeProgress[];
 }
 
+/**
+ * Runs one analysis. Throws RedisFailure (of kind 'deadline' after options.maxDurationMs), or
+ * the caller's abort reason once its signal aborts: every connection, including ones still
+ * connecting or authenticating, is closed at once, so the analysis stops whatever the nodes do.
+ */
 export async function analyzeDeployment(target: AnalysisTarget, partial: Partial<AnalysisOptions> = {}): Promise<AnalysisResult> {
   const options: AnalysisOptions = { ...ANALYSIS_DEFAULTS, ...partial };
   const started = performance.now();
-  const pool = new NodePool(target.endpoint, options);
-  // Cancelling closes every connection: in-flight batches fail at once instead of running on.
+  const address = endpointAddress(target.endpoint);
   const controller = new AbortController();
-  const onAbort = (): void => {
-    controller.abort(options.signal?.reason);
-    pool.closeAll();
-  };
+  // Every primary's scan, pacer and wait listens to it.
+  setMaxListeners(0, controller.signal);
+  const deadline = setTimeout(() => {
+    const hours = options.maxDurationMs / 3_600_000;
+    const limit = hours >= 1 ? `${Math.round(hours * 10) / 10} h` : `${Math.round(options.maxDurationMs / 1000)} s`;
+    controller.abort(new RedisFailure('deadline', address, `still running after analysis.max_duration_ms (${limit}); it was stopped`));
+  }, options.maxDurationMs);
+  deadline.unref();
+  const onAbort = (): void => controller.abort(options.signal?.reason);
   if (options.signal?.aborted === true) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  const pool = new NodePool(target.endpoint, options.redis, controller.signal);
   const collector = new HotKeyCollector(options.topK);
   const progress = new ProgressBoard(options.onProgress);
   const context: ScanContext = { options, collector, progress, pool, signal: controller.signal };
   try {
-    const seed = await pool.open(endpointAddress(target.endpoint));
-    const facts = await readServerFacts(seed).catch((error: unknown) => {
-      throw classifyRedisError(error, seed.address);
-    });
+    const seed = await pool.open(address);
+    const facts = await readServerFacts(seed);
     const mode: InstanceMode = facts.mode === 'cluster' ? 'cluster' : 'single';
     if (mode === 'cluster') {
       await scanCluster(seed, target.endpoint.host, context);
@@ -88,9 +97,10 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
       },
     };
   } catch (error) {
-    if (controller.signal.aborted && options.signal?.aborted === true) throw options.signal.reason;
+    if (controller.signal.aborted) throw controller.signal.reason;
     throw error;
   } finally {
+    clearTimeout(deadline);
     options.signal?.removeEventListener('abort', onAbort);
     pool.closeAll();
   }

@@ -1,18 +1,22 @@
 /**
- * The scan of a Redis Cluster: every primary in parallel, each on its own connection and at its
- * own pace, into one collector. Topology changes during the scan:
+ * The scan of a Redis Cluster: every primary that owns slots, each on its own connection and at
+ * its own pace, into one collector; at most `parallelPrimaries` at once, so a cluster of
+ * hundreds of primaries never makes keyheat hold hundreds of connections. Topology changes
+ * during the scan:
  * - a slot migrated while scanning: keys answering MOVED/ASK are read where they went
- *   (scan-node.ts), and at the end every slot whose owner changed (or that was migrating at the
- *   start or the end) is read again, key by key, on every node that has keys in it, so a key
- *   that moved behind both nodes' SCAN cursors is not missed;
+ *   (redis/redirects.ts), and at the end every slot whose owner changed (or that was migrating
+ *   at the start or the end) is read again, key by key, on every node that has keys in it, so a
+ *   key that moved behind both nodes' SCAN cursors is not missed;
  * - a primary failed: the analysis waits up to failoverWaitMs for a node (a promoted replica,
  *   or the same node back) to own its slots, and scans that node from the start; otherwise the
  *   whole analysis fails naming the node. A result never silently lacks a shard.
  */
-import { classifyRedisError, RedisFailure, type RedisFailureKind } from '../redis/classify-redis-error.js';
-import { changedSlots, readClusterTopology, slotOwners, type ClusterPrimary, type ClusterTopology } from '../redis/cluster-topology.js';
-import type { Arg, RespConnection } from '../redis/resp-connection.js';
-import { AnalysisRefused } from './analysis-errors.js';
+import { forEachLimit } from '../domain/for-each-limit.js';
+import { RedisFailure, type RedisFailureKind } from '../domain/redis-failure.js';
+import { changedSlots, readClusterTopology, scannablePrimaries, slotOwners, type ClusterPrimary, type ClusterTopology } from '../redis/cluster-topology.js';
+import { sendToOwners } from '../redis/redirects.js';
+import type { RespConnection } from '../redis/resp-connection.js';
+import { RedisReplyError } from '../redis/resp-parser.js';
 import { NodePacer } from './node-pacer.js';
 import { sleep } from './rate-limiter.js';
 import { scanNode, type ScanContext } from './scan-node.js';
@@ -21,9 +25,16 @@ import { scanNode, type ScanContext } from './scan-node.js';
 const FAILOVER_KINDS: ReadonlySet<RedisFailureKind> = new Set(['unreachable', 'timeout', 'loading', 'cluster-down']);
 const TOPOLOGY_POLL_MS = 250;
 
+/** Primaries scanned at once: two connections each (scan, shared), a few left for redirects. */
+export function parallelPrimaries(maxConnections: number): number {
+  return Math.max(1, Math.floor((maxConnections - 4) / 2));
+}
+
 export async function scanCluster(seed: RespConnection, seedHost: string, context: ScanContext): Promise<ClusterTopology> {
-  const before = await readClusterTopology(seed, seedHost);
-  if (before.primaries.length === 0) throw new RedisFailure('cluster-down', `${seed.address}: the cluster has no primary`);
+  const before = await readClusterTopology(seed, seedHost, context.options.redis.maxClusterPrimaries);
+  seed.close(); // its slot in the pool goes to a primary's scan
+  const primaries = scannablePrimaries(before);
+  if (primaries.length === 0) throw new RedisFailure('cluster-down', seed.address, `${seed.address}: no primary of the cluster owns a slot`);
   // One primary failing for good stops the others at once.
   const local = new AbortController();
   const stop = (): void => local.abort(context.signal.reason);
@@ -32,18 +43,16 @@ export async function scanCluster(seed: RespConnection, seedHost: string, contex
   /** Failed primary -> the node that took its slots and was then read from the start. */
   const replaced = new Map<string, string>();
   try {
-    await Promise.all(
-      before.primaries.map((primary) =>
-        scanPrimary(primary, before, seedHost, scoped, replaced).catch((error: unknown) => {
-          local.abort(error);
-          throw error;
-        }),
-      ),
+    await forEachLimit(primaries, parallelPrimaries(context.options.redis.maxConnections), (primary) =>
+      scanPrimary(primary, before, seedHost, scoped, replaced).catch((error: unknown) => {
+        local.abort(error);
+        throw error;
+      }),
     );
   } finally {
     context.signal.removeEventListener('abort', stop);
   }
-  const addresses = before.primaries.map((p) => p.address);
+  const addresses = primaries.map((p) => p.address);
   const after = await readTopologyFromAny(context, [seed.address, ...addresses], seedHost);
   // Slots that moved with a failover were read in full on their new owner after it took them.
   const ownersBefore = slotOwners(before);
@@ -57,13 +66,7 @@ export async function scanCluster(seed: RespConnection, seedHost: string, contex
   return after;
 }
 
-async function scanPrimary(
-  primary: ClusterPrimary,
-  topology: ClusterTopology,
-  seedHost: string,
-  context: ScanContext,
-  replaced: Map<string, string>,
-): Promise<void> {
+async function scanPrimary(primary: ClusterPrimary, topology: ClusterTopology, seedHost: string, context: ScanContext, replaced: Map<string, string>): Promise<void> {
   let address = primary.address;
   for (;;) {
     let connection: RespConnection | null = null;
@@ -72,16 +75,14 @@ async function scanPrimary(
       await scanNode(connection, context);
       return;
     } catch (error) {
-      if (context.signal.aborted || error instanceof AnalysisRefused) throw error;
-      const failure = classifyRedisError(error, address);
-      if (!FAILOVER_KINDS.has(failure.kind)) throw failure;
+      if (context.signal.aborted || !(error instanceof RedisFailure) || !FAILOVER_KINDS.has(error.kind)) throw error;
       const replacement = await waitForTakeover(primary, address, topology, seedHost, context);
       if (replacement === null) {
         throw new RedisFailure(
-          failure.kind,
-          `primary ${address} failed during the scan (${failure.message}) and no node took over its slots within ` +
+          error.kind,
+          address,
+          `primary ${address} failed during the scan (${error.message}) and no node took over its slots within ` +
             `${Math.round(context.options.failoverWaitMs / 1000)} s; the analysis cannot be complete`,
-          { cause: failure },
         );
       }
       context.collector.forgetNode(address, context.progress.scannedOf(address));
@@ -94,25 +95,21 @@ async function scanPrimary(
 }
 
 /** The reachable node that owns the failed primary's slots, once there is one; null after the wait. */
-async function waitForTakeover(
-  primary: ClusterPrimary,
-  failed: string,
-  topology: ClusterTopology,
-  seedHost: string,
-  context: ScanContext,
-): Promise<string | null> {
+async function waitForTakeover(primary: ClusterPrimary, failed: string, topology: ClusterTopology, seedHost: string, context: ScanContext): Promise<string | null> {
   const slot = primary.slots[0]?.[0];
   if (slot === undefined) return null;
   const others = topology.primaries.map((p) => p.address).filter((a) => a !== failed);
-  const deadline = Date.now() + context.options.failoverWaitMs;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + context.options.failoverWaitMs;
+  while (performance.now() < deadline) {
     await sleep(TOPOLOGY_POLL_MS, context.signal);
-    const current = await readTopologyFromAny(context, [...others, failed], seedHost).catch(() => null);
+    const current = await readTopologyFromAny(context, [...others, failed], seedHost).catch((error: unknown) => {
+      if (context.signal.aborted) throw error;
+      return null;
+    });
     const owner = current === null ? undefined : slotOwners(current)[slot];
     if (owner === undefined) continue;
     try {
-      const connection = await context.pool.get(owner);
-      await connection.call(['PING']);
+      await context.pool.withShared(owner, (connection) => connection.call(['PING']));
       return owner;
     } catch (error) {
       if (context.signal.aborted) throw error;
@@ -121,55 +118,74 @@ async function waitForTakeover(
   return null;
 }
 
+/** CLUSTER NODES from the first of `addresses` that answers; a 'limit' or 'denied' failure is final. */
 async function readTopologyFromAny(context: ScanContext, addresses: readonly string[], seedHost: string): Promise<ClusterTopology> {
   let lastError: unknown = null;
   for (const address of new Set(addresses)) {
     try {
-      return await readClusterTopology(await context.pool.get(address), seedHost);
+      return await context.pool.withShared(address, (connection) => readClusterTopology(connection, seedHost, context.options.redis.maxClusterPrimaries));
     } catch (error) {
-      if (context.signal.aborted) throw error;
+      if (context.signal.aborted || (error instanceof RedisFailure && (error.kind === 'limit' || error.kind === 'protocol'))) throw error;
       lastError = error;
     }
   }
-  throw classifyRedisError(lastError ?? new Error('no node to ask'), addresses[0] ?? 'cluster');
+  throw lastError instanceof RedisFailure ? lastError : new RedisFailure('cluster-down', addresses[0] ?? '', 'no node of the cluster answered CLUSTER NODES');
 }
 
 /**
  * Reads again, on every primary, the keys of slots whose owner changed during the scan. Keys of
  * a slot a node does not own (it is importing it) are read after ASKING. Paced like a scan.
- * CLUSTER GETKEYSINSLOT has no cursor: a slot's key names are fetched in one reply.
+ * CLUSTER GETKEYSINSLOT has no cursor: a slot's key names come in one reply (redis.max_array_length).
  */
 async function recheckSlots(slots: readonly number[], topology: ClusterTopology, context: ScanContext): Promise<void> {
   const owners = slotOwners(topology);
   // A primary flagged failed holds nothing anyone can read; its slots went elsewhere or the
   // failover wait above already failed the analysis.
   for (const primary of topology.primaries.filter((p) => !p.suspect)) {
-    const connection = await context.pool.get(primary.address);
-    const pacer = await NodePacer.start(primary.address, context.pool, context.options, context.signal);
+    const counts = await keyCounts(primary.address, slots, context);
+    const pacer = NodePacer.start(primary.address, context.pool, context.options, context.signal);
     try {
-      const counts = await connection.pipeline(slots.map((slot) => ['CLUSTER', 'COUNTKEYSINSLOT', slot]));
-      for (let i = 0; i < slots.length; i++) {
-        const count = counts[i];
-        const slot = slots[i] as number;
-        if (typeof count !== 'number' || count === 0) continue;
-        const keys = await connection.call(['CLUSTER', 'GETKEYSINSLOT', slot, count]);
-        if (!Array.isArray(keys)) continue;
-        const names = keys.filter((k): k is Buffer => Buffer.isBuffer(k));
-        const owned = owners[slot] === primary.address;
+      for (const [slot, count] of counts) {
+        const names = await keysInSlot(primary.address, slot, count, context);
+        const ask = owners[slot] !== primary.address;
         for (let at = 0; at < names.length; ) {
           const page = names.slice(at, at + pacer.pageSize().count);
           at += page.length;
           await pacer.pace(page.length);
-          const replies = await connection.pipeline(page.flatMap((name): Arg[][] => (owned ? [['OBJECT', 'FREQ', name]] : [['ASKING'], ['OBJECT', 'FREQ', name]])));
-          page.forEach((name, j) => {
-            const freq = replies[owned ? j : 2 * j + 1];
-            // A MOVED here means the key is served elsewhere, and read there.
-            if (typeof freq === 'number') context.collector.offer(freq, 0, primary.address, name);
-          });
+          const targets = page.map((name) => ({ item: name, key: name, db: 0, node: primary.address, ask }));
+          // A key answering MOVED here is read where it lives (the top-K keeps one reading per key).
+          for (const { item, node, reply, failure } of await sendToOwners(context.pool, targets, (t) => ['OBJECT', 'FREQ', t.key])) {
+            if (failure !== null) throw failure;
+            if (typeof reply === 'number') context.collector.offer(reply, 0, node, item);
+          }
         }
       }
     } finally {
       pacer.stop();
     }
   }
+}
+
+/** Slots of `slots` that hold keys on `node`, with their key count (one pipeline). */
+async function keyCounts(node: string, slots: readonly number[], context: ScanContext): Promise<Map<number, number>> {
+  return context.pool.withShared(node, async (connection) => {
+    const replies = await connection.pipeline(slots.map((slot) => ['CLUSTER', 'COUNTKEYSINSLOT', slot]));
+    const counts = new Map<number, number>();
+    replies.forEach((reply, i) => {
+      if (reply instanceof RedisReplyError) throw connection.failureOf(reply);
+      if (typeof reply !== 'number') throw connection.unexpected(reply, 'CLUSTER COUNTKEYSINSLOT');
+      if (reply > 0) counts.set(slots[i] as number, reply);
+    });
+    return counts;
+  });
+}
+
+async function keysInSlot(node: string, slot: number, count: number, context: ScanContext): Promise<Buffer[]> {
+  return context.pool.withShared(node, async (connection) => {
+    const limit = context.options.redis.limits.maxArrayLength;
+    if (count > limit) throw new RedisFailure('limit', node, `${node}: slot ${slot} holds ${count} keys, more than redis.max_array_length (${limit}) allows to re-read`);
+    const keys = await connection.call(['CLUSTER', 'GETKEYSINSLOT', slot, count]);
+    if (!Array.isArray(keys) || !keys.every((key) => Buffer.isBuffer(key))) throw connection.unexpected(keys, 'CLUSTER GETKEYSINSLOT');
+    return keys as Buffer[];
+  });
 }

@@ -5,15 +5,9 @@
 import { isHotter, type Candidate } from '../analysis/candidate.js';
 import { TopK } from '../analysis/top-k.js';
 import { LFU_INIT_VAL } from '../domain/hot-key.js';
-import { classifyRedisError, redirectTarget } from '../redis/classify-redis-error.js';
+import { redirectedTarget, type KeyTarget } from '../redis/redirects.js';
+import type { RespConnection } from '../redis/resp-connection.js';
 import { RedisReplyError, type Reply } from '../redis/resp-parser.js';
-
-/** A key whose slot now lives elsewhere: read it there. */
-export interface Redirect {
-  readonly key: Buffer;
-  readonly address: string;
-  readonly ask: boolean;
-}
 
 export class HotKeyCollector {
   private readonly top: TopK<Candidate>;
@@ -26,24 +20,41 @@ export class HotKeyCollector {
     this.top = new TopK<Candidate>(topK, isHotter, (c) => `${c.db}\u0000${c.name.toString('latin1')}`);
   }
 
-  /** Offers one page; returns the keys that answered MOVED/ASK (a cluster being resharded). */
-  collect(keys: readonly Buffer[], freqs: readonly Reply[], db: number, node: string): Redirect[] {
-    const redirects: Redirect[] = [];
+  /** Offers one page read on `connection`; returns the keys that answered MOVED/ASK (a cluster being resharded). */
+  collect(keys: readonly Buffer[], freqs: readonly Reply[], db: number, connection: RespConnection): KeyTarget<Buffer>[] {
+    const redirects: KeyTarget<Buffer>[] = [];
+    const node = connection.address;
     for (let i = 0; i < keys.length; i++) {
-      const freq = freqs[i];
-      if (typeof freq === 'number') {
-        this.offer(freq, db, node, keys[i] as Buffer);
-      } else if (freq === null || freq === undefined) {
-        this.vanishedKeys += 1;
-      } else {
-        const redirect = this.redirectOf(freq, keys[i] as Buffer, node);
-        redirects.push(redirect);
-      }
+      const key = keys[i] as Buffer;
+      const outcome = this.read(freqs[i] ?? null, db, node, key, connection);
+      if (outcome !== null) redirects.push(outcome);
     }
     // Counted once the page is through: a page that fails (and makes its node be read again)
     // is not counted, like the node's progress.
     this.scannedKeys += keys.length;
     return redirects;
+  }
+
+  /**
+   * One OBJECT FREQ reply: a counter is offered, nil (the key vanished) counted, a redirect
+   * returned for the caller to follow; any other error or shape fails the node.
+   */
+  read(reply: Reply, db: number, node: string, key: Buffer, connection: Pick<RespConnection, 'failureOf' | 'unexpected'>): KeyTarget<Buffer> | null {
+    if (typeof reply === 'number') {
+      this.offer(reply, db, node, key);
+      return null;
+    }
+    if (reply === null) {
+      this.vanishedKeys += 1;
+      return null;
+    }
+    if (reply instanceof RedisReplyError) {
+      const copy = Buffer.from(key);
+      const redirect = redirectedTarget(reply, { item: copy, key: copy, db }, node);
+      if (redirect !== null) return redirect;
+      throw connection.failureOf(reply);
+    }
+    throw connection.unexpected(reply, 'OBJECT FREQ');
   }
 
   /** Offers one key reading; copies the name only if the key is kept. */
@@ -53,13 +64,6 @@ export class HotKeyCollector {
     // Compare before copying: most keys are colder than the worst kept and cost no allocation.
     if (worst !== undefined && !isHotter({ freq, db, node, name }, worst)) return;
     this.top.offer({ freq, db, node, name: Buffer.from(name) });
-  }
-
-  redirectOf(reply: Reply, key: Buffer, node: string): Redirect {
-    const failure = classifyRedisError(reply instanceof RedisReplyError ? reply : new RedisReplyError(String(reply)), node);
-    const target = redirectTarget(failure);
-    if (target === null) throw failure;
-    return { key: Buffer.from(key), address: target.address, ask: failure.kind === 'ask' };
   }
 
   /**

@@ -6,7 +6,7 @@
 import type { PageSize } from '../redis/node-scanner.js';
 import type { AnalysisOptions } from './analysis-options.js';
 import { IDLE_WINDOW } from './analysis-options.js';
-import type { NodePool } from './node-pool.js';
+import type { NodePool } from '../redis/node-pool.js';
 import { RateLimiter } from './rate-limiter.js';
 import { TrafficMonitor } from './traffic-monitor.js';
 
@@ -28,10 +28,10 @@ export class NodePacer {
   }
 
   /** Starts watching the node's traffic (when the two page sizes differ); stop() when done. */
-  static async start(node: string, pool: NodePool, options: AnalysisOptions, signal: AbortSignal): Promise<NodePacer> {
+  static start(node: string, pool: NodePool, options: AnalysisOptions, signal: AbortSignal): NodePacer {
     const pacer = new NodePacer(options, signal);
     if (pacer.busy.count !== pacer.idle.count) {
-      pacer.monitor = new TrafficMonitor(await pool.get(node));
+      pacer.monitor = new TrafficMonitor(node, pool);
       pacer.monitor.start();
     }
     return pacer;

@@ -8,8 +8,7 @@
  * It starts "busy" and declares the node idle only after a quiet sample, so the first
  * milliseconds of a scan never hit live traffic with big batches.
  */
-import { replyToString } from '../redis/resp-parser.js';
-import type { RespConnection } from '../redis/resp-connection.js';
+import type { NodePool } from '../redis/node-pool.js';
 
 /** Commands keyheat itself sends during a scan; everything else is other clients' traffic. */
 const OWN_COMMANDS = /^cmdstat_(scan|object(\|.*)?|info|select|client(\|.*)?|auth|ping|type|cluster(\|.*)?|asking|command(\|.*)?)$/;
@@ -31,7 +30,8 @@ export class TrafficMonitor {
   private sampling = false;
 
   constructor(
-    private readonly connection: RespConnection,
+    private readonly node: string,
+    private readonly pool: NodePool,
     private readonly settings: TrafficSettings = TRAFFIC_DEFAULTS,
   ) {}
 
@@ -54,7 +54,7 @@ export class TrafficMonitor {
     if (this.sampling) return;
     this.sampling = true;
     try {
-      const count = othersCommandCount(replyToString(await this.connection.call(['INFO', 'commandstats'])));
+      const count = othersCommandCount(await this.pool.withShared(this.node, (connection) => connection.text(['INFO', 'commandstats'])));
       const now = performance.now();
       if (this.lastCount !== null) {
         const rate = ((count - this.lastCount) * 1000) / Math.max(1, now - this.lastAt);
@@ -63,8 +63,8 @@ export class TrafficMonitor {
       this.lastCount = count;
       this.lastAt = now;
     } catch {
-      // Cannot tell (INFO refused by an ACL, connection lost): assume live traffic, scan gently.
-      // A lost connection also fails the scan itself, which reports it.
+      // Cannot tell (INFO refused by an ACL, connection lost or closed for room): assume live
+      // traffic, scan gently. A lost connection also fails the scan itself, which reports it.
       this.busyNow = true;
     } finally {
       this.sampling = false;
@@ -79,7 +79,7 @@ export function othersCommandCount(commandstats: string): number {
     const colon = line.indexOf(':');
     if (colon < 0 || !line.startsWith('cmdstat_')) continue;
     if (OWN_COMMANDS.test(line.slice(0, colon))) continue;
-    const calls = /calls=(\d+)/.exec(line);
+    const calls = /calls=(\d{1,15})/.exec(line);
     if (calls !== null) total += Number(calls[1]);
   }
   return total;

@@ -9,7 +9,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { KeyheatError } from '../domain/errors.js';
-import type { TokenGrant } from '../storage/auth-repository.js';
+import type { TokenGrant } from '../domain/auth.js';
 import { verifySignedRequest, type AccessKey } from './aksk/verify-signature.js';
 
 export type Authenticate = (token: string) => Promise<TokenGrant | undefined>;

@@ -1,100 +1,105 @@
 /**
- * The one place that reads Redis and socket error messages. Everything above the Redis boundary
- * works with RedisFailure kinds, never with message substrings.
+ * The one place that reads the text of Redis error replies. Everything above works with
+ * RedisFailure kinds and with the parsed redirect, never with message substrings. Server text
+ * that goes into a failure's message is passed through serverText(): the password is cut out,
+ * control and bidi characters are escaped, the length is bounded.
  */
-import { ConnectionError, RedisReplyError } from './resp-connection.js';
+import { serverText } from '../domain/display-text.js';
+import { RedisFailure, type RedisFailureKind } from '../domain/redis-failure.js';
+import type { RedisReplyError } from './resp-parser.js';
 
-export type RedisFailureKind =
-  | 'unreachable' // cannot connect, connection lost
-  | 'timeout' // connected, but the server stopped answering
-  | 'auth' // wrong or missing password / user
-  | 'no-permission' // ACL forbids a command keyheat needs
-  | 'lfu-not-selected' // OBJECT FREQ under a non-LFU policy
-  | 'unknown-command' // renamed or disabled command
-  | 'moved' // cluster: slot served elsewhere
-  | 'ask' // cluster: slot being migrated
-  | 'cluster-down'
-  | 'loading' // server still loading its dataset
-  | 'busy' // server blocked by a script
-  | 'cancelled' // keyheat closed the connection itself
-  | 'other';
+const BY_PREFIX: Readonly<Record<string, RedisFailureKind>> = {
+  WRONGPASS: 'auth',
+  NOAUTH: 'auth',
+  NOPERM: 'no-permission',
+  CLUSTERDOWN: 'cluster-down',
+  TRYAGAIN: 'cluster-down',
+  MOVED: 'cluster-down',
+  ASK: 'cluster-down',
+  LOADING: 'loading',
+  BUSY: 'busy',
+};
 
-export class RedisFailure extends Error {
-  constructor(
-    readonly kind: RedisFailureKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'RedisFailure';
-  }
-}
-
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'EADDRNOTAVAIL',
-]);
-
-/** Classifies any error thrown while talking to a Redis at `address`. */
-export function classifyRedisError(error: unknown, address: string): RedisFailure {
-  if (error instanceof RedisFailure) return error;
-  if (error instanceof ConnectionError) {
-    if (error.code === 'ECLOSED') return new RedisFailure('cancelled', `connection to ${address} closed`, { cause: error });
-    if (error.code === 'ETIMEDOUT') return new RedisFailure('timeout', error.message, { cause: error });
-    if (error.code !== undefined && UNREACHABLE_CODES.has(error.code)) {
-      return new RedisFailure('unreachable', error.message, { cause: error });
+/** An error reply of a command, as a failure of the node that sent it. */
+export function classifyReply(reply: RedisReplyError, node: string, secrets: readonly (string | null)[] = []): RedisFailure {
+  const text = reply.message;
+  const kind = kindOf(reply);
+  const shown = serverText(text, secrets);
+  if (reply.prefix === 'NOAUTH') return new RedisFailure('auth', node, `${node} requires a password (NOAUTH)`);
+  if (kind === 'auth') return new RedisFailure('auth', node, `${node} answered ${serverText(reply.prefix, secrets)}`);
+  if (kind === 'unsupported') {
+    if (/LFU maxmemory policy is not selected/i.test(text)) {
+      return new RedisFailure('unsupported', node, `${node} no longer uses an LFU maxmemory-policy (${shown})`);
     }
-    return new RedisFailure('unreachable', error.message, { cause: error });
+    return new RedisFailure('unsupported', node, `${node} does not offer a command keyheat needs; it may be renamed or disabled (${shown})`);
   }
-  if (error instanceof RedisReplyError) return classifyReply(error, address);
-  const message = error instanceof Error ? error.message : String(error);
-  return new RedisFailure('other', `${address}: ${message}`, { cause: error });
+  return new RedisFailure(kind, node, `${node} answered: ${shown}`);
 }
 
-function classifyReply(error: RedisReplyError, address: string): RedisFailure {
-  const text = error.message;
-  const at = `${address} answered: ${text}`;
-  switch (error.prefix) {
-    case 'WRONGPASS':
-    case 'NOAUTH':
-      return new RedisFailure('auth', `authentication failed at ${at}`, { cause: error });
-    case 'NOPERM':
-      return new RedisFailure('no-permission', `permission denied at ${at}`, { cause: error });
-    case 'MOVED':
-      return new RedisFailure('moved', at, { cause: error });
-    case 'ASK':
-      return new RedisFailure('ask', at, { cause: error });
-    case 'CLUSTERDOWN':
-      return new RedisFailure('cluster-down', at, { cause: error });
-    case 'LOADING':
-      return new RedisFailure('loading', at, { cause: error });
-    case 'BUSY':
-      return new RedisFailure('busy', at, { cause: error });
-    default:
-      break;
-  }
-  if (/^ERR (invalid password|Client sent AUTH, but no password is set|AUTH .* called without any password)/i.test(text)) {
-    return new RedisFailure('auth', `authentication failed at ${at}`, { cause: error });
-  }
-  if (/LFU maxmemory policy is not selected/i.test(text)) {
-    return new RedisFailure('lfu-not-selected', at, { cause: error });
-  }
-  if (/^ERR unknown (sub)?command/i.test(text)) {
-    return new RedisFailure('unknown-command', at, { cause: error });
-  }
-  return new RedisFailure('other', at, { cause: error });
+/**
+ * The error reply to AUTH. Its text is never shown: a server where AUTH is renamed answers
+ * "unknown command 'AUTH', with args beginning with: '<the password>'".
+ */
+export function classifyAuthReply(reply: RedisReplyError, node: string): RedisFailure {
+  const kind = kindOf(reply);
+  if (kind === 'unsupported') return new RedisFailure('auth', node, `${node} does not accept AUTH (the command is renamed or disabled)`);
+  const code = /^[A-Z]{2,20}$/.test(reply.prefix) ? reply.prefix : 'error';
+  return new RedisFailure(kind === 'other' ? 'auth' : kind, node, `${node} answered AUTH with ${code}`);
 }
 
-/** Parses the target of a MOVED or ASK reply: `MOVED 3999 127.0.0.1:6381`. */
-export function redirectTarget(failure: RedisFailure): { slot: number; address: string } | null {
-  if (failure.kind !== 'moved' && failure.kind !== 'ask') return null;
-  const match = /(?:MOVED|ASK) (\d+) (\S+)/.exec(failure.message);
-  if (match === null) return null;
-  return { slot: Number(match[1]), address: match[2] as string };
+function kindOf(reply: RedisReplyError): RedisFailureKind {
+  const byPrefix = BY_PREFIX[reply.prefix];
+  if (byPrefix !== undefined) return byPrefix;
+  const text = reply.message;
+  if (/^ERR (invalid password|Client sent AUTH, but no password is set|AUTH .* called without any password)/i.test(text)) return 'auth';
+  if (/LFU maxmemory policy is not selected/i.test(text)) return 'unsupported';
+  if (/^ERR unknown (sub)?command/i.test(text)) return 'unsupported';
+  return 'other';
+}
+
+/** True for WRONGTYPE: the key holds another type than the command needs (it changed meanwhile). */
+export function isWrongType(reply: RedisReplyError): boolean {
+  return reply.prefix === 'WRONGTYPE';
+}
+
+/** The failure for a reply of a shape the command never returns (a server that is not what it claims). */
+export function unexpectedReply(node: string, reply: unknown, command: string): RedisFailure {
+  const shape = reply === null ? 'nil' : Array.isArray(reply) ? 'an array' : typeof reply === 'number' ? 'an integer' : Buffer.isBuffer(reply) ? 'a string' : 'an error';
+  return new RedisFailure('protocol', node, `${node} answered ${serverText(command)} with ${shape}, which that command never returns`);
+}
+
+/** True for "unknown command" / "unknown subcommand" (a command this server lacks or hides). */
+export function isUnknownCommand(reply: RedisReplyError): boolean {
+  return /^ERR unknown (sub)?command/i.test(reply.message);
+}
+
+/** True for "An LFU maxmemory policy is not selected" (OBJECT FREQ under another policy). */
+export function isLfuNotSelected(reply: RedisReplyError): boolean {
+  return /LFU maxmemory policy is not selected/i.test(reply.message);
+}
+
+export interface Redirect {
+  readonly ask: boolean;
+  readonly slot: number;
+  /** `host:port` to read the key on; IPv6 hosts in brackets. */
+  readonly address: string;
+}
+
+/**
+ * Parses `MOVED 3999 127.0.0.1:6381` or `ASK 3999 [::1]:6381`. An empty host means the replying
+ * node's own host (Redis 7 announces that way). Returns null for other replies; throws a
+ * protocol failure for a malformed redirect (the address is the server's to make up).
+ */
+export function parseRedirect(reply: RedisReplyError, node: string): Redirect | null {
+  const prefix = reply.prefix;
+  if (prefix !== 'MOVED' && prefix !== 'ASK') return null;
+  const match = /^(?:MOVED|ASK) (\d{1,5}) (\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(reply.message);
+  const slot = Number(match?.[1]);
+  const port = Number(match?.[3]);
+  if (match === null || slot > 16_383 || port < 1 || port > 65_535) {
+    throw new RedisFailure('protocol', node, `${node} sent a malformed redirect: ${serverText(reply.message)}`);
+  }
+  let host = match[2] as string;
+  if (host === '') host = node.slice(0, node.lastIndexOf(':'));
+  return { ask: prefix === 'ASK', slot, address: `${host}:${port}` };
 }

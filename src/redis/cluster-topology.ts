@@ -4,7 +4,8 @@
  * only one that shows slots being migrated ([slot->-target] / [slot-<-source]), which the
  * analysis needs to know what to look at again.
  */
-import { replyToString } from './resp-parser.js';
+import net from 'node:net';
+import { RedisFailure } from '../domain/redis-failure.js';
 import type { RespConnection } from './resp-connection.js';
 
 export const SLOT_COUNT = 16384;
@@ -27,10 +28,32 @@ export interface ClusterTopology {
   readonly migratingSlots: ReadonlySet<number>;
 }
 
-export async function readClusterTopology(connection: RespConnection, seedHost: string): Promise<ClusterTopology> {
-  return parseClusterNodes(replyToString(await connection.call(['CLUSTER', 'NODES'])), seedHost);
+/**
+ * CLUSTER NODES of `connection`'s node. More than `maxPrimaries` primaries owning slots fails
+ * with a 'limit' failure (redis.max_cluster_primaries): a node may announce anything, and each
+ * primary costs connections that carry the password.
+ */
+export async function readClusterTopology(connection: RespConnection, seedHost: string, maxPrimaries: number): Promise<ClusterTopology> {
+  let topology: ClusterTopology;
+  try {
+    topology = parseClusterNodes(await connection.text(['CLUSTER', 'NODES']), seedHost);
+  } catch (error) {
+    if (error instanceof TypeError) throw new RedisFailure('protocol', connection.address, `${connection.address} sent a malformed CLUSTER NODES reply (${error.message})`);
+    throw error;
+  }
+  const owning = topology.primaries.filter((p) => p.slots.length > 0).length;
+  if (owning > maxPrimaries) {
+    throw new RedisFailure('limit', connection.address, `${connection.address} announces ${owning} primaries, more than redis.max_cluster_primaries (${maxPrimaries})`);
+  }
+  return topology;
 }
 
+/** Primaries that own slots: the ones holding keys, the ones a scan reads. */
+export function scannablePrimaries(topology: ClusterTopology): ClusterPrimary[] {
+  return topology.primaries.filter((p) => p.slots.length > 0);
+}
+
+/** Parses CLUSTER NODES; throws TypeError on a line that is not what Redis writes. */
 export function parseClusterNodes(text: string, seedHost: string): ClusterTopology {
   const primaries: ClusterPrimary[] = [];
   const migratingSlots = new Set<number>();
@@ -45,15 +68,20 @@ export function parseClusterNodes(text: string, seedHost: string): ClusterTopolo
     const colon = hostPort.lastIndexOf(':');
     const host = colon <= 0 ? seedHost : hostPort.slice(0, colon);
     const port = Number(hostPort.slice(colon + 1));
+    if (!Number.isInteger(port) || port < 1 || port > 65_535 || !validHost(host)) throw new TypeError('a node address is not host:port');
     const slots: [number, number][] = [];
     for (const token of fields.slice(8)) {
-      if (token.startsWith('[')) {
-        const slot = Number(/^\[(\d+)/.exec(token)?.[1]);
-        if (Number.isInteger(slot)) migratingSlots.add(slot);
+      const migrating = /^\[(\d{1,5})-[<>]-[0-9a-f]{1,64}\]$/.exec(token);
+      if (migrating !== null) {
+        migratingSlots.add(checkedSlot(migrating[1]));
         continue;
       }
-      const [start, end] = token.split('-').map(Number) as [number, number | undefined];
-      if (Number.isInteger(start)) slots.push([start, end ?? start]);
+      const range = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(token);
+      if (range === null) throw new TypeError('a slot range is not start-end');
+      const start = checkedSlot(range[1]);
+      const end = range[2] === undefined ? start : checkedSlot(range[2]);
+      if (end < start) throw new TypeError('a slot range ends before it starts');
+      slots.push([start, end]);
     }
     primaries.push({
       id,
@@ -66,6 +94,17 @@ export function parseClusterNodes(text: string, seedHost: string): ClusterTopolo
   }
   primaries.sort((a, b) => (a.slots[0]?.[0] ?? SLOT_COUNT) - (b.slots[0]?.[0] ?? SLOT_COUNT));
   return { primaries, migratingSlots };
+}
+
+function checkedSlot(text: string | undefined): number {
+  const slot = Number(text);
+  if (!Number.isInteger(slot) || slot >= SLOT_COUNT) throw new TypeError('a slot number is out of range');
+  return slot;
+}
+
+/** An IP literal, or a host name of the usual characters (cluster-announce-hostname). */
+function validHost(host: string): boolean {
+  return net.isIP(host) !== 0 || /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(host);
 }
 
 /** Owner address of every slot (undefined where none). */

@@ -4,7 +4,7 @@
  * LFU counter; the analysis therefore reads OBJECT FREQ before probing and turns on
  * CLIENT NO-TOUCH where the server has it (Redis 7.2+), so what it reports is never inflated.
  */
-import type { Arg } from './resp-connection.js';
+import type { Arg } from './resp-encoder.js';
 
 export interface SizeProbe {
   readonly command: (key: Buffer) => Arg[];
@@ -26,3 +26,6 @@ const FALLBACK: SizeProbe = { command: (key) => ['MEMORY', 'USAGE', key], unit: 
 export function sizeProbeFor(type: string): SizeProbe {
   return PROBES[type] ?? FALLBACK;
 }
+
+/** TYPE answers a short name (string, hash, ReJSON-RL, MBbloom--); anything else is not a type. */
+export const TYPE_NAME = /^[A-Za-z0-9_.-]{1,32}$/;

@@ -9,9 +9,9 @@
  * measured machine) and n OBJECT FREQ commands that it interleaves with other clients' commands
  * at each socket read; none of them counts as a key access.
  */
-import { classifyRedisError, RedisFailure } from './classify-redis-error.js';
-import { encodeKeyCommands, RedisReplyError, type Reply } from './resp-parser.js';
-import type { Arg, RespConnection } from './resp-connection.js';
+import { encodeKeyCommands, type Arg } from './resp-encoder.js';
+import { RedisReplyError, type Reply } from './resp-parser.js';
+import type { RespConnection } from './resp-connection.js';
 
 export interface ScanPage {
   readonly keys: readonly Buffer[];
@@ -37,7 +37,6 @@ export interface ScanOptions {
 }
 
 export async function* scanDatabase(connection: RespConnection, options: ScanOptions): AsyncGenerator<ScanPage> {
-  const address = connection.address;
   const scanArgs = (cursor: Buffer | string): Arg[] => {
     const { count } = options.pageSize();
     return options.pattern === undefined ? ['SCAN', cursor, 'COUNT', count] : ['SCAN', cursor, 'MATCH', options.pattern, 'COUNT', count];
@@ -48,7 +47,7 @@ export async function* scanDatabase(connection: RespConnection, options: ScanOpt
     const inflight: { keys: Buffer[]; freqs: Promise<Reply[]> }[] = [];
     for (;;) {
       options.signal?.throwIfAborted();
-      const page = parseScanReply(await scan, address);
+      const page = parseScanReply(await scan, connection);
       const done = page.cursor.length === 1 && page.cursor[0] === 0x30; // "0"
       if (page.keys.length > 0) await options.pace?.(page.keys.length);
       if (!done) scan = awaitedLater(connection.call(scanArgs(page.cursor)));
@@ -65,7 +64,7 @@ export async function* scanDatabase(connection: RespConnection, options: ScanOpt
     }
   } catch (error) {
     if (options.signal?.aborted === true) throw options.signal.reason;
-    throw classifyRedisError(error, address);
+    throw error;
   }
 }
 
@@ -83,10 +82,12 @@ function ignoreUntilAwaited(): void {
   // The rejection is observed (and rethrown) by whoever awaits the promise.
 }
 
-function parseScanReply(reply: Reply, address: string): { cursor: Buffer; keys: Buffer[] } {
-  if (reply instanceof RedisReplyError) throw classifyRedisError(reply, address);
-  if (!Array.isArray(reply) || !Buffer.isBuffer(reply[0]) || !Array.isArray(reply[1])) {
-    throw new RedisFailure('other', `${address}: unexpected SCAN reply`);
+/** A SCAN reply is [cursor digits, [key, ...]]; anything else is a server that is not Redis. */
+function parseScanReply(reply: Reply, connection: RespConnection): { cursor: Buffer; keys: Buffer[] } {
+  if (reply instanceof RedisReplyError) throw connection.failureOf(reply);
+  const [cursor, keys] = Array.isArray(reply) && reply.length === 2 ? reply : [];
+  if (!Buffer.isBuffer(cursor) || !/^\d{1,20}$/.test(cursor.toString('latin1')) || !Array.isArray(keys) || !keys.every((key) => Buffer.isBuffer(key))) {
+    throw connection.unexpected(reply, 'SCAN');
   }
-  return { cursor: reply[0], keys: reply[1].filter((key): key is Buffer => Buffer.isBuffer(key)) };
+  return { cursor, keys: keys as Buffer[] };
 }

@@ -2,7 +2,7 @@
  * What a Redis node must offer for hot key analysis. Read from INFO only, so it works where
  * CONFIG is disabled. Runs on every primary before a task is accepted and again when it starts.
  */
-import { replyToString } from './resp-parser.js';
+import { RedisFailure } from '../domain/redis-failure.js';
 import type { RespConnection } from './resp-connection.js';
 import { parseInfo, serverFacts, versionAtLeast, type ServerFacts } from './server-info.js';
 
@@ -11,11 +11,12 @@ export const LFU_POLICIES: readonly string[] = ['allkeys-lfu', 'volatile-lfu'];
 export const MIN_HOTKEY_VERSION = '4.0.0';
 
 export async function readServerFacts(connection: RespConnection): Promise<ServerFacts> {
-  return serverFacts(parseInfo(replyToString(await connection.call(['INFO']))));
+  return serverFacts(parseInfo(await connection.text(['INFO'])));
 }
 
 /** Null when hot key analysis can run on this node, else the reason, for a human. */
 export function hotkeyUnsupportedReason(facts: ServerFacts, address: string): string | null {
+  if (facts.mode === 'sentinel') return `${address} is a Redis Sentinel; register the primary it monitors instead`;
   // A replica keeps its own counters, fed by reads sent to it, not the primary's traffic.
   if (facts.role !== 'master') return `${address} is a replica; analyse its primary, where the traffic is counted`;
   if (facts.version === '' || !versionAtLeast(facts.version, MIN_HOTKEY_VERSION)) {
@@ -28,4 +29,17 @@ export function hotkeyUnsupportedReason(facts: ServerFacts, address: string): st
     );
   }
   return null;
+}
+
+/** INFO, then a failure of kind 'unsupported' when this node cannot be analysed. */
+export async function checkedFacts(connection: RespConnection): Promise<ServerFacts> {
+  const facts = await readServerFacts(connection);
+  refuseUnsupported(facts, connection.address);
+  return facts;
+}
+
+/** Throws when facts already read show the node cannot be analysed. */
+export function refuseUnsupported(facts: ServerFacts, address: string): void {
+  const reason = hotkeyUnsupportedReason(facts, address);
+  if (reason !== null) throw new RedisFailure('unsupported', address, reason);
 }

@@ -1,33 +1,37 @@
 /**
- * A small RESP2 client connection. keyheat talks to production Redis servers with a few
- * commands only (INFO, SCAN, OBJECT FREQ, TYPE, size probes, CLUSTER ...), and scanning speed
- * depends on per-command client overhead, so this is hand-written rather than a general
- * client: replies are parsed without copying, commands written in one socket write per tick,
- * and a connection never reconnects or retries by itself (the analysis decides what a lost
- * connection means).
+ * One connection to one Redis node, and the node-bound client API of the Redis boundary:
+ * everything it throws is a RedisFailure naming the node.
+ *
+ * Hand-written rather than a general client: keyheat sends a handful of commands, needs
+ * binary-safe keys, replies parsed without copying, commands batched into one socket write
+ * per tick, and connections that never reconnect or retry on their own (the analysis decides
+ * what a lost connection means).
+ *
+ * Deadlines are absolute: connecting (DNS, TCP, TLS, AUTH, CLIENT SETNAME) must finish within
+ * connectTimeoutMs of its start, and every command (or pipelined batch) must be answered in
+ * full within commandTimeoutMs of being sent, however the server spaces its bytes. A server
+ * that trickles a byte a second fails its command on time.
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { encodeCommand, RedisReplyError, RespParser, type Reply } from './resp-parser.js';
+import { serverText } from '../domain/display-text.js';
 import { endpointAddress, type RedisEndpoint } from '../domain/instance.js';
+import { RedisFailure } from '../domain/redis-failure.js';
+import { classifyAuthReply, classifyReply, unexpectedReply } from './classify-redis-error.js';
+import type { NetworkPolicy } from './network-policy.js';
+import { encodeCommand, type Arg } from './resp-encoder.js';
+import { RedisReplyError, RespParser, RespProtocolError, type Reply, type ReplyLimits } from './resp-parser.js';
 
-export type Arg = string | Buffer | number;
+export type { Arg };
 
-export interface ConnectOptions {
-  readonly connectTimeoutMs?: number;
-  /** A pending command that sees no reply bytes for this long fails the connection. */
-  readonly commandTimeoutMs?: number;
+/** How to talk to any node of a deployment. */
+export interface ConnectionSettings {
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+  readonly limits: ReplyLimits;
+  readonly network: NetworkPolicy;
   /** Shown in CLIENT LIST so operators can see who is scanning. */
-  readonly clientName?: string;
-}
-
-export class ConnectionError extends Error {
-  constructor(message: string, options?: { cause?: unknown; code?: string }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ConnectionError';
-    this.code = options?.code;
-  }
-  readonly code: string | undefined;
+  readonly clientName?: string | undefined;
 }
 
 /** One queued request: a single command, or a batch whose replies are collected in order. */
@@ -36,67 +40,90 @@ interface Pending {
   readonly replies: Reply[];
   /** Single commands reject on an error reply; batches keep error replies as values. */
   readonly raw: boolean;
+  /** performance.now() by which the last reply must have arrived. */
+  readonly deadline: number;
+  bytes: number;
   resolve(replies: Reply[]): void;
-  reject(error: Error): void;
+  reject(error: RedisFailure): void;
 }
 
 export class RespConnection {
-  /** FIFO of requests awaiting replies; settled slots are cleared at once so replies are not retained. */
+  private readonly parser: RespParser;
   private readonly pending: (Pending | undefined)[] = [];
   private pendingHead = 0;
-  private readonly parser: RespParser;
-  private closedError: Error | null = null;
+  private closedError: RedisFailure | null = null;
   private corked = false;
   private timer: NodeJS.Timeout | null = null;
-  private lastActivity = Date.now();
+  private readonly secrets: readonly (string | null)[];
+  private readonly closeListeners: (() => void)[] = [];
 
   private constructor(
     private readonly socket: net.Socket,
     readonly address: string,
-    private readonly commandTimeoutMs: number,
+    private readonly settings: ConnectionSettings,
+    password: string | null,
   ) {
-    this.parser = new RespParser((reply) => this.settle(reply));
+    this.secrets = [password];
+    this.parser = new RespParser((reply, bytes) => this.settle(reply, bytes), settings.limits);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      this.lastActivity = Date.now();
       try {
         this.parser.push(chunk);
       } catch (error) {
-        this.fail(new ConnectionError(`protocol error from ${address}: ${(error as Error).message}`, { cause: error }));
+        if (!(error instanceof RespProtocolError)) throw error;
+        this.fail(new RedisFailure(error.reason, address, `${address}: ${error.message}`));
       }
     });
-    socket.on('error', (error: NodeJS.ErrnoException) =>
-      this.fail(new ConnectionError(`connection to ${address} failed: ${error.message}`, { cause: error, code: error.code })),
-    );
-    socket.on('close', () => this.fail(new ConnectionError(`connection to ${address} closed`, { code: 'ECONNRESET' })));
+    socket.on('error', (error: NodeJS.ErrnoException) => this.fail(socketFailure(address, error)));
+    socket.on('close', () => this.fail(new RedisFailure('unreachable', address, `${address} closed the connection`)));
   }
 
-  static async connect(endpoint: RedisEndpoint, options: ConnectOptions = {}): Promise<RespConnection> {
+  /**
+   * Opens a connection and authenticates, all within settings.connectTimeoutMs. Aborting
+   * `signal` (a cancelled task, a shutdown) destroys the socket at whatever step it is.
+   */
+  static connect(endpoint: RedisEndpoint, settings: ConnectionSettings, signal?: AbortSignal): Promise<RespConnection> {
     const address = endpointAddress(endpoint);
-    const socket = await openSocket(endpoint, address, options.connectTimeoutMs ?? 5000);
-    const connection = new RespConnection(socket, address, options.commandTimeoutMs ?? 10_000);
-    try {
+    return withDeadline(address, settings.connectTimeoutMs, signal, async (track) => {
+      const host = await settings.network.resolve(endpoint.host, address);
+      const socket = await openSocket(endpoint, host, address, track);
+      const connection = new RespConnection(socket, address, settings, endpoint.password);
+      track(connection);
       if (endpoint.password !== null) {
         const auth = endpoint.username !== null ? ['AUTH', endpoint.username, endpoint.password] : ['AUTH', endpoint.password];
-        await connection.call(auth);
+        const [reply] = await connection.pipeline([auth]);
+        if (reply instanceof RedisReplyError) throw classifyAuthReply(reply, address);
       }
-      if (options.clientName !== undefined) await connection.call(['CLIENT', 'SETNAME', options.clientName]);
-    } catch (error) {
-      connection.close();
-      throw error;
-    }
-    return connection;
+      if (settings.clientName !== undefined) await connection.call(['CLIENT', 'SETNAME', settings.clientName]);
+      return connection;
+    });
   }
 
   get isOpen(): boolean {
     return this.closedError === null;
   }
 
-  /** One command; an error reply rejects with RedisReplyError. */
-  call(args: readonly Arg[]): Promise<Reply> {
-    return new Promise<Reply[]>((resolve, reject) => this.enqueue(encodeCommand(args), { count: 1, replies: [], raw: false, resolve, reject })).then(
-      (replies) => replies[0] ?? null,
-    );
+  /** No request is waiting for a reply. */
+  get idle(): boolean {
+    return this.pendingHead === this.pending.length;
+  }
+
+  /** One command; an error reply rejects with the classified failure. */
+  async call(args: readonly Arg[]): Promise<Reply> {
+    const replies = await new Promise<Reply[]>((resolve, reject) => this.enqueue(encodeCommand(args), 1, false, resolve, reject));
+    return replies[0] ?? null;
+  }
+
+  /** One command whose reply must be text (INFO, CLUSTER NODES, TYPE); anything else is a protocol failure. */
+  async text(args: readonly Arg[]): Promise<string> {
+    const reply = await this.call(args);
+    if (Buffer.isBuffer(reply)) return reply.toString('utf8');
+    throw this.unexpected(reply, String(args[0]));
+  }
+
+  /** The failure for a reply of the wrong shape (a server that is not what it claims). */
+  unexpected(reply: Reply, command: string): RedisFailure {
+    return unexpectedReply(this.address, reply, command);
   }
 
   /** Several commands in one write; error replies come back as RedisReplyError values, in order. */
@@ -110,20 +137,32 @@ export class RespConnection {
    */
   sendEncoded(payload: Buffer, count: number): Promise<Reply[]> {
     if (count === 0) return Promise.resolve([]);
-    return new Promise<Reply[]>((resolve, reject) => this.enqueue(payload, { count, replies: [], raw: true, resolve, reject }));
+    return new Promise<Reply[]>((resolve, reject) => this.enqueue(payload, count, true, resolve, reject));
   }
 
+  /** The failure of an error reply this connection received, classified, secrets removed. */
+  failureOf(reply: RedisReplyError): RedisFailure {
+    return classifyReply(reply, this.address, this.secrets);
+  }
+
+  /** Calls `listener` once when the connection closes, for whatever reason (at once if it already has). */
+  onClose(listener: () => void): void {
+    if (this.closedError !== null) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  /** Closes the connection; pending requests fail as cancelled. */
   close(): void {
-    if (this.closedError === null) this.fail(new ConnectionError(`connection to ${this.address} closed by keyheat`, { code: 'ECLOSED' }));
+    this.fail(new RedisFailure('cancelled', this.address, `connection to ${this.address} closed by keyheat`));
   }
 
-  private enqueue(payload: Buffer, pending: Pending): void {
+  private enqueue(payload: Buffer, count: number, raw: boolean, resolve: (replies: Reply[]) => void, reject: (error: RedisFailure) => void): void {
     if (this.closedError !== null) {
-      pending.reject(this.closedError);
+      reject(this.closedError);
       return;
     }
-    if (this.pendingHead === this.pending.length) this.lastActivity = Date.now();
-    this.pending.push(pending);
+    const deadline = performance.now() + this.settings.commandTimeoutMs;
+    this.pending.push({ count, replies: [], raw, deadline, bytes: 0, resolve, reject });
     if (!this.corked) {
       // Everything enqueued in this tick goes out in one write.
       this.corked = true;
@@ -134,13 +173,18 @@ export class RespConnection {
       });
     }
     this.socket.write(payload);
-    this.armTimer();
+    if (this.timer === null) this.armTimer();
   }
 
-  private settle(reply: Reply): void {
+  private settle(reply: Reply, bytes: number): void {
     const pending = this.pending[this.pendingHead];
     if (pending === undefined) {
-      this.fail(new ConnectionError(`unexpected reply from ${this.address}`));
+      this.fail(new RedisFailure('protocol', this.address, `${this.address} sent a reply to no command`));
+      return;
+    }
+    pending.bytes += bytes;
+    if (pending.bytes > this.settings.limits.maxReplyBytes) {
+      this.fail(new RedisFailure('limit', this.address, `${this.address}: the replies of one batch exceed redis.max_reply_bytes (${this.settings.limits.maxReplyBytes})`));
       return;
     }
     pending.replies.push(reply);
@@ -151,60 +195,116 @@ export class RespConnection {
       this.pending.splice(0, this.pendingHead);
       this.pendingHead = 0;
     }
-    if (!pending.raw && reply instanceof RedisReplyError) pending.reject(reply);
+    if (!pending.raw && reply instanceof RedisReplyError) pending.reject(this.failureOf(reply));
     else pending.resolve(pending.replies);
   }
 
+  /** One timer for the oldest request; deadlines are in queue order, so it is the next to expire. */
   private armTimer(): void {
-    if (this.timer !== null || this.commandTimeoutMs <= 0) return;
-    const check = (): void => {
+    const head = this.pending[this.pendingHead];
+    if (head === undefined || this.closedError !== null) {
       this.timer = null;
-      if (this.closedError !== null || this.pendingHead === this.pending.length) return;
-      const idle = Date.now() - this.lastActivity;
-      if (idle >= this.commandTimeoutMs) {
-        this.fail(new ConnectionError(`${this.address} did not answer within ${this.commandTimeoutMs} ms`, { code: 'ETIMEDOUT' }));
-        return;
-      }
-      this.timer = setTimeout(check, this.commandTimeoutMs - idle);
-      this.timer.unref();
-    };
-    this.timer = setTimeout(check, this.commandTimeoutMs);
+      return;
+    }
+    const wait = head.deadline - performance.now();
+    if (wait <= 0) {
+      this.timer = null;
+      this.fail(new RedisFailure('timeout', this.address, `${this.address} did not answer within ${this.settings.commandTimeoutMs} ms`));
+      return;
+    }
+    this.timer = setTimeout(() => this.armTimer(), Math.ceil(wait));
     this.timer.unref();
   }
 
-  private fail(error: Error): void {
+  private fail(error: RedisFailure): void {
     if (this.closedError !== null) return;
     this.closedError = error;
     if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
     this.socket.destroy();
-    this.parser.reset();
+    this.parser.stop();
     const waiting = this.pending.slice(this.pendingHead);
     this.pending.length = 0;
     this.pendingHead = 0;
     for (const pending of waiting) pending?.reject(error);
+    for (const listener of this.closeListeners.splice(0)) listener();
   }
 }
 
-function openSocket(endpoint: RedisEndpoint, address: string, timeoutMs: number): Promise<net.Socket> {
+function socketFailure(address: string, error: NodeJS.ErrnoException): RedisFailure {
+  return new RedisFailure('unreachable', address, `the connection to ${address} failed (${serverText(error.code ?? error.message)})`, { cause: error });
+}
+
+/** Opens the socket (TLS when asked), handing it to `track` at once so a deadline can destroy it mid-connect. */
+function openSocket(endpoint: RedisEndpoint, host: string, address: string, track: (socket: net.Socket) => void): Promise<net.Socket> {
   return new Promise<net.Socket>((resolve, reject) => {
     const socket = endpoint.tls
-      ? tls.connect({ host: endpoint.host, port: endpoint.port, servername: net.isIP(endpoint.host) ? undefined : endpoint.host })
-      : net.connect({ host: endpoint.host, port: endpoint.port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new ConnectionError(`connecting to ${address} timed out after ${timeoutMs} ms`, { code: 'ETIMEDOUT' }));
-    }, timeoutMs);
+      ? tls.connect({ host, port: endpoint.port, servername: net.isIP(endpoint.host) !== 0 ? undefined : endpoint.host })
+      : net.connect({ host, port: endpoint.port });
+    track(socket);
     const onError = (error: NodeJS.ErrnoException): void => {
-      clearTimeout(timer);
-      reject(new ConnectionError(`cannot connect to ${address}: ${error.message}`, { cause: error, code: error.code }));
+      socket.destroy();
+      reject(new RedisFailure('unreachable', address, `connecting to ${address} failed (${serverText(error.code ?? error.message)})`, { cause: error }));
     };
     socket.once('error', onError);
     socket.once(endpoint.tls ? 'secureConnect' : 'connect', () => {
-      clearTimeout(timer);
       socket.off('error', onError);
       resolve(socket);
     });
   });
 }
 
-export { RedisReplyError };
+type Closeable = net.Socket | RespConnection;
+
+/**
+ * Runs the steps of a connect under one deadline and an abort signal. Whatever the steps opened
+ * (`track`) is destroyed when the deadline passes, the signal aborts, or a step fails.
+ */
+function withDeadline<T>(
+  address: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  steps: (track: <C extends Closeable>(resource: C) => C) => Promise<T>,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const opened: Closeable[] = [];
+    let settled = false;
+    const finish = (error: RedisFailure | null, value?: T): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (error === null) {
+        resolve(value as T);
+        return;
+      }
+      for (const resource of opened) destroy(resource);
+      reject(error);
+    };
+    const timer = setTimeout(
+      () => finish(new RedisFailure('timeout', address, `connecting to ${address} (TCP, TLS and AUTH) took longer than ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onAbort = (): void => finish(new RedisFailure('cancelled', address, `connecting to ${address} was stopped`));
+    if (signal?.aborted === true) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // A step that finishes after the deadline or abort finds its resources destroyed at once.
+    const track = <C extends Closeable>(resource: C): C => {
+      if (settled) destroy(resource);
+      else opened.push(resource);
+      return resource;
+    };
+    steps(track).then(
+      (value) => (settled ? destroy(value) : finish(null, value)),
+      (error: unknown) => finish(error instanceof RedisFailure ? error : new RedisFailure('other', address, `connecting to ${address} failed`, { cause: error })),
+    );
+  });
+}
+
+function destroy(resource: unknown): void {
+  if (resource instanceof RespConnection) resource.close();
+  else if (resource instanceof net.Socket) resource.destroy();
+}

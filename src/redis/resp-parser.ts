@@ -1,8 +1,22 @@
 /**
- * Incremental RESP2 reply parser. Bulk strings come back as Buffers that share memory with the
- * socket chunk (zero copy); callers that keep one beyond the current batch must copy it.
+ * Incremental RESP2 reply parser for replies from a server keyheat does not trust.
+ *
+ * Invariants:
+ * - Linear: every received byte is looked at once and copied at most once. An element cut by a
+ *   chunk boundary keeps references to its pieces and is joined once, when its last byte arrives
+ *   (a 32 MiB bulk string in 64 KiB chunks is one copy, not 512 growing ones).
+ * - Bounded: a reply may not exceed `maxReplyBytes` in all, a bulk string `maxBulkBytes`, a
+ *   status or error line `maxLineBytes`, an array `maxArrayLength` elements, or `maxDepth`
+ *   nested arrays. Lengths are checked when their header arrives, before anything is kept.
+ * - Strict: length and integer fields are decimal digits (a `-` only for -1 lengths and
+ *   negative integers), at most 19 of them, ended by CRLF; bulk strings end with CRLF.
+ * A breach throws RespProtocolError; the connection then fails (see resp-connection.ts).
+ *
+ * Bulk strings that arrive whole within one chunk come back as views of that chunk (no copy);
+ * callers that keep one beyond the current batch must copy it.
  */
 export class RedisReplyError extends Error {
+  /** `message` is the server's raw text: classify it (classify-redis-error.ts) before showing it. */
   constructor(message: string) {
     super(message);
     this.name = 'RedisReplyError';
@@ -17,183 +31,260 @@ export class RedisReplyError extends Error {
 
 export type Reply = null | number | Buffer | RedisReplyError | Reply[];
 
-const CR = 13;
-const INCOMPLETE = Symbol('incomplete');
-
-/** An array whose elements are still arriving. */
-interface OpenArray {
-  readonly items: Reply[];
-  filled: number;
+export interface ReplyLimits {
+  readonly maxReplyBytes: number;
+  readonly maxBulkBytes: number;
+  readonly maxLineBytes: number;
+  readonly maxArrayLength: number;
+  readonly maxDepth: number;
 }
 
-/**
- * A resumable parser: completed elements of a partly received array are kept on a stack, and
- * only the bytes of the one incomplete element are carried over to the next chunk. Work and
- * copying are linear in the reply size however many chunks it spans.
- */
+/** The server broke the protocol ('protocol') or one of the limits ('limit'). */
+export class RespProtocolError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'protocol' | 'limit',
+  ) {
+    super(message);
+    this.name = 'RespProtocolError';
+  }
+}
+
+const CR = 13;
+const LF = 10;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const COLON = 0x3a;
+const DOLLAR = 0x24;
+const STAR = 0x2a;
+/** int64 has 19 digits. */
+const MAX_DIGITS = 19;
+/** Type byte, sign, digits, CR, LF. */
+const MAX_NUMBER_LINE = 1 + 1 + MAX_DIGITS + 2;
+
+interface Frame {
+  readonly items: Reply[];
+  readonly count: number;
+}
+
 export class RespParser {
-  private buffer: Buffer = Buffer.alloc(0);
-  private pos = 0;
-  private readonly open: OpenArray[] = [];
+  private readonly stack: Frame[] = [];
+  /** Bytes of the top-level reply being assembled. */
+  private replyBytes = 0;
+  /** A header, status or error line cut by a chunk boundary. */
+  private lineParts: Buffer[] | null = null;
+  private lineLength = 0;
+  /** A bulk string body (with its CRLF) cut by a chunk boundary. */
+  private bulkParts: Buffer[] | null = null;
+  private bulkLength = 0;
+  private bulkNeeded = 0;
+  private stopped = false;
+  private readonly maxReplyBytes: number;
+  private readonly maxBulkBytes: number;
+  private readonly maxLineBytes: number;
+  private readonly maxArrayLength: number;
+  private readonly maxDepth: number;
 
-  constructor(private readonly onReply: (reply: Reply) => void) {}
+  /** `onReply` gets every complete top-level reply in order, with its size on the wire. */
+  constructor(
+    private readonly onReply: (reply: Reply, bytes: number) => void,
+    limits: ReplyLimits,
+  ) {
+    this.maxReplyBytes = limits.maxReplyBytes;
+    this.maxBulkBytes = limits.maxBulkBytes;
+    this.maxLineBytes = limits.maxLineBytes;
+    this.maxArrayLength = limits.maxArrayLength;
+    this.maxDepth = limits.maxDepth;
+  }
 
-  /** Feeds one socket chunk; calls onReply for every complete reply in order. */
+  /** Feeds one socket chunk. Throws RespProtocolError on a breach; the parser is then unusable. */
   push(chunk: Buffer): void {
-    this.buffer = this.buffer.length === this.pos ? chunk : Buffer.concat([this.buffer.subarray(this.pos), chunk]);
-    this.pos = 0;
-    while (this.pos < this.buffer.length) {
-      const start = this.pos;
-      const element = this.element();
-      if (element === INCOMPLETE) {
-        this.pos = start;
-        return;
-      }
-      if (element instanceof Opened) {
-        if (element.count === 0) this.deliver([]);
-        else this.open.push({ items: new Array<Reply>(element.count), filled: 0 });
-        continue;
-      }
-      this.deliver(element);
+    if (this.stopped) return;
+    let pos = 0;
+    if (this.lineParts !== null) {
+      pos = this.continueLine(chunk);
+      if (pos < 0) return;
+    }
+    while (pos < chunk.length && !this.stopped) {
+      pos = this.bulkParts !== null ? this.continueBulk(chunk, pos) : this.element(chunk, pos);
+      if (pos < 0) return;
     }
   }
 
-  reset(): void {
-    this.buffer = Buffer.alloc(0);
-    this.pos = 0;
-    this.open.length = 0;
+  /** Drops everything pending; later chunks are ignored (the connection is gone). */
+  stop(): void {
+    this.stopped = true;
+    this.stack.length = 0;
+    this.lineParts = null;
+    this.bulkParts = null;
+  }
+
+  /** Parses the element starting at `start`; returns where the next one starts, or -1 once the chunk is used up. */
+  private element(buf: Buffer, start: number): number {
+    const type = buf[start];
+    if (type === COLON || type === DOLLAR || type === STAR) return this.numberLine(buf, start, type);
+    if (type === PLUS || type === MINUS) return this.textLine(buf, start, type);
+    throw new RespProtocolError(`unexpected byte 0x${(type ?? 0).toString(16).padStart(2, '0')} where a reply should start`, 'protocol');
+  }
+
+  private numberLine(buf: Buffer, start: number, type: number): number {
+    const length = buf.length;
+    let i = start + 1;
+    let negative = false;
+    if (i < length && buf[i] === MINUS) {
+      negative = true;
+      i += 1;
+    }
+    const digitsStart = i;
+    let value = 0;
+    for (; i < length; i++) {
+      const c = buf[i] as number;
+      if (c === CR) break;
+      if (c < 48 || c > 57) throw new RespProtocolError(`invalid character 0x${c.toString(16).padStart(2, '0')} in a ${fieldName(type)}`, 'protocol');
+      value = value * 10 + (c - 48);
+    }
+    // Checked once the digits are read (a cut field is bounded by continueLine's cap).
+    if (i - digitsStart > MAX_DIGITS) throw new RespProtocolError(`a ${fieldName(type)} has more than ${MAX_DIGITS} digits`, 'protocol');
+    if (i + 1 >= length) return this.saveLine(buf, start);
+    if (buf[i + 1] !== LF) throw new RespProtocolError(`a ${fieldName(type)} is not ended by CRLF`, 'protocol');
+    if (i === digitsStart) throw new RespProtocolError(`an empty ${fieldName(type)}`, 'protocol');
+    const next = i + 2;
+    const number = negative ? -value : value;
+    if (type === COLON) {
+      this.account(next - start);
+      this.deliver(number);
+      return next;
+    }
+    if (number < 0) {
+      if (number !== -1) throw new RespProtocolError(`negative ${fieldName(type)} ${number}`, 'protocol');
+      this.account(next - start);
+      this.deliver(null);
+      return next;
+    }
+    return type === DOLLAR ? this.bulk(buf, start, next, number) : this.array(start, next, number);
+  }
+
+  private bulk(buf: Buffer, start: number, next: number, length: number): number {
+    if (length > this.maxBulkBytes) {
+      throw new RespProtocolError(`a bulk string of ${length} bytes exceeds redis.max_bulk_bytes (${this.maxBulkBytes})`, 'limit');
+    }
+    this.account(next - start + length + 2);
+    const end = next + length;
+    if (end + 2 <= buf.length) {
+      if (buf[end] !== CR || buf[end + 1] !== LF) throw new RespProtocolError('a bulk string is longer than its length says', 'protocol');
+      this.deliver(buf.subarray(next, end));
+      return end + 2;
+    }
+    this.bulkParts = [];
+    this.bulkLength = length;
+    this.bulkNeeded = length + 2;
+    return this.continueBulk(buf, next);
+  }
+
+  private continueBulk(buf: Buffer, from: number): number {
+    const parts = this.bulkParts as Buffer[];
+    const take = Math.min(buf.length - from, this.bulkNeeded);
+    if (take > 0) parts.push(buf.subarray(from, from + take));
+    this.bulkNeeded -= take;
+    if (this.bulkNeeded > 0) return -1;
+    const whole = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, this.bulkLength + 2);
+    if (whole[this.bulkLength] !== CR || whole[this.bulkLength + 1] !== LF) {
+      throw new RespProtocolError('a bulk string is longer than its length says', 'protocol');
+    }
+    this.bulkParts = null;
+    this.deliver(whole.subarray(0, this.bulkLength));
+    return from + take;
+  }
+
+  private array(start: number, next: number, count: number): number {
+    if (count > this.maxArrayLength) {
+      throw new RespProtocolError(`an array of ${count} elements exceeds redis.max_array_length (${this.maxArrayLength})`, 'limit');
+    }
+    this.account(next - start);
+    if (count === 0) {
+      this.deliver([]);
+      return next;
+    }
+    if (this.stack.length >= this.maxDepth) {
+      throw new RespProtocolError(`arrays nested more than redis.max_depth (${this.maxDepth}) deep`, 'limit');
+    }
+    this.stack.push({ items: [], count });
+    return next;
+  }
+
+  private textLine(buf: Buffer, start: number, type: number): number {
+    const lf = buf.indexOf(LF, start + 1);
+    if (lf === -1) {
+      if (buf.length - start > this.maxLineBytes + 3) throw this.lineTooLong();
+      return this.saveLine(buf, start);
+    }
+    if (lf - 1 <= start || buf[lf - 1] !== CR) throw new RespProtocolError('a status or error line is not ended by CRLF', 'protocol');
+    if (lf - 1 - (start + 1) > this.maxLineBytes) throw this.lineTooLong();
+    this.account(lf + 1 - start);
+    this.deliver(type === PLUS ? buf.subarray(start + 1, lf - 1) : new RedisReplyError(buf.toString('utf8', start + 1, lf - 1)));
+    return lf + 1;
+  }
+
+  private saveLine(buf: Buffer, start: number): number {
+    this.lineParts = [buf.subarray(start)];
+    this.lineLength = buf.length - start;
+    return -1;
+  }
+
+  /** Completes a cut line with the start of the next chunk; returns where parsing resumes, or -1. */
+  private continueLine(chunk: Buffer): number {
+    const parts = this.lineParts as Buffer[];
+    const numeric = (parts[0] as Buffer)[0] !== PLUS && (parts[0] as Buffer)[0] !== MINUS;
+    const cap = numeric ? MAX_NUMBER_LINE : this.maxLineBytes + 3;
+    const lf = chunk.indexOf(LF);
+    const added = lf === -1 ? chunk.length : lf + 1;
+    if (this.lineLength + added > cap) {
+      if (numeric) throw new RespProtocolError('a length or integer field is not ended by CRLF', 'protocol');
+      throw this.lineTooLong();
+    }
+    if (lf === -1) {
+      parts.push(chunk);
+      this.lineLength += chunk.length;
+      return -1;
+    }
+    parts.push(chunk.subarray(0, lf + 1));
+    const line = Buffer.concat(parts, this.lineLength + lf + 1);
+    this.lineParts = null;
+    // The line is complete, so this parses it in full (or opens a bulk string whose body follows).
+    this.element(line, 0);
+    return lf + 1;
+  }
+
+  private lineTooLong(): RespProtocolError {
+    return new RespProtocolError(`a status or error line exceeds redis.max_line_bytes (${this.maxLineBytes})`, 'limit');
+  }
+
+  private account(bytes: number): void {
+    this.replyBytes += bytes;
+    if (this.replyBytes > this.maxReplyBytes) {
+      throw new RespProtocolError(`a reply exceeds redis.max_reply_bytes (${this.maxReplyBytes})`, 'limit');
+    }
   }
 
   /** Puts a complete value in its array, closing every array it completes, or hands it out. */
   private deliver(value: Reply): void {
     let current = value;
     for (;;) {
-      const top = this.open[this.open.length - 1];
+      const top = this.stack[this.stack.length - 1];
       if (top === undefined) {
-        this.onReply(current);
+        const bytes = this.replyBytes;
+        this.replyBytes = 0;
+        this.onReply(current, bytes);
         return;
       }
-      top.items[top.filled] = current;
-      top.filled += 1;
-      if (top.filled < top.items.length) return;
-      this.open.pop();
+      top.items.push(current);
+      if (top.items.length < top.count) return;
+      this.stack.pop();
       current = top.items;
     }
   }
-
-  /** One element at pos: a scalar value, the header of a non-null array, or INCOMPLETE. */
-  private element(): Reply | Opened | typeof INCOMPLETE {
-    const buf = this.buffer;
-    const type = buf[this.pos];
-    this.pos += 1;
-    switch (type) {
-      case 0x2b /* + */: {
-        const line = this.readLine();
-        return line === INCOMPLETE ? INCOMPLETE : buf.subarray(line, this.pos - 2);
-      }
-      case 0x2d /* - */: {
-        const line = this.readLine();
-        return line === INCOMPLETE ? INCOMPLETE : new RedisReplyError(buf.toString('utf8', line, this.pos - 2));
-      }
-      case 0x3a /* : */:
-        return this.readInteger();
-      case 0x24 /* $ */: {
-        const length = this.readInteger();
-        if (length === INCOMPLETE) return INCOMPLETE;
-        if (length < 0) return null;
-        const end = this.pos + length;
-        if (end + 2 > buf.length) return INCOMPLETE;
-        this.pos = end + 2;
-        return buf.subarray(end - length, end);
-      }
-      case 0x2a /* * */: {
-        const count = this.readInteger();
-        if (count === INCOMPLETE) return INCOMPLETE;
-        return count < 0 ? null : new Opened(count);
-      }
-      default:
-        throw new Error(`RESP protocol error: unexpected type byte 0x${(type ?? 0).toString(16)}`);
-    }
-  }
-
-  /** Returns the start of the line and moves past its CRLF. */
-  private readLine(): number | typeof INCOMPLETE {
-    const start = this.pos;
-    const cr = this.buffer.indexOf(CR, start);
-    if (cr === -1 || cr + 1 >= this.buffer.length) return INCOMPLETE;
-    this.pos = cr + 2;
-    return start;
-  }
-
-  private readInteger(): number | typeof INCOMPLETE {
-    const buf = this.buffer;
-    let i = this.pos;
-    let negative = false;
-    if (buf[i] === 0x2d) {
-      negative = true;
-      i += 1;
-    }
-    let value = 0;
-    for (; i < buf.length; i++) {
-      const c = buf[i] as number;
-      if (c === CR) {
-        if (i + 1 >= buf.length) return INCOMPLETE;
-        this.pos = i + 2;
-        return negative ? -value : value;
-      }
-      value = value * 10 + (c - 48);
-    }
-    return INCOMPLETE;
-  }
 }
 
-/** The header of an array with `count` elements to come. */
-class Opened {
-  constructor(readonly count: number) {}
-}
-
-/** Encodes one command as a RESP array of bulk strings. */
-export function encodeCommand(args: readonly (string | Buffer | number)[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const arg of args) {
-    const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg));
-    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, CRLF);
-  }
-  return Buffer.concat(parts);
-}
-const CRLF = Buffer.from('\r\n');
-
-export function replyToString(reply: Reply): string {
-  if (Buffer.isBuffer(reply)) return reply.toString('utf8');
-  if (reply === null) return '';
-  if (typeof reply === 'number') return String(reply);
-  if (reply instanceof RedisReplyError) throw reply;
-  throw new TypeError('expected a string reply, got an array');
-}
-
-/**
- * Encodes the same command over many keys (`OBJECT FREQ k1`, `OBJECT FREQ k2`...) into one
- * buffer: one allocation per batch instead of several per command.
- */
-export function encodeKeyCommands(prefix: readonly string[], keys: readonly Buffer[]): Buffer {
-  const head = Buffer.from(`*${prefix.length + 1}\r\n${prefix.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`);
-  let size = 0;
-  for (const key of keys) size += head.length + 1 + decimalLength(key.length) + 2 + key.length + 2;
-  const out = Buffer.allocUnsafe(size);
-  let pos = 0;
-  for (const key of keys) {
-    pos += head.copy(out, pos);
-    out[pos++] = 0x24; // $
-    pos += out.write(String(key.length), pos, 'latin1');
-    out[pos++] = 0x0d;
-    out[pos++] = 0x0a;
-    pos += key.copy(out, pos);
-    out[pos++] = 0x0d;
-    out[pos++] = 0x0a;
-  }
-  return out;
-}
-
-function decimalLength(n: number): number {
-  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
+function fieldName(type: number): string {
+  return type === COLON ? 'integer reply' : type === DOLLAR ? 'bulk string length' : 'array length';
 }

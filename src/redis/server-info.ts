@@ -1,4 +1,9 @@
-/** Parsing of INFO replies. INFO works where CONFIG is disabled (managed services). */
+/**
+ * Parsing of INFO replies (INFO works where CONFIG is disabled, as on managed services). Every
+ * value is server text: what keyheat shows or stores of it is checked or escaped here.
+ */
+import { escapeControls } from '../domain/display-text.js';
+
 export type InfoFields = ReadonlyMap<string, string>;
 
 export function parseInfo(text: string): InfoFields {
@@ -12,32 +17,39 @@ export function parseInfo(text: string): InfoFields {
 }
 
 export interface ServerFacts {
+  /** Dotted digits (7.0.15), or '' when the server reports none that looks like a version. */
   readonly version: string;
   /** standalone, cluster or sentinel */
-  readonly mode: string;
+  readonly mode: 'standalone' | 'cluster' | 'sentinel';
   /** master or slave (a replica). */
-  readonly role: string;
-  /** Empty when the server does not report one (very old servers). */
+  readonly role: 'master' | 'slave';
+  /** Escaped for display; empty when the server does not report one (very old servers). */
   readonly maxmemoryPolicy: string;
   /** Databases that hold keys, with their key count, from the Keyspace section. */
   readonly keyspace: readonly { db: number; keys: number }[];
 }
 
+const VERSION = /^\d{1,4}(\.\d{1,6}){0,3}$/;
+/** Redis has at most a few thousand databases (databases N); db0..db99999 is generous. */
+const DB_FIELD = /^db(\d{1,5})$/;
+
 export function serverFacts(info: InfoFields): ServerFacts {
   const keyspace: { db: number; keys: number }[] = [];
   for (const [name, value] of info) {
-    const db = /^db(\d+)$/.exec(name);
+    const db = DB_FIELD.exec(name);
     if (db === null) continue;
-    const keys = /(?:^|,)keys=(\d+)/.exec(value);
+    const keys = /(?:^|,)keys=(\d{1,15})(?:,|$)/.exec(value);
     const count = keys === null ? 0 : Number(keys[1]);
     if (count > 0) keyspace.push({ db: Number(db[1]), keys: count });
   }
   keyspace.sort((a, b) => a.db - b.db);
+  const version = info.get('redis_version') ?? '';
+  const mode = info.get('redis_mode');
   return {
-    version: info.get('redis_version') ?? '',
-    mode: info.get('redis_mode') ?? 'standalone',
-    role: info.get('role') ?? 'master',
-    maxmemoryPolicy: info.get('maxmemory_policy') ?? '',
+    version: VERSION.test(version) ? version : '',
+    mode: mode === 'cluster' || mode === 'sentinel' ? mode : 'standalone',
+    role: info.get('role') === 'slave' ? 'slave' : 'master',
+    maxmemoryPolicy: escapeControls(info.get('maxmemory_policy') ?? '', 64),
     keyspace,
   };
 }

@@ -6,18 +6,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { describeFailure, meaningOf } from '../domain/failure-map.js';
 import type { Instance } from '../domain/instance.js';
+import { RedisFailure } from '../domain/redis-failure.js';
 import type { Task, TaskProgress } from '../domain/task.js';
-import { AnalysisRefused } from '../engine/analysis-errors.js';
 import type { AnalysisOptions } from '../engine/analysis-options.js';
 import type { AnalysisResult, AnalysisTarget } from '../engine/analyze-deployment.js';
-import { RedisFailure } from '../redis/classify-redis-error.js';
 import type { Store } from '../storage/store.js';
 
 export type Analyze = (target: AnalysisTarget, options: Partial<AnalysisOptions>) => Promise<AnalysisResult>;
 
 export interface RunnerSettings {
   readonly concurrency: number;
+  /** Analyses of one project this process runs at once: one tenant cannot take every slot. */
+  readonly maxRunningPerProject: number;
   readonly pollIntervalMs: number;
   readonly leaseMs: number;
   readonly maxAttempts: number;
@@ -32,10 +34,18 @@ interface Running {
   readonly task: Task;
   readonly controller: AbortController;
   stopReason: StopReason | null;
+  /** Released to the queue already (by afterStop, or by stop() when the analysis was slow to unwind). */
+  handedBack: boolean;
   readonly done: Promise<void>;
 }
 
 const PROGRESS_INTERVAL_MS = 1000;
+/**
+ * How long a cancel or a stop waits for an aborted analysis to unwind. Aborting closes every
+ * connection, so this is normally milliseconds; past it the task is handed back or left
+ * deleted regardless, and whatever the analysis still writes is refused by the CAS on the runner.
+ */
+const UNWIND_WAIT_MS = 1500;
 
 export class TaskRunner {
   readonly runnerId = randomUUID();
@@ -84,13 +94,13 @@ export class TaskRunner {
     });
   }
 
-  /** Stops the analysis of a task that is being deleted; resolves once it has stopped. */
+  /** Stops the analysis of a task that is being deleted; resolves once it has stopped (at most UNWIND_WAIT_MS). */
   async cancel(taskId: string): Promise<void> {
     const run = this.running.get(taskId);
     if (run === undefined) return;
     run.stopReason = 'cancelled';
-    run.controller.abort(new Error('task cancelled'));
-    await run.done;
+    run.controller.abort(new RedisFailure('cancelled', '', 'the task was deleted'));
+    await Promise.race([run.done, delay(UNWIND_WAIT_MS)]);
   }
 
   /** Ends the grace period of a stop in progress (or of one about to begin): hand back now. */
@@ -118,15 +128,17 @@ export class TaskRunner {
     }
     for (const run of this.running.values()) {
       run.stopReason = 'shutdown';
-      run.controller.abort(new Error('keyheat is shutting down'));
+      run.controller.abort(new RedisFailure('cancelled', '', 'keyheat is shutting down'));
     }
-    await allDone;
+    await Promise.race([allDone, delay(UNWIND_WAIT_MS)]);
+    // An analysis that did not unwind in time is handed back here; its late writes fail the CAS.
+    for (const run of this.running.values()) await this.handBack(run, this.logger.child({ task_id: run.task.id }));
   }
 
   private async poll(): Promise<void> {
     try {
       while (!this.stopped && this.running.size < this.settings.concurrency) {
-        const task = await this.store.tasks.claimNext(this.runnerId, this.now(), this.settings.leaseMs);
+        const task = await this.store.queue.claimNext(this.runnerId, this.now(), this.settings.leaseMs, this.projectsAtCap());
         if (task === undefined) return;
         this.launch(task);
       }
@@ -135,9 +147,16 @@ export class TaskRunner {
     }
   }
 
+  /** Projects with maxRunningPerProject analyses running here: their next tasks wait. */
+  private projectsAtCap(): string[] {
+    const counts = new Map<string, number>();
+    for (const run of this.running.values()) counts.set(run.task.projectId, (counts.get(run.task.projectId) ?? 0) + 1);
+    return [...counts].filter(([, n]) => n >= this.settings.maxRunningPerProject).map(([project]) => project);
+  }
+
   private launch(task: Task): void {
     const controller = new AbortController();
-    const run: Running = { task, controller, stopReason: null, done: Promise.resolve() };
+    const run: Running = { task, controller, stopReason: null, handedBack: false, done: Promise.resolve() };
     const done = this.execute(run)
       .catch((error: unknown) => this.logger.error({ err: error, task_id: task.id }, 'task bookkeeping failed'))
       .finally(() => {
@@ -171,7 +190,7 @@ export class TaskRunner {
         onProgress: this.progressRecorder(task, log),
       });
       if (run.stopReason !== null) return this.afterStop(run, log);
-      const stored = await this.store.tasks.complete(task.id, this.runnerId, result, this.now());
+      const stored = await this.store.queue.complete(task.id, this.runnerId, result, this.now());
       if (stored) {
         log.info({ status: 'success', num: result.keys.length, scanned_keys: result.stats.scannedKeys, duration_ms: result.stats.durationMs }, 'task status changed');
         await this.store.instances.updateHealth(instance.id, 'RUNNING', null, this.now());
@@ -181,25 +200,27 @@ export class TaskRunner {
     } catch (error) {
       if (run.stopReason !== null) return this.afterStop(run, log);
       await this.finishFailed(task, failureReason(error, log), log);
-      if (error instanceof RedisFailure && (error.kind === 'unreachable' || error.kind === 'timeout' || error.kind === 'auth')) {
-        await this.store.instances.updateHealth(instance.id, 'ERROR', null, this.now());
-      }
+      const health = error instanceof RedisFailure ? meaningOf(error).health : null;
+      if (health !== null) await this.store.instances.updateHealth(instance.id, health, null, this.now());
     } finally {
       stopLease();
     }
   }
 
   private async afterStop(run: Running, log: Logger): Promise<void> {
-    if (run.stopReason === 'shutdown') {
-      const released = await this.store.tasks.release(run.task.id, this.runnerId);
-      log.info({ status: released ? 'waiting' : 'unchanged' }, 'analysis stopped for shutdown; task handed back');
-    } else {
-      log.info({ reason: run.stopReason }, 'analysis stopped');
-    }
+    if (run.stopReason === 'shutdown') await this.handBack(run, log);
+    else log.info({ reason: run.stopReason }, 'analysis stopped');
+  }
+
+  private async handBack(run: Running, log: Logger): Promise<void> {
+    if (run.handedBack) return;
+    run.handedBack = true;
+    const released = await this.store.queue.release(run.task.id, this.runnerId);
+    log.info({ status: released ? 'waiting' : 'unchanged' }, 'analysis stopped for shutdown; task handed back');
   }
 
   private async finishFailed(task: Task, reason: string, log: Logger): Promise<void> {
-    const stored = await this.store.tasks.fail(task.id, this.runnerId, reason, this.now());
+    const stored = await this.store.queue.fail(task.id, this.runnerId, reason, this.now());
     if (stored) log.warn({ status: 'failed', error_msg: reason }, 'task status changed');
   }
 
@@ -210,7 +231,7 @@ export class TaskRunner {
   private keepLease(run: Running, log: Logger): () => void {
     const interval = Math.max(200, Math.min(1000, Math.floor(this.settings.leaseMs / 3)));
     const timer = setInterval(() => {
-      this.store.tasks
+      this.store.queue
         .renewLease(run.task.id, this.runnerId, this.now(), this.settings.leaseMs)
         .then((held) => {
           if (!held && run.stopReason === null) {
@@ -231,7 +252,7 @@ export class TaskRunner {
       const now = Date.now();
       if (now - last < PROGRESS_INTERVAL_MS) return;
       last = now;
-      this.store.tasks
+      this.store.queue
         .recordProgress(task.id, this.runnerId, { nodes })
         .catch((error: unknown) => log.error({ err: error }, 'recording progress failed'));
     };
@@ -242,10 +263,9 @@ export function targetOf(instance: Instance): AnalysisTarget {
   return { endpoint: instance.endpoint };
 }
 
-/** A reason a user can act on; internals go to the log, not to the task. */
+/** A reason a user can act on (failure-map.ts); internals go to the log, not to the task. */
 function failureReason(error: unknown, log: Logger): string {
-  if (error instanceof AnalysisRefused) return `hot key analysis is not supported: ${error.message}`;
-  if (error instanceof RedisFailure) return error.message;
+  if (error instanceof RedisFailure) return describeFailure(error);
   log.error({ err: error }, 'analysis failed unexpectedly');
   return 'internal error during the analysis (see the keyheat log)';
 }

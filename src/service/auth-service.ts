@@ -6,7 +6,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ProjectConfig } from '../config/config-schema.js';
 import type { Store } from '../storage/store.js';
-import type { TokenGrant } from '../storage/auth-repository.js';
+import type { TokenGrant } from '../domain/auth.js';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');

@@ -1,6 +1,6 @@
 /** Daily automatic analysis settings (GET/PUT .../hotkey/autoscan). Running them is the scheduler's job. */
 import { invalidParameter } from '../domain/errors.js';
-import type { AutoscanConfig } from '../storage/autoscan-repository.js';
+import type { AutoscanConfig } from '../domain/autoscan.js';
 import type { Store } from '../storage/store.js';
 import type { InstanceService } from './instance-service.js';
 

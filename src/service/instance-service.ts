@@ -1,12 +1,13 @@
 /** Registering, listing and removing Redis deployments. */
 import { randomUUID } from 'node:crypto';
 import { invalidParameter, KeyheatError } from '../domain/errors.js';
-import { endpointAddress, type Instance, type InstanceMode, type RedisEndpoint } from '../domain/instance.js';
+import { meaningOf } from '../domain/failure-map.js';
+import type { Instance, RedisEndpoint } from '../domain/instance.js';
+import { RedisFailure } from '../domain/redis-failure.js';
 import { wireTime } from '../domain/task.js';
-import { connectEndpoint } from '../engine/node-pool.js';
-import { classifyRedisError } from '../redis/classify-redis-error.js';
-import { readServerFacts } from '../redis/preflight.js';
-import { parseRedisUrl } from '../redis/redis-url.js';
+import { inspectDeployment } from '../redis/deployment-preflight.js';
+import type { RedisAccess } from '../redis/redis-access.js';
+import { CredentialError, parseRedisUrl } from '../redis/redis-url.js';
 import type { Store } from '../storage/store.js';
 
 export interface RegisterInstance {
@@ -17,17 +18,14 @@ export interface RegisterInstance {
   readonly id?: string;
 }
 
-export interface ConnectTimeouts {
-  readonly connectTimeoutMs: number;
-  readonly commandTimeoutMs: number;
-}
-
 export class InstanceService {
   constructor(
     private readonly store: Store,
-    private readonly timeouts: ConnectTimeouts,
+    private readonly redis: RedisAccess,
     /** Stops running analyses of an instance before it goes away. */
     private readonly cancelTasksOf: (instanceId: string) => Promise<void>,
+    /** Aborted when keyheat shuts down: checks of a Redis in progress stop then. */
+    private readonly lifetime?: AbortSignal,
   ) {}
 
   /** Connects, detects version and mode, and stores the instance. Refuses what it cannot reach. */
@@ -36,17 +34,22 @@ export class InstanceService {
     try {
       endpoint = parseRedisUrl(request.url, request.password ?? null);
     } catch (error) {
-      throw invalidParameter('url', (error as Error).message);
+      throw invalidParameter(error instanceof CredentialError ? 'password' : 'url', (error as Error).message);
     }
-    const { version, mode } = await this.inspect(endpoint);
+    let inspected;
+    try {
+      inspected = await inspectDeployment(endpoint, this.redis, this.lifetime);
+    } catch (error) {
+      throw registrationError(error);
+    }
     const now = wireTime(new Date());
     const instance: Instance = {
       id: request.id ?? randomUUID(),
       projectId,
       name: request.name,
       endpoint,
-      mode,
-      engineVersion: version,
+      mode: inspected.mode,
+      engineVersion: inspected.version,
       status: 'RUNNING',
       createdAt: now,
     };
@@ -70,36 +73,11 @@ export class InstanceService {
     await this.cancelTasksOf(instanceId);
     if (!(await this.store.instances.delete(projectId, instanceId))) throw new KeyheatError('instanceNotFound');
   }
-
-  private async inspect(endpoint: RedisEndpoint): Promise<{ version: string; mode: InstanceMode }> {
-    let connection;
-    try {
-      connection = await connectEndpoint(endpoint, this.timeouts);
-    } catch (error) {
-      throw registrationError(error, endpoint);
-    }
-    try {
-      const facts = await readServerFacts(connection);
-      if (facts.mode === 'sentinel') {
-        throw invalidParameter('url', `${connection.address} is a Redis Sentinel; register the primary it monitors instead`);
-      }
-      return { version: facts.version, mode: facts.mode === 'cluster' ? 'cluster' : 'single' };
-    } catch (error) {
-      if (error instanceof KeyheatError) throw error;
-      throw registrationError(error, endpoint);
-    } finally {
-      connection.close();
-    }
-  }
 }
 
-function registrationError(error: unknown, endpoint: RedisEndpoint): KeyheatError {
-  const address = endpointAddress(endpoint);
-  const failure = classifyRedisError(error, address);
-  if (failure.kind === 'auth') {
-    const detail = endpoint.password === null ? `${address} requires a password (NOAUTH)` : `${address} refused the credentials (WRONGPASS)`;
-    return invalidParameter('password', detail);
-  }
-  if (failure.kind === 'no-permission') return invalidParameter('url', `${address}: the user may not run INFO (${failure.message})`);
-  return invalidParameter('url', `cannot reach Redis at ${address}: ${failure.message}`);
+/** Registration answers DCS.4800 naming `url` or `password` (failure-map.ts), with the node's reason. */
+function registrationError(error: unknown): KeyheatError {
+  if (!(error instanceof RedisFailure)) throw error;
+  if (error.kind === 'cancelled') return new KeyheatError('serviceStopping', { detail: 'keyheat is shutting down; try again on another keyheat process' });
+  return invalidParameter(meaningOf(error).registerParam, `${meaningOf(error).summary}: ${error.message}`);
 }

@@ -1,15 +1,15 @@
 /** The DCS hot key task family: create (with preflight), list, show, delete. */
 import { randomUUID } from 'node:crypto';
 import { KeyheatError } from '../domain/errors.js';
+import { meaningOf } from '../domain/failure-map.js';
 import type { Instance } from '../domain/instance.js';
+import { RedisFailure } from '../domain/redis-failure.js';
 import type { ScanType, TaskStatus } from '../domain/task-status.js';
-import { wireTime, type Task, type TaskOptions } from '../domain/task.js';
-import { AnalysisRefused } from '../engine/analysis-errors.js';
-import { preflightDeployment } from '../engine/preflight-deployment.js';
-import { RedisFailure } from '../redis/classify-redis-error.js';
-import { TaskActiveConflict, type TaskPage } from '../storage/task-repository.js';
+import { TaskActiveConflict, wireTime, type Task, type TaskOptions, type TaskPage } from '../domain/task.js';
+import { preflightDeployment } from '../redis/deployment-preflight.js';
+import type { RedisAccess } from '../redis/redis-access.js';
 import type { Store } from '../storage/store.js';
-import type { ConnectTimeouts, InstanceService } from './instance-service.js';
+import type { InstanceService } from './instance-service.js';
 
 export interface TaskRunnerHandle {
   wake(): void;
@@ -21,7 +21,9 @@ export class TaskService {
     private readonly store: Store,
     private readonly instances: InstanceService,
     private readonly runner: TaskRunnerHandle,
-    private readonly timeouts: ConnectTimeouts,
+    private readonly redis: RedisAccess,
+    /** Aborted when keyheat shuts down: preflights in progress stop then. */
+    private readonly lifetime?: AbortSignal,
   ) {}
 
   /**
@@ -71,15 +73,14 @@ export class TaskService {
   /** Every primary must be reachable, run Redis >= 4.0 and use an LFU maxmemory-policy. */
   private async preflight(instance: Instance): Promise<void> {
     try {
-      const facts = await preflightDeployment(instance.endpoint, this.timeouts);
+      const facts = await preflightDeployment(instance.endpoint, this.redis, this.lifetime);
       await this.store.instances.updateHealth(instance.id, 'RUNNING', facts.version, new Date());
     } catch (error) {
-      if (error instanceof AnalysisRefused) throw new KeyheatError('hotkeyUnsupported', { detail: error.message });
-      if (error instanceof RedisFailure) {
-        await this.store.instances.updateHealth(instance.id, 'ERROR', null, new Date());
-        throw new KeyheatError('instanceNotRunning', { detail: error.message, cause: error });
-      }
-      throw error;
+      if (!(error instanceof RedisFailure)) throw error;
+      const meaning = meaningOf(error);
+      if (meaning.health !== null) await this.store.instances.updateHealth(instance.id, meaning.health, null, new Date());
+      const detail = error.kind === 'cancelled' ? 'keyheat is shutting down; try again on another keyheat process' : error.message;
+      throw new KeyheatError(meaning.error, { detail });
     }
   }
 }

@@ -1,14 +1,8 @@
 /** Projects and API tokens. Tokens are stored as SHA-256 hashes only. */
 import type { Kysely } from 'kysely';
 import { classifySqlError } from './classify-sql-error.js';
+import type { TokenGrant, TokenRole } from '../domain/auth.js';
 import type { Database } from './schema.js';
-
-export type TokenRole = 'admin' | 'readonly';
-
-export interface TokenGrant {
-  readonly projectId: string;
-  readonly role: TokenRole;
-}
 
 export class AuthRepository {
   constructor(private readonly db: Kysely<Database>) {}

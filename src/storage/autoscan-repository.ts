@@ -1,13 +1,6 @@
 import type { Kysely } from 'kysely';
+import type { AutoscanConfig } from '../domain/autoscan.js';
 import type { Database } from './schema.js';
-
-export interface AutoscanConfig {
-  readonly instanceId: string;
-  readonly enableAutoScan: boolean;
-  /** Daily UTC times, "HH:mm", sorted, unique. */
-  readonly scheduleAt: readonly string[];
-  readonly updatedAt: string | null;
-}
 
 export class AutoscanRepository {
   constructor(private readonly db: Kysely<Database>) {}

@@ -7,6 +7,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { StoreLockedError, UnsupportedDatabaseUrl } from '../domain/store-errors.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -27,15 +28,6 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export class UnsupportedDatabaseUrl extends Error {}
-
-/** The SQLite database is held by another process. */
-export class StoreLockedError extends Error {
-  constructor(readonly file: string) {
-    super(`another process is using the database ${file} (is keyheat serve running?); stop it, or use PostgreSQL to run several processes`);
-    this.name = 'StoreLockedError';
-  }
-}
 
 export function openDatabase(url: string): DatabaseHandle {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));

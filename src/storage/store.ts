@@ -5,14 +5,18 @@ import { AutoscanRepository, AutoscanRunRepository } from './autoscan-repository
 import { migrateToLatest, openDatabase, type DatabaseHandle, type StoreCapabilities } from './database.js';
 import { InstanceRepository } from './instance-repository.js';
 import type { Database } from './schema.js';
-import { TaskRepository } from './task-repository.js';
+import { TaskQueue } from './task-queue.js';
+import { TaskRecords } from './task-records.js';
 
 export interface Store {
   readonly capabilities: StoreCapabilities;
   readonly description: string;
   readonly auth: AuthRepository;
   readonly instances: InstanceRepository;
-  readonly tasks: TaskRepository;
+  /** Creating, reading and deleting tasks. */
+  readonly tasks: TaskRecords;
+  /** Claims, leases, progress and outcomes of running tasks. */
+  readonly queue: TaskQueue;
   readonly autoscan: AutoscanRepository;
   readonly autoscanRuns: AutoscanRunRepository;
   close(): Promise<void>;
@@ -42,7 +46,8 @@ function storeOver(handle: DatabaseHandle, settings: StoreSettings): Store {
     description: handle.description,
     auth: new AuthRepository(db),
     instances: new InstanceRepository(db),
-    tasks: new TaskRepository(db, handle.capabilities, settings),
+    tasks: new TaskRecords(db, settings),
+    queue: new TaskQueue(db, handle.capabilities),
     autoscanRuns: new AutoscanRunRepository(db),
     autoscan: new AutoscanRepository(db),
     close: () => handle.close(),

@@ -54,7 +54,7 @@ export async function startProxy(targetPort: number, onCommand: CommandHook): Pr
 }
 
 /** Parses one RESP array-of-bulk-strings command, or null if incomplete. */
-function parseCommand(buf: Buffer): { args: Buffer[]; raw: Buffer; length: number } | null {
+export function parseCommand(buf: Buffer): { args: Buffer[]; raw: Buffer; length: number } | null {
   if (buf.length === 0 || buf[0] !== 0x2a) return null;
   let pos = 0;
   const line = (): number | null => {

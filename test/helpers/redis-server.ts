@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { redisAccess } from '../../src/redis/redis-access.js';
 import { RespConnection, type Arg } from '../../src/redis/resp-connection.js';
 import type { RedisEndpoint } from '../../src/domain/instance.js';
 
@@ -35,6 +36,9 @@ export interface RedisServer {
   kill(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Generous deadlines for test setup (seeding can pipeline thousands of commands). */
+const TEST_ACCESS = redisAccess({ commandTimeoutMs: 60_000 });
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -84,7 +88,7 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
     try {
-      const probe = await RespConnection.connect(endpoint, { connectTimeoutMs: 500 });
+      const probe = await RespConnection.connect(endpoint, redisAccess({ connectTimeoutMs: 500 }));
       await probe.call(['PING']);
       probe.close();
       break;
@@ -103,9 +107,9 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
     url: options.password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
     endpoint,
     process: child,
-    connect: () => RespConnection.connect(endpoint),
+    connect: () => RespConnection.connect(endpoint, TEST_ACCESS),
     async command(commandArgs, db = 0) {
-      const connection = await RespConnection.connect(endpoint);
+      const connection = await RespConnection.connect(endpoint, TEST_ACCESS);
       try {
         if (db !== 0) await connection.call(['SELECT', db]);
         return await connection.call(commandArgs);

@@ -1,35 +1,146 @@
 /**
- * A tiny RESP server for what a real redis-server cannot be made to show (an old version).
- * It answers INFO with the given text and +OK to anything else.
+ * Small scripted RESP servers, for what a real redis-server cannot be made to do: an old
+ * version string, a renamed command, and hostile or broken behaviour (endless arrays, huge
+ * bulk strings, trickled bytes, a stall after AUTH, hundreds of fake cluster primaries,
+ * redirects to elsewhere). Loopback only. Each records what it was sent and how many
+ * connections it had, so a test can check what keyheat did to it.
  */
 import net from 'node:net';
+import { parseCommand } from './intercepting-proxy.js';
 
 export interface Stub {
+  readonly host: string;
   readonly port: number;
+  /** Every port it listens on (several with `listeners`), all answering the same way. */
+  readonly ports: readonly number[];
+  readonly url: string;
+  /** Commands received, upper-cased first word first, in arrival order (all connections). */
+  readonly commands: string[][];
+  /** Connections accepted so far, and the most that were open at once. */
+  readonly stats: { accepted: number; open: number; maxOpen: number };
   close(): Promise<void>;
 }
 
-export async function startRespStub(info: string): Promise<Stub> {
+/** What a command gets: bytes to write (a string is latin1), an action on the socket, or nothing (a stall). */
+export type Answer = string | Buffer | ((socket: net.Socket) => void) | null;
+
+export type Script = (command: readonly string[], context: { readonly connection: number; readonly port: number }) => Answer | undefined;
+
+export function bulk(text: string): string {
+  return `$${Buffer.byteLength(text, 'latin1')}\r\n${text}\r\n`;
+}
+
+export function infoText(fields: Record<string, string> = {}): string {
+  const all = { redis_version: '7.0.15', redis_mode: 'standalone', role: 'master', maxmemory_policy: 'allkeys-lfu', db0: 'keys=1,expires=0,avg_ttl=0', ...fields };
+  return `# Server\r\n${Object.entries(all).map(([k, v]) => `${k}:${v}`).join('\r\n')}\r\n`;
+}
+
+/**
+ * A Redis-like default: +OK to AUTH, CLIENT, SELECT, PING, ASKING; INFO from `info`; an empty
+ * keyspace for SCAN; nil for OBJECT FREQ. `script` answers first; undefined falls back here.
+ */
+export function redisLike(script: Script = () => undefined, info: string = infoText()): Script {
+  return (command, context) => {
+    const scripted = script(command, context);
+    if (scripted !== undefined) return scripted;
+    switch (command[0]) {
+      case 'INFO':
+        return bulk(info);
+      case 'SCAN':
+        return '*2\r\n$1\r\n0\r\n*0\r\n';
+      case 'OBJECT':
+        return '$-1\r\n';
+      case 'PING':
+        return '+PONG\r\n';
+      default:
+        return '+OK\r\n';
+    }
+  };
+}
+
+export async function startStub(script: Script, options: { host?: string; listeners?: number } = {}): Promise<Stub> {
+  const host = options.host ?? '127.0.0.1';
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const commands: string[][] = [];
+  const stats = { accepted: 0, open: 0, maxOpen: 0 };
+  const handle = (socket: net.Socket): void => {
+    const port = socket.localPort ?? 0;
+    const connection = stats.accepted++;
+    stats.open += 1;
+    stats.maxOpen = Math.max(stats.maxOpen, stats.open);
     sockets.add(socket);
-    socket.on('data', (chunk) => {
-      const commands = chunk.toString('latin1').split('*').filter((part) => part !== '');
-      for (const command of commands) {
-        const name = command.split('\r\n')[2]?.toUpperCase();
-        if (name === 'INFO') socket.write(`$${Buffer.byteLength(info)}\r\n${info}\r\n`);
-        else socket.write('+OK\r\n');
-      }
+    socket.on('close', () => {
+      stats.open -= 1;
+      sockets.delete(socket);
     });
     socket.on('error', () => socket.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        const parsed = parseCommand(pending);
+        if (parsed === null) break;
+        pending = pending.subarray(parsed.length);
+        const command = parsed.args.map((a, i) => (i === 0 ? a.toString('latin1').toUpperCase() : a.toString('latin1')));
+        commands.push(command);
+        const answer = script(command, { connection, port });
+        if (typeof answer === 'function') answer(socket);
+        else if (answer !== null && answer !== undefined && !socket.destroyed) socket.write(typeof answer === 'string' ? Buffer.from(answer, 'latin1') : answer);
+      }
+    });
+  };
+  const servers = Array.from({ length: options.listeners ?? 1 }, () => net.createServer(handle));
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, host, resolve))));
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  const port = ports[0] as number;
   return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        sockets.forEach((s) => s.destroy());
-        server.close(() => resolve());
-      }),
+    host,
+    port,
+    ports,
+    url: `redis://${host}:${port}`,
+    commands,
+    stats,
+    close: async () => {
+      sockets.forEach((s) => s.destroy());
+      await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    },
+  };
+}
+
+/** The old stub: INFO answered with `info`, +OK to anything else. */
+export async function startRespStub(info: string): Promise<Stub> {
+  return startStub((command) => (command[0] === 'INFO' ? bulk(info) : '+OK\r\n'));
+}
+
+/** Writes `chunk` to the socket again and again until it closes (an endless reply). */
+export function endless(chunk: string | Buffer, everyMs = 0): (socket: net.Socket) => void {
+  const bytes = typeof chunk === 'string' ? Buffer.from(chunk.repeat(Math.max(1, Math.floor(16_384 / chunk.length))), 'latin1') : chunk;
+  return (socket) => {
+    const write = (): void => {
+      if (socket.destroyed) return;
+      if (everyMs > 0) {
+        socket.write(bytes);
+        setTimeout(write, everyMs).unref();
+      } else if (socket.write(bytes)) {
+        setImmediate(write);
+      } else {
+        socket.once('drain', write);
+      }
+    };
+    write();
+  };
+}
+
+/** Sends `reply` one byte every `everyMs` (a trickle that never misses "the last byte" deadline). */
+export function trickle(reply: string, everyMs: number): (socket: net.Socket) => void {
+  return (socket) => {
+    let at = 0;
+    const next = (): void => {
+      if (socket.destroyed || at >= reply.length) return;
+      socket.write(reply.slice(at, at + 1), 'latin1');
+      at += 1;
+      setTimeout(next, everyMs).unref();
+    };
+    next();
   };
 }

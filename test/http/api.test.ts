@@ -100,7 +100,7 @@ describe.each(STORES)('%s store', (store) => {
       const unreachable = await harness.request('POST', `/v2/${P1}/instances`, { body: { name: 'x', url: 'redis://127.0.0.1:1' } });
       expect(unreachable.status).toBe(400);
       expect(unreachable.body).toMatchObject({ error_code: 'DCS.4800', error_msg: 'Invalid url in the request.' });
-      expect(unreachable.body['error_ext_msg']).toMatch(/cannot reach Redis at 127\.0\.0\.1:1/);
+      expect(unreachable.body['error_ext_msg']).toMatch(/cannot reach Redis: connecting to 127\.0\.0\.1:1 failed \(ECONNREFUSED\)/);
 
       const wrong = await harness.request('POST', `/v2/${P1}/instances`, { body: { name: 'x', url: `redis://:nope@127.0.0.1:${redis.port}` } });
       expect(wrong.status).toBe(400);

@@ -85,10 +85,10 @@ describe('a 3-primary Redis Cluster', () => {
     const before = await currentFreqs(cluster, hot);
     const json = await runKeyheatToEnd(['scan', cluster.seedUrl, '--json', '--top', '3']);
     expect(json.code).toBe(0);
-    const result = JSON.parse(json.output) as { mode: string; keys: Record<string, unknown>[]; scanned_keys: number; nodes: unknown[] };
+    const result = JSON.parse(json.output) as { mode: string; keys: Record<string, unknown>[]; analysis: { scanned_keys: number }; nodes: unknown[] };
     expect(result.mode).toBe('cluster');
     expect(result.keys.map((k) => [k['name'], k['shard'], k['freq']])).toEqual(hot.slice(0, 3).map((h, i) => [h.name, cluster.announced[h.node], before[i]]));
-    expect(result.scanned_keys).toBe(3 * 1502);
+    expect(result.analysis.scanned_keys).toBe(3 * 1502);
     expect(result.nodes).toHaveLength(3);
     const table = await runKeyheatToEnd(['scan', cluster.seedUrl, '--top', '2']);
     expect(table.code).toBe(0);

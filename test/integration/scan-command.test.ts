@@ -21,8 +21,9 @@ describe('keyheat scan on a standalone Redis', () => {
     expect(code).toBe(0);
     const result = JSON.parse(output) as Record<string, unknown>;
     expect(result['mode']).toBe('single');
-    expect(result['scanned_keys']).toBe(2003);
-    expect(typeof result['duration_ms']).toBe('number');
+    // The API's shapes: keys as in a task's keys, counters as in its analysis.
+    expect(result['analysis']).toMatchObject({ scanned_keys: 2003, vanished_keys: 0, changed_keys: 0 });
+    expect(typeof (result['analysis'] as Record<string, unknown>)['duration_ms']).toBe('number');
     const keys = result['keys'] as Record<string, unknown>[];
     expect(keys.map((k) => [k['name'], k['db'], k['type'], k['size'], k['unit']])).toEqual([
       ['cart:1', 0, 'list', 2, 'count'],
@@ -36,9 +37,9 @@ describe('keyheat scan on a standalone Redis', () => {
     const url = `redis://127.0.0.1:${redis.port}`;
     const { code, output } = await runKeyheatToEnd(['scan', url, '--json', '--pattern', 'user:*', '--top', '1'], { env: { KEYHEAT_REDIS_PASSWORD: 'pw-scan-1' } });
     expect(code).toBe(0);
-    const result = JSON.parse(output) as { keys: { name: string }[]; scanned_keys: number };
+    const result = JSON.parse(output) as { keys: { name: string }[]; analysis: { scanned_keys: number } };
     expect(result.keys.map((k) => k.name)).toEqual(['user:1']);
-    expect(result.scanned_keys).toBe(2);
+    expect(result.analysis.scanned_keys).toBe(2);
   });
 
   it('prints a table for people', async () => {
@@ -53,10 +54,11 @@ describe('keyheat scan on a standalone Redis', () => {
   it('exits 3 when the Redis cannot be reached or refuses the password', async () => {
     const refused = await runKeyheatToEnd(['scan', 'redis://127.0.0.1:1']);
     expect(refused.code).toBe(3);
-    expect(refused.output).toMatch(/cannot connect to 127\.0\.0\.1:1/);
+    expect(refused.output).toMatch(/cannot reach Redis: connecting to 127\.0\.0\.1:1 failed \(ECONNREFUSED\)/);
     const wrong = await runKeyheatToEnd(['scan', `redis://:nope@127.0.0.1:${redis.port}`]);
     expect(wrong.code).toBe(3);
-    expect(wrong.output).toMatch(/authentication failed/);
+    expect(wrong.output).toMatch(/Redis refused the credentials: 127\.0\.0\.1:\d+ answered AUTH with WRONGPASS/);
+    expect(wrong.output).not.toContain('nope');
   });
 
   it('exits 2 on a bad command line', async () => {

@@ -84,19 +84,19 @@ describe.each(STORES)('%s store', (store) => {
   it('lets an auto task wait for a running manual task, and skips a slot while the previous auto task is still active', async () => {
     const { harness, id, time, tasks, tick } = await setUp('2026-11-29T08:00:00.000Z', ['21:00', '21:30']);
     const manual = await harness.createTask(id);
-    expect((await harness.keyheat.store.tasks.claimNext('other-process', new Date(), 60_000))?.id).toBe(manual.body['id']);
+    expect((await harness.keyheat.store.queue.claimNext('other-process', new Date(), 60_000))?.id).toBe(manual.body['id']);
     time.set('2026-11-29T21:00:00.000Z');
     expect(await tick()).toBe(1);
     const auto = (await tasks()).find((t) => t['scan_type'] === 'auto')!;
     expect(auto['status']).toBe('waiting');
     // Nothing else may start on the instance while the manual analysis runs.
-    expect(await harness.keyheat.store.tasks.claimNext('third-process', new Date(), 60_000)).toBeUndefined();
+    expect(await harness.keyheat.store.queue.claimNext('third-process', new Date(), 60_000)).toBeUndefined();
     time.set('2026-11-29T21:30:00.000Z');
     expect(await tick()).toBe(0);
     const ledger = await harness.keyheat.store.autoscanRuns.list(id);
     expect(ledger[1]).toMatchObject({ slot: '2026-11-29T21:30', outcome: expect.stringMatching(/^skipped/) as unknown });
-    await harness.keyheat.store.tasks.fail(manual.body['id'] as string, 'other-process', 'stopped by the test', new Date());
-    expect((await harness.keyheat.store.tasks.claimNext('third-process', new Date(), 60_000))?.id).toBe(auto['id']);
+    await harness.keyheat.store.queue.fail(manual.body['id'] as string, 'other-process', 'stopped by the test', new Date());
+    expect((await harness.keyheat.store.queue.claimNext('third-process', new Date(), 60_000))?.id).toBe(auto['id']);
   });
 });
 
@@ -121,8 +121,8 @@ describe.runIf(postgresAvailable())('two keyheat instances on one PostgreSQL', (
         for (const id of ids) {
           const active = await first.keyheat.store.tasks.findActive(id);
           if (active !== undefined) {
-            await first.keyheat.store.tasks.claimNext('finisher', new Date(), 60_000);
-            await first.keyheat.store.tasks.fail(active.id, 'finisher', 'finished by the test', new Date());
+            await first.keyheat.store.queue.claimNext('finisher', new Date(), 60_000);
+            await first.keyheat.store.queue.fail(active.id, 'finisher', 'finished by the test', new Date());
           }
         }
       }

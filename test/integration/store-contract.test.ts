@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthService } from '../../src/service/auth-service.js';
 import { openStore, type Store } from '../../src/storage/store.js';
-import { TaskActiveConflict } from '../../src/storage/task-repository.js';
+import { TaskActiveConflict } from '../../src/domain/task.js';
 import { createPgSchema, STORES, type PgSchema } from '../helpers/stores.js';
 
 const T0 = new Date('2026-11-29T10:00:00.000Z');
@@ -75,18 +75,18 @@ describe.each(STORES)('%s store', (kind) => {
     await a.tasks.insert(newTask('auto', 'i1', 'auto', 1));
     await expect(a.tasks.insert(newTask('manual-2', 'i1', 'manual', 2))).rejects.toBeInstanceOf(TaskActiveConflict);
     // One claimer at a time takes the oldest.
-    expect((await a.tasks.claimNext('r1', T0, LEASE))?.id).toBe('manual');
-    expect(await b.tasks.claimNext('r2', T0, LEASE)).toBeUndefined();
+    expect((await a.queue.claimNext('r1', T0, LEASE))?.id).toBe('manual');
+    expect(await b.queue.claimNext('r2', T0, LEASE)).toBeUndefined();
     const outcome = { keys: [], stats: { scannedKeys: 0, vanishedKeys: 0, changedKeys: 0, durationMs: 1 } };
-    expect(await a.tasks.complete('manual', 'r1', outcome, T0)).toBe(true);
-    expect((await b.tasks.claimNext('r2', T0, LEASE))?.id).toBe('auto');
+    expect(await a.queue.complete('manual', 'r1', outcome, T0)).toBe(true);
+    expect((await b.queue.claimNext('r2', T0, LEASE))?.id).toBe('auto');
   });
 
   it('never runs two tasks of one instance, however many claim at once', async () => {
     await a.tasks.insert(newTask('manual', 'i1', 'manual', 0));
     await a.tasks.insert(newTask('auto', 'i1', 'auto', 1));
     // Concurrent claimers may take either (SKIP LOCKED passes over a row being claimed), never both.
-    const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).tasks.claimNext(`r${i}`, T0, LEASE)));
+    const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).queue.claimNext(`r${i}`, T0, LEASE)));
     expect(claims.filter((t) => t !== undefined)).toHaveLength(1);
     const running = await a.tasks.list('p', 'i1', { offset: 0, limit: 10, status: 'running' });
     expect(running.count).toBe(1);
@@ -95,35 +95,35 @@ describe.each(STORES)('%s store', (kind) => {
   it('gives each waiting task to exactly one of many concurrent claimers', async () => {
     await a.tasks.insert(newTask('x1', 'i1'));
     await a.tasks.insert(newTask('x2', 'i2'));
-    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b).tasks.claimNext(`r${i}`, T0, LEASE)));
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b).queue.claimNext(`r${i}`, T0, LEASE)));
     const claimed = claims.filter((t) => t !== undefined).map((t) => t?.id);
     expect(claimed.sort()).toEqual(['x1', 'x2']);
   });
 
   it('lets another runner take a task over when its lease runs out, and only the new owner finish it', async () => {
     await a.tasks.insert(newTask('t'));
-    const first = await a.tasks.claimNext('dead-runner', T0, LEASE);
+    const first = await a.queue.claimNext('dead-runner', T0, LEASE);
     expect(first?.attempts).toBe(1);
-    expect(await b.tasks.claimNext('r2', later(LEASE - 1), LEASE)).toBeUndefined();
-    expect(await a.tasks.renewLease('t', 'dead-runner', later(1000), LEASE)).toBe(true);
-    const taken = await b.tasks.claimNext('r2', later(LEASE + 1001), LEASE);
+    expect(await b.queue.claimNext('r2', later(LEASE - 1), LEASE)).toBeUndefined();
+    expect(await a.queue.renewLease('t', 'dead-runner', later(1000), LEASE)).toBe(true);
+    const taken = await b.queue.claimNext('r2', later(LEASE + 1001), LEASE);
     expect(taken).toMatchObject({ id: 't', status: 'running', attempts: 2 });
     const outcome = { keys: [], stats: { scannedKeys: 1, vanishedKeys: 0, changedKeys: 0, durationMs: 1 } };
-    expect(await a.tasks.complete('t', 'dead-runner', outcome, later(LEASE + 2000))).toBe(false);
-    expect(await a.tasks.renewLease('t', 'dead-runner', later(LEASE + 2000), LEASE)).toBe(false);
-    expect(await b.tasks.complete('t', 'r2', outcome, later(LEASE + 2000))).toBe(true);
+    expect(await a.queue.complete('t', 'dead-runner', outcome, later(LEASE + 2000))).toBe(false);
+    expect(await a.queue.renewLease('t', 'dead-runner', later(LEASE + 2000), LEASE)).toBe(false);
+    expect(await b.queue.complete('t', 'r2', outcome, later(LEASE + 2000))).toBe(true);
     expect((await a.tasks.getById('t'))?.status).toBe('success');
   });
 
   it('moves a task only along the transition table', async () => {
     await a.tasks.insert(newTask('t'));
     const outcome = { keys: [], stats: { scannedKeys: 0, vanishedKeys: 0, changedKeys: 0, durationMs: 0 } };
-    expect(await a.tasks.complete('t', 'r', outcome, T0)).toBe(false); // waiting -> success: no
-    expect(await a.tasks.release('t', 'r')).toBe(false);
-    await a.tasks.claimNext('r', T0, LEASE);
-    expect(await a.tasks.release('t', 'r')).toBe(true); // running -> waiting
-    expect(await a.tasks.fail('t', null, 'instance deleted', T0)).toBe(true); // waiting -> failed
-    expect(await a.tasks.complete('t', 'r', outcome, T0)).toBe(false);
+    expect(await a.queue.complete('t', 'r', outcome, T0)).toBe(false); // waiting -> success: no
+    expect(await a.queue.release('t', 'r')).toBe(false);
+    await a.queue.claimNext('r', T0, LEASE);
+    expect(await a.queue.release('t', 'r')).toBe(true); // running -> waiting
+    expect(await a.queue.fail('t', null, 'instance deleted', T0)).toBe(true); // waiting -> failed
+    expect(await a.queue.complete('t', 'r', outcome, T0)).toBe(false);
     expect((await a.tasks.getById('t'))?.errorMsg).toBe('instance deleted');
   });
 
@@ -131,8 +131,8 @@ describe.each(STORES)('%s store', (kind) => {
     const outcome = { keys: [], stats: { scannedKeys: 0, vanishedKeys: 0, changedKeys: 0, durationMs: 0 } };
     for (let i = 0; i < 5; i++) {
       await a.tasks.insert(newTask(`t${i}`, 'i1', 'manual', i));
-      await a.tasks.claimNext('r', later(i * 60_000), LEASE);
-      await a.tasks.complete(`t${i}`, 'r', outcome, later(i * 60_000));
+      await a.queue.claimNext('r', later(i * 60_000), LEASE);
+      await a.queue.complete(`t${i}`, 'r', outcome, later(i * 60_000));
     }
     await a.tasks.insert(newTask('other', 'i2', 'manual', 0));
     const page = await a.tasks.list('p', 'i1', { offset: 0, limit: 100 });

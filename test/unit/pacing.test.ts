@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/engine/rate-limiter.js';
 import { othersCommandCount } from '../../src/engine/traffic-monitor.js';
-import { encodeCommand, encodeKeyCommands } from '../../src/redis/resp-parser.js';
+import { encodeCommand, encodeKeyCommands } from '../../src/redis/resp-encoder.js';
 
 describe('RateLimiter', () => {
   it('spaces batches so that keys per second never exceed the rate', async () => {

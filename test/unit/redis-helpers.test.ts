@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRedisError, redirectTarget } from '../../src/redis/classify-redis-error.js';
+import { classifyAuthReply, classifyReply, parseRedirect } from '../../src/redis/classify-redis-error.js';
 import { hotkeyUnsupportedReason } from '../../src/redis/preflight.js';
-import { ConnectionError } from '../../src/redis/resp-connection.js';
 import { RedisReplyError } from '../../src/redis/resp-parser.js';
-import { parseRedisUrl, redactedUrl } from '../../src/redis/redis-url.js';
+import { CredentialError, parseRedisUrl, redactedUrl } from '../../src/redis/redis-url.js';
 import { parseInfo, serverFacts, versionAtLeast } from '../../src/redis/server-info.js';
 
 describe('INFO parsing', () => {
@@ -38,26 +37,63 @@ describe('INFO parsing', () => {
   });
 });
 
-describe('classifyRedisError', () => {
+describe('classifyReply', () => {
   it.each([
-    [new RedisReplyError('WRONGPASS invalid username-password pair'), 'auth'],
-    [new RedisReplyError('NOAUTH Authentication required.'), 'auth'],
-    [new RedisReplyError('ERR invalid password'), 'auth'],
-    [new RedisReplyError('NOPERM this user has no permissions to run the \'info\' command'), 'no-permission'],
-    [new RedisReplyError('ERR An LFU maxmemory policy is not selected, access frequency not tracked.'), 'lfu-not-selected'],
-    [new RedisReplyError("ERR unknown subcommand 'NO-TOUCH'. Try CLIENT HELP."), 'unknown-command'],
-    [new RedisReplyError('MOVED 3999 127.0.0.1:6381'), 'moved'],
-    [new RedisReplyError('LOADING Redis is loading the dataset in memory'), 'loading'],
-    [new ConnectionError('cannot connect', { code: 'ECONNREFUSED' }), 'unreachable'],
-    [new ConnectionError('no answer', { code: 'ETIMEDOUT' }), 'timeout'],
-    [new ConnectionError('closed', { code: 'ECLOSED' }), 'cancelled'],
-    [new Error('something else'), 'other'],
-  ] as const)('%s -> %s', (error, kind) => {
-    expect(classifyRedisError(error, '10.0.0.1:6379').kind).toBe(kind);
+    ['WRONGPASS invalid username-password pair', 'auth'],
+    ['NOAUTH Authentication required.', 'auth'],
+    ['ERR invalid password', 'auth'],
+    ["NOPERM this user has no permissions to run the 'info' command", 'no-permission'],
+    ['ERR An LFU maxmemory policy is not selected, access frequency not tracked.', 'unsupported'],
+    ["ERR unknown subcommand 'NO-TOUCH'. Try CLIENT HELP.", 'unsupported'],
+    ['CLUSTERDOWN The cluster is down', 'cluster-down'],
+    ['LOADING Redis is loading the dataset in memory', 'loading'],
+    ['BUSY Redis is busy running a script.', 'busy'],
+    ['ERR something else', 'other'],
+  ] as const)('%s -> %s', (text, kind) => {
+    const failure = classifyReply(new RedisReplyError(text), '10.0.0.1:6379');
+    expect(failure.kind).toBe(kind);
+    expect(failure.node).toBe('10.0.0.1:6379');
+    expect(failure.message).toContain('10.0.0.1:6379');
   });
 
-  it('reads the target of a redirect', () => {
-    expect(redirectTarget(classifyRedisError(new RedisReplyError('ASK 12 10.0.0.2:7000'), 'x'))).toEqual({ slot: 12, address: '10.0.0.2:7000' });
+  it('cuts the password out of server text and escapes control and bidi characters', () => {
+    const failure = classifyReply(new RedisReplyError("ERR unknown command 'X', with args beginning with: 'hunter2-s3cret' \u202e\x1b[2J"), 'h:1', ['hunter2-s3cret']);
+    expect(failure.message).not.toContain('hunter2');
+    expect(failure.message).toContain('***');
+    expect(failure.message).not.toContain('\u202e');
+    expect(failure.message).not.toContain('\x1b');
+    expect(failure.message).toContain('\\u202e');
+  });
+
+  it('cuts out a long password echoed only in part', () => {
+    const password = 'p'.repeat(40) + 'q'.repeat(200);
+    const echoed = `ERR unknown command 'AUTH', with args beginning with: '${password.slice(0, 128)}'`;
+    expect(classifyReply(new RedisReplyError(echoed), 'h:1', [password]).message).not.toContain('pppppppp');
+  });
+
+  it('never shows the text of an AUTH error, which may echo the password', () => {
+    const renamed = classifyAuthReply(new RedisReplyError("ERR unknown command 'AUTH', with args beginning with: 'my-password'"), 'h:1');
+    expect(renamed.kind).toBe('auth');
+    expect(renamed.message).not.toContain('my-password');
+    const wrong = classifyAuthReply(new RedisReplyError('WRONGPASS invalid username-password pair or user is disabled.'), 'h:1');
+    expect(wrong).toMatchObject({ kind: 'auth', message: 'h:1 answered AUTH with WRONGPASS' });
+  });
+
+  it('bounds the length of what it shows', () => {
+    expect(classifyReply(new RedisReplyError(`ERR ${'x'.repeat(10_000)}`), 'h:1').message.length).toBeLessThan(400);
+  });
+});
+
+describe('parseRedirect', () => {
+  it('reads the target of MOVED and ASK, IPv6 and same-host forms included', () => {
+    expect(parseRedirect(new RedisReplyError('ASK 12 10.0.0.2:7000'), 'x:1')).toEqual({ ask: true, slot: 12, address: '10.0.0.2:7000' });
+    expect(parseRedirect(new RedisReplyError('MOVED 3999 [::1]:7001'), 'x:1')).toEqual({ ask: false, slot: 3999, address: '[::1]:7001' });
+    expect(parseRedirect(new RedisReplyError('MOVED 3999 :7002'), '10.1.1.1:7000')).toEqual({ ask: false, slot: 3999, address: '10.1.1.1:7002' });
+    expect(parseRedirect(new RedisReplyError('ERR nope'), 'x:1')).toBeNull();
+  });
+
+  it.each(['MOVED 99999 h:1', 'MOVED 1 h:0', 'MOVED 1 h:70000', 'ASK 1 h', 'MOVED 1 h:1 extra', 'MOVED 1 \x1b[2J:1'])('refuses the malformed redirect %s', (text) => {
+    expect(() => parseRedirect(new RedisReplyError(text), 'x:1')).toThrow(/malformed redirect/);
   });
 });
 
@@ -75,6 +111,13 @@ describe('parseRedisUrl', () => {
 
   it('lets a separate password override the URL', () => {
     expect(parseRedisUrl('redis://:old@h:1', 'new').password).toBe('new');
+  });
+
+  it('refuses CR, LF and NUL in credentials, which a line-protocol listener would read as commands', () => {
+    expect(() => parseRedisUrl('redis://:a%0d%0aFLUSHALL@h:1')).toThrow(CredentialError);
+    expect(() => parseRedisUrl('redis://us%00er:pw@h:1')).toThrow(/user name may not contain CR, LF or NUL/);
+    expect(() => parseRedisUrl('redis://h:1', 'pw\nFLUSHALL')).toThrow(/password may not contain/);
+    expect(() => parseRedisUrl('redis://:%zz@h:1')).toThrow(/not valid percent-encoding/);
   });
 
   it('refuses what it cannot use, with a reason', () => {

@@ -3,9 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { KeyheatError } from '../../domain/errors.js';
 import type { AutoscanService } from '../../service/autoscan-service.js';
 import type { TaskService } from '../../service/task-service.js';
-import { errorResponses, InstanceParams, TaskParams } from '../schemas/common.js';
-import { AutoscanConfig, AutoscanConfigRequest, CreateTaskBody, ListTasksQuery, TaskBody, TaskList } from '../schemas/task-schemas.js';
-import { autoscanToWire, recordToWire, taskToWire } from '../wire-mappers.js';
+import { errorResponses, InstanceParams, TaskParams } from '../../wire/common-schemas.js';
+import { AutoscanConfig, AutoscanConfigRequest, CreateTaskBody, ListTasksQuery, TaskBody, TaskList } from '../../wire/task-schemas.js';
+import { autoscanToWire, recordToWire, taskToWire } from '../../wire/wire-mappers.js';
 
 export const hotkeyRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService; autoscan: AutoscanService }> = async (app, { tasks, autoscan }) => {
   app.post(

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { InstanceService } from '../../service/instance-service.js';
-import { errorResponses, InstanceParams, ProjectParams } from '../schemas/common.js';
-import { InstanceBody, InstanceList, RegisterInstanceBody } from '../schemas/instance-schemas.js';
-import { instanceToWire } from '../wire-mappers.js';
+import { errorResponses, InstanceParams, ProjectParams } from '../../wire/common-schemas.js';
+import { InstanceBody, InstanceList, RegisterInstanceBody } from '../../wire/instance-schemas.js';
+import { instanceToWire } from '../../wire/wire-mappers.js';
 
 export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService }> = async (app, { instances }) => {
   app.post(

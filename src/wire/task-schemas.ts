@@ -1,6 +1,7 @@
 /** DCS wire shapes of the hot key task family (dcs-api.md section 2). Fields marked "keyheat" are additions. */
 import { Type } from '@sinclair/typebox';
-import { SCAN_TYPES, TASK_STATUSES } from '../../domain/task-status.js';
+import { ANALYSIS_LIMITS, type Limit } from '../domain/limits.js';
+import { SCAN_TYPES, TASK_STATUSES } from '../domain/task-status.js';
 
 const TaskStatus = Type.Union(TASK_STATUSES.map((s) => Type.Literal(s)));
 const ScanType = Type.Union(SCAN_TYPES.map((s) => Type.Literal(s)));
@@ -20,21 +21,26 @@ export const HotkeysBody = Type.Object(
   { $id: 'HotkeysBody', title: 'HotkeysBody' },
 );
 
+export const NodeProgressBody = Type.Object({ node: Type.String(), scanned_keys: Type.Integer(), expected_keys: Type.Integer() });
+
 const Progress = Type.Object({
-  nodes: Type.Array(Type.Object({ node: Type.String(), scanned_keys: Type.Integer(), expected_keys: Type.Integer() })),
+  nodes: Type.Array(NodeProgressBody),
 });
 
-const AnalysisStats = Type.Object({
+export const AnalysisStats = Type.Object({
   scanned_keys: Type.Integer(),
   vanished_keys: Type.Integer(),
   changed_keys: Type.Integer(),
   duration_ms: Type.Integer(),
 });
 
+/** A per-task option: the config option's range (domain/limits.ts), no default (absent = the service's). */
+const TaskOption = (limit: Limit) => Type.Optional(Type.Integer({ minimum: limit.min, maximum: limit.max, description: `keyheat: ${limit.description}` }));
+
 const Pacing = {
-  batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'keyheat: keys per SCAN page and per OBJECT FREQ batch, per primary' })),
-  busy_batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'keyheat: keys per page while the node serves other clients' })),
-  rate_limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'keyheat: keys per second per primary; 0 = no limit' })),
+  batch_size: TaskOption(ANALYSIS_LIMITS.batchSize),
+  busy_batch_size: TaskOption(ANALYSIS_LIMITS.busyBatchSize),
+  rate_limit: TaskOption(ANALYSIS_LIMITS.rateLimit),
 };
 
 /** Optional body of create (DCS sends none): pacing for this task only. */

@@ -1,11 +1,11 @@
 /** Domain -> DCS wire (snake_case), one mapper per resource. Null fields are omitted, as DCS does. */
 import type { Static } from '@sinclair/typebox';
-import type { HotKey } from '../domain/hot-key.js';
+import type { AnalysisStats as StatsDomain, HotKey } from '../domain/hot-key.js';
 import type { Instance } from '../domain/instance.js';
-import type { Task } from '../domain/task.js';
-import type { AutoscanConfig as AutoscanDomain } from '../storage/autoscan-repository.js';
-import type { InstanceBody } from './schemas/instance-schemas.js';
-import type { AutoscanConfig, HotkeysBody, RecordsResponse, TaskBody } from './schemas/task-schemas.js';
+import type { NodeProgress, Task } from '../domain/task.js';
+import type { AutoscanConfig as AutoscanDomain } from '../domain/autoscan.js';
+import type { InstanceBody } from './instance-schemas.js';
+import type { AnalysisStats, AutoscanConfig, HotkeysBody, NodeProgressBody, RecordsResponse, TaskBody } from './task-schemas.js';
 
 export function taskToWire(task: Task, options: { withKeys: boolean }): Static<typeof TaskBody> {
   return {
@@ -21,7 +21,7 @@ export function taskToWire(task: Task, options: { withKeys: boolean }): Static<t
     ...(task.errorMsg === null ? {} : { error_msg: task.errorMsg }),
     ...(task.progress === null
       ? {}
-      : { progress: { nodes: task.progress.nodes.map((n) => ({ node: n.node, scanned_keys: n.scannedKeys, expected_keys: n.expectedKeys })) } }),
+      : { progress: { nodes: task.progress.nodes.map(nodeProgressToWire) } }),
     ...(task.options === null
       ? {}
       : {
@@ -31,17 +31,22 @@ export function taskToWire(task: Task, options: { withKeys: boolean }): Static<t
             ...(task.options.rateLimit === undefined ? {} : { rate_limit: task.options.rateLimit }),
           },
         }),
-    ...(task.stats === null
-      ? {}
-      : {
-          analysis: {
-            scanned_keys: task.stats.scannedKeys,
-            vanished_keys: task.stats.vanishedKeys,
-            changed_keys: task.stats.changedKeys,
-            duration_ms: task.stats.durationMs,
-          },
-        }),
+    ...(task.stats === null ? {} : { analysis: statsToWire(task.stats) }),
   };
+}
+
+/** A finished analysis's counters: the API's `analysis` and `keyheat scan --json`'s. */
+export function statsToWire(stats: StatsDomain): Static<typeof AnalysisStats> {
+  return {
+    scanned_keys: stats.scannedKeys,
+    vanished_keys: stats.vanishedKeys,
+    changed_keys: stats.changedKeys,
+    duration_ms: stats.durationMs,
+  };
+}
+
+export function nodeProgressToWire(node: NodeProgress): Static<typeof NodeProgressBody> {
+  return { node: node.node, scanned_keys: node.scannedKeys, expected_keys: node.expectedKeys };
 }
 
 export function recordToWire(task: Task): Static<typeof RecordsResponse> {

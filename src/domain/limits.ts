@@ -1,0 +1,50 @@
+/**
+ * The one source of every numeric option's range and default. The config schema, the HTTP
+ * body schemas and the CLI flags are all built from these, so no two of them can disagree.
+ */
+export interface Limit {
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+  /** What the option does, for the config schema, the OpenAPI document and --help. */
+  readonly description: string;
+}
+
+const limit = (min: number, max: number, defaultValue: number, description: string): Limit =>
+  Object.freeze({ min, max, default: defaultValue, description });
+
+const MIB = 1024 * 1024;
+
+/** Options of one analysis (config `analysis.*`, some also per task and as `keyheat scan` flags). */
+export const ANALYSIS_LIMITS = Object.freeze({
+  topK: limit(1, 1000, 100, 'hot keys kept per task'),
+  // bench/speed.ts and bench/impact.ts (numbers in docs/architecture.md): on an idle node 1000-key
+  // pages with two batches in flight scan 1M keys ~8x faster than redis-cli --hotkeys; while
+  // others are served, 5-key pages, one at a time, leave their p99 where redis-cli does.
+  batchSize: limit(1, 100_000, 1000, 'keys per SCAN page and OBJECT FREQ batch while the node serves nobody else'),
+  busyBatchSize: limit(1, 100_000, 5, 'keys per page while the node serves other clients; = batch_size disables adapting'),
+  rateLimit: limit(0, 100_000_000, 0, 'keys per second per primary; 0 = no limit'),
+  failoverWaitMs: limit(0, 600_000, 15_000, 'cluster: how long to wait for a failed primary to be replaced'),
+  connectTimeoutMs: limit(100, 120_000, 5000, 'connecting to a Redis node, TLS and AUTH included: one deadline for all of it'),
+  commandTimeoutMs: limit(100, 600_000, 10_000, 'a command (or pipelined batch) not fully answered this long after it was sent fails the node'),
+  maxDurationMs: limit(1000, 7 * 24 * 3_600_000, 6 * 3_600_000, 'an analysis still running after this long fails'),
+});
+
+/**
+ * Caps on what a Redis server may send or make keyheat do (config `redis.*`). Generous for real
+ * Redis: the largest replies an analysis reads are INFO (tens of KB), CLUSTER NODES (about
+ * 1 MB for 1000 nodes with fragmented slots), a SCAN page and CLUSTER GETKEYSINSLOT of one slot.
+ */
+export const REDIS_LIMITS = Object.freeze({
+  maxReplyBytes: limit(64 * 1024, 1024 * MIB, 64 * MIB, 'bytes of one reply, or of the replies of one pipelined batch together'),
+  maxBulkBytes: limit(1024, 512 * MIB, 16 * MIB, 'bytes of one bulk string (a key name, INFO, CLUSTER NODES)'),
+  maxLineBytes: limit(256, 64 * MIB, 64 * 1024, 'bytes of one status or error line'),
+  maxArrayLength: limit(16, 100_000_000, 1_048_576, 'elements of one array reply'),
+  maxDepth: limit(2, 64, 16, 'arrays nested in one reply'),
+  maxClusterPrimaries: limit(1, 16_384, 1000, 'primaries a cluster may announce; more fails the analysis'),
+  maxConnections: limit(2, 10_000, 32, 'connections one analysis (or one check of an instance) may hold open at once'),
+});
+
+export function defaultsOf<T extends Readonly<Record<string, Limit>>>(limits: T): { readonly [K in keyof T]: number } {
+  return Object.freeze(Object.fromEntries(Object.entries(limits).map(([name, l]) => [name, l.default]))) as { readonly [K in keyof T]: number };
+}

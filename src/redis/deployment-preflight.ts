@@ -1,0 +1,64 @@
+/**
+ * Checks of a deployment before keyheat accepts it: what registration reads (version, mode)
+ * and what must hold before a task is accepted (every primary reachable with the stored
+ * credentials, Redis >= 4.0, an LFU maxmemory-policy). Throws RedisFailure naming the node.
+ * Primaries are checked a few at a time, each connection closed when its node is checked.
+ */
+import { forEachLimit } from '../domain/for-each-limit.js';
+import { endpointAddress, type InstanceMode, type RedisEndpoint } from '../domain/instance.js';
+import { RedisFailure } from '../domain/redis-failure.js';
+import { readClusterTopology, scannablePrimaries } from './cluster-topology.js';
+import { NodePool } from './node-pool.js';
+import { checkedFacts, readServerFacts, refuseUnsupported } from './preflight.js';
+import type { RedisAccess } from './redis-access.js';
+
+export interface DeploymentFacts {
+  readonly mode: InstanceMode;
+  readonly version: string;
+  /** `ip:port` of every primary checked. */
+  readonly primaries: readonly string[];
+}
+
+/** Primaries checked at once: enough to be quick, few enough to be gentle. */
+const PREFLIGHT_PARALLEL = 8;
+
+/** Version and mode, for registration. A Sentinel is refused ('unsupported'). */
+export async function inspectDeployment(endpoint: RedisEndpoint, access: RedisAccess, signal?: AbortSignal): Promise<{ version: string; mode: InstanceMode }> {
+  const pool = new NodePool(endpoint, access, signal);
+  const address = endpointAddress(endpoint);
+  try {
+    const connection = await pool.open(address);
+    const facts = await readServerFacts(connection);
+    if (facts.mode === 'sentinel') throw new RedisFailure('unsupported', address, `${address} is a Redis Sentinel; register the primary it monitors instead`);
+    return { version: facts.version, mode: facts.mode === 'cluster' ? 'cluster' : 'single' };
+  } finally {
+    pool.closeAll();
+  }
+}
+
+/** Every primary reachable and analysable; throws the first failure. */
+export async function preflightDeployment(endpoint: RedisEndpoint, access: RedisAccess, signal?: AbortSignal): Promise<DeploymentFacts> {
+  const pool = new NodePool(endpoint, access, signal);
+  try {
+    const seed = await pool.open(endpointAddress(endpoint));
+    const facts = await readServerFacts(seed);
+    if (facts.mode !== 'cluster') {
+      refuseUnsupported(facts, seed.address);
+      return { mode: 'single', version: facts.version, primaries: [seed.address] };
+    }
+    const primaries = scannablePrimaries(await readClusterTopology(seed, endpoint.host, access.maxClusterPrimaries));
+    seed.close();
+    if (primaries.length === 0) throw new RedisFailure('cluster-down', seed.address, `${seed.address}: no primary of the cluster owns a slot`);
+    await forEachLimit(primaries, PREFLIGHT_PARALLEL, async (primary) => {
+      const connection = await pool.open(primary.address);
+      try {
+        await checkedFacts(connection);
+      } finally {
+        connection.close();
+      }
+    });
+    return { mode: 'cluster', version: facts.version, primaries: primaries.map((p) => p.address) };
+  } finally {
+    pool.closeAll();
+  }
+}

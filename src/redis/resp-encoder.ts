@@ -1,0 +1,41 @@
+/** Commands as RESP arrays of bulk strings (binary safe: a key is sent byte for byte). */
+export type Arg = string | Buffer | number;
+
+const CRLF = Buffer.from('\r\n');
+
+/** Encodes one command. */
+export function encodeCommand(args: readonly Arg[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+  for (const arg of args) {
+    const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg));
+    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, CRLF);
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * Encodes the same command over many keys (`OBJECT FREQ k1`, `OBJECT FREQ k2`...) into one
+ * buffer: one allocation per batch instead of several per command.
+ */
+export function encodeKeyCommands(prefix: readonly string[], keys: readonly Buffer[]): Buffer {
+  const head = Buffer.from(`*${prefix.length + 1}\r\n${prefix.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`);
+  let size = 0;
+  for (const key of keys) size += head.length + 1 + decimalLength(key.length) + 2 + key.length + 2;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const key of keys) {
+    pos += head.copy(out, pos);
+    out[pos++] = 0x24; // $
+    pos += out.write(String(key.length), pos, 'latin1');
+    out[pos++] = 0x0d;
+    out[pos++] = 0x0a;
+    pos += key.copy(out, pos);
+    out[pos++] = 0x0d;
+    out[pos++] = 0x0a;
+  }
+  return out;
+}
+
+function decimalLength(n: number): number {
+  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
+}

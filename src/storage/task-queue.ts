@@ -1,0 +1,156 @@
+/**
+ * The task queue: claiming waiting tasks, leases, progress and the outcome. Every status change
+ * is a compare-and-set on (id, status[, runner]) whose affected row count is checked: a runner
+ * that lost its lease cannot overwrite the new owner.
+ */
+import type { Kysely } from 'kysely';
+import { canTransition, type TaskStatus } from '../domain/task-status.js';
+import type { AnalysisOutcome, Task, TaskProgress } from '../domain/task.js';
+import { classifySqlError } from './classify-sql-error.js';
+import type { StoreCapabilities } from './database.js';
+import type { Database } from './schema.js';
+import { toTask, type TaskRow } from './task-rows.js';
+
+export class TaskQueue {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: StoreCapabilities,
+  ) {}
+
+  /**
+   * Claims the oldest runnable task: a waiting one whose instance has no live analysis, or a
+   * running one whose runner's lease ran out (that runner died). Returns it as now running.
+   * On PostgreSQL the candidate row is locked FOR UPDATE SKIP LOCKED, so concurrent claimers
+   * pass over each other; the partial unique index on running tasks keeps a second analysis of
+   * the same instance out even when two claimers pick different tasks of it.
+   * Tasks of `skipProjects` are passed over (the claimer runs as many of theirs as it may).
+   */
+  async claimNext(runnerId: string, now: Date, leaseMs: number, skipProjects: readonly string[] = []): Promise<Task | undefined> {
+    const nowText = now.toISOString();
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        let select = trx
+          .selectFrom('hotkey_tasks as t')
+          .select(['t.id', 't.status', 't.lease_expires_at'])
+          .where((eb) =>
+            eb.or([
+              eb.and([
+                eb('t.status', '=', 'waiting'),
+                eb.not(
+                  eb.exists(
+                    eb
+                      .selectFrom('hotkey_tasks as r')
+                      .select('r.id')
+                      .whereRef('r.instance_id', '=', 't.instance_id')
+                      .where('r.status', '=', 'running'),
+                  ),
+                ),
+              ]),
+              eb.and([eb('t.status', '=', 'running'), eb('t.lease_expires_at', '<', nowText)]),
+            ]),
+          )
+          .$if(skipProjects.length > 0, (q) => q.where('t.project_id', 'not in', [...skipProjects]))
+          .orderBy('t.created_at')
+          .orderBy('t.id')
+          .limit(1);
+        if (this.capabilities.supportsSkipLocked) select = select.forUpdate('t').skipLocked();
+        const candidate = await select.executeTakeFirst();
+        if (candidate === undefined) return undefined;
+        let update = trx
+          .updateTable('hotkey_tasks')
+          .set((eb) => ({
+            status: 'running',
+            started_at: nowText,
+            runner_id: runnerId,
+            lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
+            attempts: eb('attempts', '+', 1),
+            progress_json: null,
+          }))
+          .where('id', '=', candidate.id)
+          .where('status', '=', candidate.status);
+        if (candidate.status === 'running') update = update.where('lease_expires_at', '=', candidate.lease_expires_at);
+        const result = await update.executeTakeFirst();
+        if (result.numUpdatedRows !== 1n) return undefined;
+        const row = await trx.selectFrom('hotkey_tasks').selectAll().where('id', '=', candidate.id).executeTakeFirstOrThrow();
+        return toTask(row);
+      });
+    } catch (error) {
+      // Another process started an analysis of the same instance first: nothing to claim now.
+      if (classifySqlError(error) === 'unique-violation') return undefined;
+      throw error;
+    }
+  }
+
+  async renewLease(id: string, runnerId: string, now: Date, leaseMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('hotkey_tasks')
+      .set({ lease_expires_at: new Date(now.getTime() + leaseMs).toISOString() })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .where('runner_id', '=', runnerId)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async recordProgress(id: string, runnerId: string, progress: TaskProgress): Promise<boolean> {
+    const result = await this.db
+      .updateTable('hotkey_tasks')
+      .set({ progress_json: JSON.stringify(progress) })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .where('runner_id', '=', runnerId)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async complete(id: string, runnerId: string, outcome: AnalysisOutcome, now: Date): Promise<boolean> {
+    return this.transition(id, 'running', 'success', runnerId, {
+      finished_at: now.toISOString(),
+      num: outcome.keys.length,
+      result_json: JSON.stringify(outcome),
+    });
+  }
+
+  /** Fails a running task held by `runnerId`, or (runnerId null) a waiting task that cannot start. */
+  async fail(id: string, runnerId: string | null, reason: string, now: Date): Promise<boolean> {
+    return this.transition(id, runnerId === null ? 'waiting' : 'running', 'failed', runnerId, {
+      finished_at: now.toISOString(),
+      error_msg: reason.slice(0, 1024),
+    });
+  }
+
+  /** Hands a running task back to the queue (graceful shutdown), keeping nothing of the attempt. */
+  async release(id: string, runnerId: string): Promise<boolean> {
+    return this.transition(id, 'running', 'waiting', runnerId, { started_at: null, progress_json: null });
+  }
+
+  /**
+   * For a store owned by one process: every task still marked running at start-up belongs to a
+   * previous life of this process, so its lease is void now rather than when it runs out.
+   */
+  async expireAllLeases(now: Date): Promise<number> {
+    const result = await this.db
+      .updateTable('hotkey_tasks')
+      .set({ lease_expires_at: new Date(now.getTime() - 1).toISOString() })
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /**
+   * The one compare-and-set every status change after creation goes through: it moves the task
+   * only if it is still in `from` (and, for a running task, still held by `runnerId`).
+   */
+  private async transition(id: string, from: TaskStatus, to: TaskStatus, runnerId: string | null, values: Partial<TaskRow>): Promise<boolean> {
+    if (!canTransition(from, to)) throw new Error(`illegal task transition ${from} -> ${to}`);
+    let update = this.db
+      .updateTable('hotkey_tasks')
+      .set({ ...values, status: to, runner_id: null, lease_expires_at: null })
+      .where('id', '=', id)
+      .where('status', '=', from);
+    if (runnerId !== null) update = update.where('runner_id', '=', runnerId);
+    const result = await update.executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+}
+

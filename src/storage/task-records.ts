@@ -1,0 +1,186 @@
+/**
+ * Hot key task records: creating tasks (with the one-active-task rule and retention), reading
+ * and deleting them. Status changes after creation belong to the queue (task-queue.ts).
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { TaskStatus } from '../domain/task-status.js';
+import { TaskActiveConflict, type NewTask, type Task, type TaskPage } from '../domain/task.js';
+import { classifySqlError } from './classify-sql-error.js';
+import type { Database } from './schema.js';
+import { toTask } from './task-rows.js';
+
+export interface TaskRecordSettings {
+  /** Tasks kept per instance; creating one more deletes the oldest finished ones. */
+  readonly maxTasksPerInstance: number;
+}
+
+export class TaskRecords {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly settings: TaskRecordSettings,
+  ) {}
+
+  /**
+   * Inserts a task unless one of the instance is waiting or running. The check and the insert
+   * share a transaction, and the partial unique index catches what a check alone could miss.
+   */
+  async insert(task: NewTask): Promise<Task> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        // A manual task waits for nothing; an auto task may queue behind a running manual one.
+        const active = await trx
+          .selectFrom('hotkey_tasks')
+          .select('id')
+          .where('instance_id', '=', task.instanceId)
+          .where('status', 'in', ['waiting', 'running'])
+          .$if(task.scanType === 'auto', (q) => q.where('scan_type', '=', 'auto'))
+          .executeTakeFirst();
+        if (active !== undefined) throw new TaskActiveConflict(task.instanceId);
+        await trx
+          .insertInto('hotkey_tasks')
+          .values({
+            id: task.id,
+            project_id: task.projectId,
+            instance_id: task.instanceId,
+            status: 'waiting',
+            scan_type: task.scanType,
+            created_at: task.createdAt,
+            num: 0,
+            attempts: 0,
+            options_json: task.options === undefined || task.options === null ? null : JSON.stringify(task.options),
+          })
+          .execute();
+        await this.enforceRetention(trx, task.instanceId);
+      });
+    } catch (error) {
+      if (classifySqlError(error) === 'unique-violation') throw new TaskActiveConflict(task.instanceId);
+      throw error;
+    }
+    const created = await this.get(task.projectId, task.instanceId, task.id);
+    if (created === undefined) throw new Error(`task ${task.id} vanished right after insert`);
+    return created;
+  }
+
+  /**
+   * Creates the auto task of a daily slot, exactly once across processes and atomically with
+   * its ledger row: either both are written or neither (a crash in between leaves the slot
+   * free for the next pass). Returns what happened to the slot.
+   */
+  async insertScheduled(task: NewTask & { scanType: 'auto' }, slot: string, now: Date): Promise<'created' | 'skipped' | 'taken'> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const ledger = await trx
+          .insertInto('autoscan_runs')
+          .values({ instance_id: task.instanceId, slot, task_id: null, outcome: 'claimed', created_at: now.toISOString() })
+          .onConflict((oc) => oc.columns(['instance_id', 'slot']).doNothing())
+          .executeTakeFirst();
+        if (Number(ledger.numInsertedOrUpdatedRows ?? 0n) !== 1) return 'taken';
+        const active = await trx
+          .selectFrom('hotkey_tasks')
+          .select('id')
+          .where('instance_id', '=', task.instanceId)
+          .where('scan_type', '=', 'auto')
+          .where('status', 'in', ['waiting', 'running'])
+          .executeTakeFirst();
+        const outcome = active === undefined ? 'created' : 'skipped: the previous automatic analysis of this instance is still waiting or running';
+        if (active === undefined) {
+          await trx
+            .insertInto('hotkey_tasks')
+            .values({ id: task.id, project_id: task.projectId, instance_id: task.instanceId, status: 'waiting', scan_type: 'auto', created_at: task.createdAt, num: 0, attempts: 0 })
+            .execute();
+          await this.enforceRetention(trx, task.instanceId);
+        }
+        await trx
+          .updateTable('autoscan_runs')
+          .set({ task_id: active === undefined ? task.id : null, outcome })
+          .where('instance_id', '=', task.instanceId)
+          .where('slot', '=', slot)
+          .execute();
+        return active === undefined ? 'created' : 'skipped';
+      });
+    } catch (error) {
+      // Another process won the slot or the task between our reads: it is handled there.
+      if (classifySqlError(error) === 'unique-violation') return 'taken';
+      throw error;
+    }
+  }
+
+  /** Keeps at most maxTasksPerInstance tasks of an instance, deleting the oldest finished first. */
+  private async enforceRetention(trx: Transaction<Database>, instanceId: string): Promise<void> {
+    const { count } = await trx
+      .selectFrom('hotkey_tasks')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('instance_id', '=', instanceId)
+      .executeTakeFirstOrThrow();
+    const excess = Number(count) - this.settings.maxTasksPerInstance;
+    if (excess <= 0) return;
+    const victims = await trx
+      .selectFrom('hotkey_tasks')
+      .select('id')
+      .where('instance_id', '=', instanceId)
+      .where('status', 'in', ['success', 'failed'])
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(excess)
+      .execute();
+    if (victims.length > 0) await trx.deleteFrom('hotkey_tasks').where('id', 'in', victims.map((v) => v.id)).execute();
+  }
+
+  async get(projectId: string, instanceId: string, id: string): Promise<Task | undefined> {
+    const row = await this.db
+      .selectFrom('hotkey_tasks')
+      .selectAll()
+      .where('id', '=', id)
+      .where('project_id', '=', projectId)
+      .where('instance_id', '=', instanceId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toTask(row);
+  }
+
+  /** The waiting or running task of an instance, if any. */
+  async findActive(instanceId: string): Promise<Task | undefined> {
+    const row = await this.db
+      .selectFrom('hotkey_tasks')
+      .selectAll()
+      .where('instance_id', '=', instanceId)
+      .where('status', 'in', ['waiting', 'running'])
+      .orderBy('created_at')
+      .executeTakeFirst();
+    return row === undefined ? undefined : toTask(row);
+  }
+
+  async getById(id: string): Promise<Task | undefined> {
+    const row = await this.db.selectFrom('hotkey_tasks').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toTask(row);
+  }
+
+  /** Newest first. Records carry no keys (the list never shows them). */
+  async list(
+    projectId: string,
+    instanceId: string,
+    page: { offset: number; limit: number; status?: TaskStatus | undefined },
+  ): Promise<TaskPage> {
+    let query = this.db
+      .selectFrom('hotkey_tasks')
+      .where('project_id', '=', projectId)
+      .where('instance_id', '=', instanceId);
+    if (page.status !== undefined) query = query.where('status', '=', page.status);
+    const total = await query.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+    const rows = await query
+      .select(['id', 'project_id', 'instance_id', 'status', 'scan_type', 'created_at', 'started_at', 'finished_at', 'num', 'error_msg', 'attempts', 'progress_json', 'runner_id', 'lease_expires_at', 'options_json'])
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
+    return { count: Number(total.count), records: rows.map((row) => toTask({ ...row, result_json: null })) };
+  }
+
+  /** Deletes and returns the task as it was. */
+  async delete(projectId: string, instanceId: string, id: string): Promise<Task | undefined> {
+    const existing = await this.get(projectId, instanceId, id);
+    if (existing === undefined) return undefined;
+    const result = await this.db.deleteFrom('hotkey_tasks').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n ? existing : undefined;
+  }
+}
