@@ -1,9 +1,10 @@
-/** Command dispatch. Output formatting and exit codes only; the work is done by app.ts and the engine. */
-import { ConfigError } from '../config/load-config.js';
+/**
+ * Command dispatch. Output formatting and exit codes only; the work is done by app.ts and the
+ * engine. Each command is loaded only when it runs: `keyheat scan` does not pay for loading the
+ * service (Fastify, the database drivers), about half a second of start-up.
+ */
+import { ConfigError } from '../config/config-error.js';
 import { StoreLockedError, UnsupportedDatabaseUrl } from '../domain/store-errors.js';
-import { scanCommand } from './scan-command.js';
-import { serveCommand } from './serve-command.js';
-import { tokenCommand } from './token-command.js';
 import { EXIT, UsageError } from './usage-error.js';
 
 export const USAGE = `Usage: keyheat <command> [options]
@@ -29,11 +30,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   try {
     switch (command) {
       case 'serve':
-        return await serveCommand(rest);
+        return await (await import('./serve-command.js')).serveCommand(rest);
       case 'scan':
-        return await scanCommand(rest);
+        return await (await import('./scan-command.js')).scanCommand(rest);
       case 'token':
-        return await tokenCommand(rest);
+        return await (await import('./token-command.js')).tokenCommand(rest);
       case undefined:
       case 'help':
       case '--help':

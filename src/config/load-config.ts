@@ -10,14 +10,10 @@ import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { parseCidr } from '../domain/cidr.js';
+import { ConfigError } from './config-error.js';
 import { ConfigSchema, type KeyheatConfig } from './config-schema.js';
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 export interface ConfigSources {
   readonly file?: string | undefined;
