@@ -129,6 +129,9 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
 export function analysisOptions(config: KeyheatConfig): Omit<AnalysisOptions, 'signal' | 'onProgress'> {
   return {
     topK: config.analysis.top_k,
+    maxCpuShare: config.analysis.max_cpu_share,
+    idleCpuShare: config.analysis.idle_cpu_share,
+    maxBlockUs: config.analysis.max_block_us,
     batchSize: config.analysis.batch_size,
     busyBatchSize: config.analysis.busy_batch_size,
     rateLimit: config.analysis.rate_limit,

@@ -14,7 +14,7 @@ import { analyzeDeployment, type AnalysisResult } from '../engine/analyze-deploy
 import { preflightDeployment } from '../redis/deployment-preflight.js';
 import { redisAccess } from '../redis/redis-access.js';
 import { parseRedisUrl, redactedUrl } from '../redis/redis-url.js';
-import { hotKeyToWire, nodeProgressToWire, statsToWire } from '../wire/wire-mappers.js';
+import { hotKeyToWire, statsToWire } from '../wire/wire-mappers.js';
 import { formatProgress, formatTable } from './scan-output.js';
 import { UsageError } from './usage-error.js';
 
@@ -66,6 +66,9 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): { endpo
         json: { type: 'boolean', default: false },
         pattern: { type: 'string' },
         rate: { type: 'string' },
+        'max-cpu-share': { type: 'string' },
+        'idle-cpu-share': { type: 'string' },
+        'max-block-us': { type: 'string' },
         batch: { type: 'string' },
         'busy-batch': { type: 'string' },
         timeout: { type: 'string' },
@@ -85,22 +88,26 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): { endpo
   }
   const options: AnalysisOptions = {
     ...ANALYSIS_DEFAULTS,
-    topK: integer(values.top, '--top', ANALYSIS_LIMITS.topK),
-    batchSize: integer(values.batch, '--batch', ANALYSIS_LIMITS.batchSize),
-    busyBatchSize: integer(values['busy-batch'], '--busy-batch', ANALYSIS_LIMITS.busyBatchSize),
-    rateLimit: integer(values.rate, '--rate', ANALYSIS_LIMITS.rateLimit),
-    redis: redisAccess({ commandTimeoutMs: integer(values.timeout, '--timeout', ANALYSIS_LIMITS.commandTimeoutMs) }),
+    topK: numeric(values.top, '--top', ANALYSIS_LIMITS.topK),
+    maxCpuShare: numeric(values['max-cpu-share'], '--max-cpu-share', ANALYSIS_LIMITS.maxCpuShare),
+    idleCpuShare: numeric(values['idle-cpu-share'], '--idle-cpu-share', ANALYSIS_LIMITS.idleCpuShare),
+    maxBlockUs: numeric(values['max-block-us'], '--max-block-us', ANALYSIS_LIMITS.maxBlockUs),
+    batchSize: numeric(values.batch, '--batch', ANALYSIS_LIMITS.batchSize),
+    busyBatchSize: numeric(values['busy-batch'], '--busy-batch', ANALYSIS_LIMITS.busyBatchSize),
+    rateLimit: numeric(values.rate, '--rate', ANALYSIS_LIMITS.rateLimit),
+    redis: redisAccess({ commandTimeoutMs: numeric(values.timeout, '--timeout', ANALYSIS_LIMITS.commandTimeoutMs) }),
     pattern: values.pattern,
   };
   return { endpoint, options, json: values.json };
 }
 
 /** A flag's value within the option's one range (domain/limits.ts). */
-function integer(value: string | undefined, flag: string, limit: Limit): number {
+function numeric(value: string | undefined, flag: string, limit: Limit): number {
   if (value === undefined) return limit.default;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < limit.min || n > limit.max) {
-    throw new UsageError(`${flag} must be an integer from ${limit.min} to ${limit.max}, got "${value}"`);
+  const shape = limit.integer ? /^\d+$/ : /^\d*\.?\d+$/;
+  if (!shape.test(value) || n < limit.min || n > limit.max) {
+    throw new UsageError(`${flag} must be ${limit.integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}, got "${value}"`);
   }
   return n;
 }
@@ -111,7 +118,6 @@ function toJson(result: AnalysisResult): Record<string, unknown> {
     mode: result.mode,
     keys: result.keys.map(hotKeyToWire),
     analysis: statsToWire(result.stats),
-    nodes: result.nodes.map(nodeProgressToWire),
   };
 }
 

@@ -1,5 +1,6 @@
 /** Human output of `keyheat scan`: the progress line and the result table. */
 import { escapeControls } from '../domain/display-text.js';
+import type { NodeReport } from '../domain/hot-key.js';
 import type { NodeProgress } from '../domain/task.js';
 import type { AnalysisResult } from '../engine/analyze-deployment.js';
 
@@ -36,8 +37,20 @@ export function formatTable(result: AnalysisResult, target: string): string {
     cells.map((cell, c) => (c === cells.length - 1 ? cell : c <= 1 ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join('  ');
   const summary =
     `${target}: ${result.keys.length} hot key${result.keys.length === 1 ? '' : 's'} among ${result.stats.scannedKeys.toLocaleString('en-US')} keys ` +
-    `(${result.mode}, ${result.nodes.length} node${result.nodes.length === 1 ? '' : 's'}) in ${(result.stats.durationMs / 1000).toFixed(2)} s` +
+    `(${result.mode}, ${result.stats.nodes.length} node${result.stats.nodes.length === 1 ? '' : 's'}) in ${(result.stats.durationMs / 1000).toFixed(2)} s` +
     (result.stats.vanishedKeys > 0 ? `; ${result.stats.vanishedKeys} keys vanished during the scan` : '');
-  if (result.keys.length === 0) return `${summary}\nNo key has an LFU counter above 5: nothing was accessed enough to be hot.\n`;
-  return `${[line(header), ...rows.map(line)].join('\n')}\n${summary}\n`;
+  const cost = formatPacing(result.stats.nodes);
+  if (result.keys.length === 0) return `${summary}\n${cost}No key has an LFU counter above 5: nothing was accessed enough to be hot.\n`;
+  return `${[line(header), ...rows.map(line)].join('\n')}\n${summary}\n${cost}`;
+}
+
+/** One line per node: what its scan cost it (share of its main thread, longest page), and whether others were served. */
+export function formatPacing(nodes: readonly NodeReport[]): string {
+  return nodes
+    .map((n) => {
+      const share = n.cpuShare === null ? 'unmeasured (INFO commandstats refused)' : `${(n.cpuShare * 100).toFixed(1)}% of its main thread`;
+      const block = n.longestBlockUs === null ? '' : `, longest page ${n.longestBlockUs} us`;
+      return `  ${n.node}: ${share}${block}${n.trafficSeen ? ', while serving other clients' : ', idle'}\n`;
+    })
+    .join('');
 }

@@ -10,7 +10,10 @@ const Integer = (min: number, max: number, defaultValue: number, description: st
   Type.Integer({ minimum: min, maximum: max, default: defaultValue, description });
 
 /** An option whose range and default live in domain/limits.ts. */
-const Limited = (limit: Limit) => Integer(limit.min, limit.max, limit.default, limit.description);
+const Limited = (limit: Limit) =>
+  limit.integer
+    ? Integer(limit.min, limit.max, limit.default, limit.description)
+    : Type.Number({ minimum: limit.min, maximum: limit.max, default: limit.default, description: limit.description });
 
 export const ProjectConfigSchema = Type.Object(
   {
@@ -62,6 +65,9 @@ export const ConfigSchema = Type.Object(
     analysis: Type.Object(
       {
         top_k: Limited(ANALYSIS_LIMITS.topK),
+        max_cpu_share: Limited(ANALYSIS_LIMITS.maxCpuShare),
+        idle_cpu_share: Limited(ANALYSIS_LIMITS.idleCpuShare),
+        max_block_us: Limited(ANALYSIS_LIMITS.maxBlockUs),
         batch_size: Limited(ANALYSIS_LIMITS.batchSize),
         busy_batch_size: Limited(ANALYSIS_LIMITS.busyBatchSize),
         rate_limit: Limited(ANALYSIS_LIMITS.rateLimit),

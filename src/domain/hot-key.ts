@@ -15,8 +15,29 @@ export interface HotKey {
   readonly freq: number;
 }
 
+/** What scanning a node cost it, measured from its INFO commandstats. */
+export interface NodePacing {
+  /** Share of the node's main thread spent in SCAN and OBJECT while it was scanned; null where INFO commandstats is refused. */
+  readonly cpuShare: number | null;
+  /** Longest page's work (its keys times the measured cost of a key), microseconds; null if unmeasured. */
+  readonly longestBlockUs: number | null;
+  /** Whether the node served other clients at some point of its scan (the busy budgets applied then). */
+  readonly trafficSeen: boolean;
+}
+
+/** One node of a finished analysis. */
+export interface NodeReport extends NodePacing {
+  /** `ip:port` of the node. */
+  readonly node: string;
+  readonly scannedKeys: number;
+  /** Keys the node held when its scan started. */
+  readonly expectedKeys: number;
+}
+
 /** Counters of one analysis, reported next to the keys. */
 export interface AnalysisStats {
+  /** Per node scanned (absent in tasks finished before keyheat measured pacing). */
+  readonly nodes?: readonly NodeReport[];
   /** Keys returned by SCAN and checked with OBJECT FREQ. */
   readonly scannedKeys: number;
   /** Keys that disappeared between SCAN and a later probe: data, not an error. */

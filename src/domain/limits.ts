@@ -8,21 +8,31 @@ export interface Limit {
   readonly default: number;
   /** What the option does, for the config schema, the OpenAPI document and --help. */
   readonly description: string;
+  /** Whole numbers only (false for shares). */
+  readonly integer: boolean;
 }
 
 const limit = (min: number, max: number, defaultValue: number, description: string): Limit =>
-  Object.freeze({ min, max, default: defaultValue, description });
+  Object.freeze({ min, max, default: defaultValue, description, integer: true });
+
+const fraction = (min: number, max: number, defaultValue: number, description: string): Limit =>
+  Object.freeze({ min, max, default: defaultValue, description, integer: false });
 
 const MIB = 1024 * 1024;
 
 /** Options of one analysis (config `analysis.*`, some also per task and as `keyheat scan` flags). */
 export const ANALYSIS_LIMITS = Object.freeze({
   topK: limit(1, 1000, 100, 'hot keys kept per task'),
-  // bench/speed.ts and bench/impact.ts (numbers in docs/architecture.md): on an idle node 1000-key
-  // pages with two batches in flight scan 1M keys ~8x faster than redis-cli --hotkeys; while
-  // others are served, 5-key pages, one at a time, leave their p99 where redis-cli does.
-  batchSize: limit(1, 100_000, 1000, 'keys per SCAN page and OBJECT FREQ batch while the node serves nobody else'),
-  busyBatchSize: limit(1, 100_000, 5, 'keys per page while the node serves other clients; = batch_size disables adapting'),
+  // The budgets of the pacing (docs/architecture.md "Pacing by budgets", bench/production.ts).
+  maxCpuShare: fraction(0.01, 1, 0.1, "share of a primary's main thread the scan may use while the node serves other clients"),
+  idleCpuShare: fraction(0.01, 1, 1, 'share of the main thread the scan may use while the node serves nobody else'),
+  // 0 = 500 us x max_cpu_share: 50 us at the default 10%, where bench/production.ts measured the
+  // load's p99 at redis-cli's; the longer blocks a higher share needs grow with it.
+  maxBlockUs: limit(0, 1_000_000, 0, 'longest stretch of Redis work one page (SCAN and its OBJECT FREQ batch) may take while the node serves other clients, microseconds; 0 = 500 x max_cpu_share'),
+  // bench/speed.ts: on an idle node 1000-key pages with two batches in flight are the fastest.
+  batchSize: limit(1, 100_000, 1000, 'keys per SCAN page and OBJECT FREQ batch while the node serves nobody else; the largest page ever'),
+  // 0 = computed from max_cpu_share and max_block_us; a number fixes the page size while busy.
+  busyBatchSize: limit(0, 100_000, 0, 'keys per page while the node serves other clients; 0 = from the budgets; = batch_size disables adapting'),
   rateLimit: limit(0, 100_000_000, 0, 'keys per second per primary; 0 = no limit'),
   failoverWaitMs: limit(0, 600_000, 15_000, 'cluster: how long to wait for a failed primary to be replaced'),
   connectTimeoutMs: limit(100, 120_000, 5000, 'connecting to a Redis node, TLS and AUTH included: one deadline for all of it'),

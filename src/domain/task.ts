@@ -40,14 +40,31 @@ export interface TaskProgress {
   readonly nodes: readonly NodeProgress[];
 }
 
-/** Per-task overrides of the analysis pacing. */
+/** Per-task overrides of the analysis pacing (meanings and ranges: domain/limits.ts). */
 export interface TaskOptions {
-  /** Keys per SCAN page and per OBJECT FREQ batch, per primary. */
+  readonly maxCpuShare?: number;
+  readonly idleCpuShare?: number;
+  readonly maxBlockUs?: number;
   readonly batchSize?: number;
-  /** Keys per page while the node serves other clients. */
   readonly busyBatchSize?: number;
-  /** Keys per second per primary; 0 = no limit. */
   readonly rateLimit?: number;
+}
+
+/** Each task option's name on the wire (the POST body, the task's `options`). */
+export const TASK_OPTION_WIRE_NAMES = {
+  maxCpuShare: 'max_cpu_share',
+  idleCpuShare: 'idle_cpu_share',
+  maxBlockUs: 'max_block_us',
+  batchSize: 'batch_size',
+  busyBatchSize: 'busy_batch_size',
+  rateLimit: 'rate_limit',
+} as const satisfies Record<keyof TaskOptions, string>;
+
+/** The options that are set, in camelCase; null when none is (the service's defaults). */
+export function definedOptions(options: TaskOptions | null): TaskOptions | null {
+  if (options === null) return null;
+  const set = Object.entries(options).filter(([, value]) => value !== undefined);
+  return set.length === 0 ? null : (Object.fromEntries(set) as TaskOptions);
 }
 
 /** A task to record (create, or an autoscan slot). */

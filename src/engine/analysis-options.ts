@@ -6,9 +6,15 @@ import { redisAccess, type RedisAccess } from '../redis/redis-access.js';
 export interface AnalysisOptions {
   /** Hot keys to report. */
   readonly topK: number;
-  /** Keys per SCAN page and per pipelined OBJECT FREQ batch while the node serves nobody else. */
+  /** Share of a primary's main thread the scan may use while it serves other clients (analysis/pace-controller.ts). */
+  readonly maxCpuShare: number;
+  /** The same while the node serves nobody else. */
+  readonly idleCpuShare: number;
+  /** Longest stretch of work one page may cost a busy node, microseconds. */
+  readonly maxBlockUs: number;
+  /** Keys per SCAN page and per pipelined OBJECT FREQ batch while the node serves nobody else; the largest page. */
   readonly batchSize: number;
-  /** Keys per page while the node serves other clients (see traffic-monitor.ts); = batchSize disables adapting. */
+  /** > 0: keys per page while the node serves other clients, instead of the budgets' size; = batchSize disables adapting. */
   readonly busyBatchSize: number;
   /** Keys per second per primary; 0 = as fast as the node answers. */
   readonly rateLimit: number;
@@ -27,6 +33,9 @@ export interface AnalysisOptions {
 
 export const ANALYSIS_DEFAULTS = Object.freeze({
   topK: ANALYSIS_LIMITS.topK.default,
+  maxCpuShare: ANALYSIS_LIMITS.maxCpuShare.default,
+  idleCpuShare: ANALYSIS_LIMITS.idleCpuShare.default,
+  maxBlockUs: ANALYSIS_LIMITS.maxBlockUs.default,
   batchSize: ANALYSIS_LIMITS.batchSize.default,
   busyBatchSize: ANALYSIS_LIMITS.busyBatchSize.default,
   rateLimit: ANALYSIS_LIMITS.rateLimit.default,
@@ -34,6 +43,3 @@ export const ANALYSIS_DEFAULTS = Object.freeze({
   maxDurationMs: ANALYSIS_LIMITS.maxDurationMs.default,
   redis: redisAccess(),
 } satisfies Partial<AnalysisOptions>);
-
-/** Extra OBJECT FREQ batches in flight on an idle node: keeps it busy, bounds client memory. */
-export const IDLE_WINDOW = 2;

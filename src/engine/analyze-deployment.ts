@@ -11,10 +11,9 @@
  */
 import { setMaxListeners } from 'node:events';
 import { displayKeyName } from '../analysis/key-name.js';
-import type { AnalysisStats, HotKey } from '../domain/hot-key.js';
+import type { AnalysisStats, HotKey, NodeReport } from '../domain/hot-key.js';
 import { endpointAddress, type InstanceMode, type RedisEndpoint } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
-import type { NodeProgress } from '../domain/task.js';
 import { NodePool } from '../redis/node-pool.js';
 import { readServerFacts } from '../redis/preflight.js';
 import { ANALYSIS_DEFAULTS, type AnalysisOptions } from './analysis-options.js';
@@ -31,9 +30,8 @@ export interface AnalysisTarget {
 export interface AnalysisResult {
   readonly mode: InstanceMode;
   readonly keys: HotKey[];
-  readonly stats: AnalysisStats;
-  /** Every node scanned, with its key counts (a failed-over primary appears with its replacement). */
-  readonly nodes: NodeProgress[];
+  /** With every node scanned (a failed-over primary appears with its replacement) and what it cost the node. */
+  readonly stats: AnalysisStats & { readonly nodes: readonly NodeReport[] };
 }
 
 /**
@@ -88,12 +86,12 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     return {
       mode,
       keys,
-      nodes: progress.snapshot(),
       stats: {
         scannedKeys: collector.scannedKeys,
         vanishedKeys: collector.vanishedKeys + probed.vanished,
         changedKeys: probed.changed,
         durationMs: Math.round(performance.now() - started),
+        nodes: progress.reports(),
       },
     };
   } catch (error) {

@@ -161,7 +161,7 @@ async function recheckSlots(slots: readonly number[], topology: ClusterTopology,
         }
       }
     } finally {
-      pacer.stop();
+      pacer.finish().catch(() => undefined);
     }
   }
 }

@@ -1,52 +1,73 @@
 /**
- * How fast keyheat reads one node: page size and in-flight pages from the traffic monitor
- * (big pages only while nobody else is served), and an optional keys-per-second limit. Used by
- * the scan of a node and by the re-reading of slots that moved.
+ * How fast keyheat reads one node: the page size and pauses from the budgets
+ * (analysis/pace-controller.ts), fed by what the traffic monitor measures, and an optional
+ * keys-per-second limit on top. Used by the scan of a node and by the re-reading of slots that
+ * moved. `finish()` says what the scan cost the node.
  */
-import type { PageSize } from '../redis/node-scanner.js';
-import type { AnalysisOptions } from './analysis-options.js';
-import { IDLE_WINDOW } from './analysis-options.js';
+import { PaceController, type PageSize } from '../analysis/pace-controller.js';
+import type { NodePacing } from '../domain/hot-key.js';
 import type { NodePool } from '../redis/node-pool.js';
-import { RateLimiter } from './rate-limiter.js';
+import type { AnalysisOptions } from './analysis-options.js';
+import { RateLimiter, sleep } from './rate-limiter.js';
 import { TrafficMonitor } from './traffic-monitor.js';
 
 export class NodePacer {
   private readonly limiter: RateLimiter | null;
-  private readonly idle: PageSize;
-  private readonly busy: PageSize;
-  private monitor: TrafficMonitor | null = null;
+  private readonly controller: PaceController;
+  private readonly monitor: TrafficMonitor;
+  /** Under a rate limit no page is bigger than a tenth of a second's worth, so the pace is even. */
+  private readonly rateCap: number;
+  private lastPage: { keys: number; sentAt: number; busy: boolean } | null = null;
 
   private constructor(
+    node: string,
+    pool: NodePool,
     options: AnalysisOptions,
     private readonly signal: AbortSignal,
   ) {
     this.limiter = options.rateLimit > 0 ? new RateLimiter(options.rateLimit) : null;
-    // Under a rate limit no page is bigger than a tenth of a second's budget, so the pace is even.
-    const cap = this.limiter === null ? Infinity : Math.max(1, Math.floor(options.rateLimit / 10));
-    this.idle = { count: Math.min(options.batchSize, cap), window: IDLE_WINDOW };
-    this.busy = { count: Math.min(options.busyBatchSize, this.idle.count), window: 0 };
+    this.rateCap = this.limiter === null ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(options.rateLimit / 10));
+    this.controller = new PaceController({
+      maxCpuShare: options.maxCpuShare,
+      idleCpuShare: options.idleCpuShare,
+      maxBlockUs: options.maxBlockUs,
+      batchSize: options.batchSize,
+      busyBatchSize: options.busyBatchSize,
+    });
+    // busy_batch_size = batch_size: one page size always, as before budgets existed.
+    const adapt = options.busyBatchSize !== options.batchSize;
+    this.monitor = new TrafficMonitor(node, pool, this.controller, adapt);
   }
 
-  /** Starts watching the node's traffic (when the two page sizes differ); stop() when done. */
+  /** Starts watching the node; finish() when done. */
   static start(node: string, pool: NodePool, options: AnalysisOptions, signal: AbortSignal): NodePacer {
-    const pacer = new NodePacer(options, signal);
-    if (pacer.busy.count !== pacer.idle.count) {
-      pacer.monitor = new TrafficMonitor(node, pool);
-      pacer.monitor.start();
-    }
+    const pacer = new NodePacer(node, pool, options, signal);
+    pacer.monitor.start();
     return pacer;
   }
 
   pageSize(): PageSize {
-    return this.monitor === null || !this.monitor.busy ? this.idle : this.busy;
+    const size = this.controller.pageSize();
+    return size.count <= this.rateCap ? size : { count: this.rateCap, window: size.window };
   }
 
-  /** Waits until `keys` more keys may be read (rate limit), or resolves at once. */
-  pace(keys: number): Promise<void> {
-    return this.limiter === null ? Promise.resolve() : this.limiter.take(keys, this.signal);
+  /**
+   * Waits until a page of `keys` keys may be sent: the share's pause, then the rate limit. Called
+   * right before each page is sent, so while busy (one page at a time) the time since the last
+   * call, pauses excluded, is a whole cycle: the round trip, the node's work and keyheat's own.
+   */
+  async pace(keys: number): Promise<void> {
+    const now = performance.now();
+    const last = this.lastPage;
+    if (last !== null && last.busy && this.controller.busy) this.controller.observeCycle(last.keys, now - last.sentAt);
+    this.monitor.pageSent(keys);
+    const wait = this.controller.reserve(keys);
+    if (wait > 0) await sleep(wait, this.signal);
+    if (this.limiter !== null) await this.limiter.take(keys, this.signal);
+    this.lastPage = { keys, sentAt: performance.now(), busy: this.controller.busy };
   }
 
-  stop(): void {
-    this.monitor?.stop();
+  finish(): Promise<NodePacing> {
+    return this.monitor.stop();
   }
 }

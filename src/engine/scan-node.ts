@@ -29,23 +29,22 @@ export async function scanNode(connection: RespConnection, context: ScanContext)
   const databases = facts.mode === 'cluster' ? facts.keyspace.filter((db) => db.db === 0) : facts.keyspace;
   progress.start(node, databases.reduce((sum, db) => sum + db.keys, 0));
   const pacer = NodePacer.start(node, context.pool, options, signal);
+  let finished = false;
   try {
     for (const { db } of databases) {
-      const pages = scanDatabase(connection, {
-        db,
-        pageSize: () => pacer.pageSize(),
-        pattern: options.pattern,
-        signal,
-        pace: options.rateLimit > 0 ? (keys) => pacer.pace(keys) : undefined,
-      });
+      const pages = scanDatabase(connection, { db, pageSize: () => pacer.pageSize(), pattern: options.pattern, signal, pace: (keys) => pacer.pace(keys) });
       for await (const page of pages) {
         const redirects = collector.collect(page.keys, page.freqs, db, connection);
         if (redirects.length > 0) await readRedirected(redirects, context);
         progress.add(node, page.keys.length);
       }
     }
+    finished = true;
   } finally {
-    pacer.stop();
+    // One last INFO commandstats says what the scan cost; a failed scan does not wait for it.
+    const pacing = pacer.finish();
+    if (finished) progress.paced(node, await pacing);
+    else pacing.catch(() => undefined);
   }
 }
 

@@ -1,17 +1,19 @@
 /**
- * Watches whether a node serves other clients while keyheat scans it, from INFO commandstats:
- * every command not of keyheat's kinds (SCAN, OBJECT, INFO, SELECT, CLIENT, ...) counts as
- * someone else's. The scan uses big batches only while the node is otherwise idle, and small,
- * redis-cli-sized ones as soon as others are served (bench/impact.ts: 1000-key pages raised a
- * GET workload's p99 by ~1.3 ms; 5-key pages left it where redis-cli --hotkeys does).
+ * Watches one node while keyheat scans it, from INFO commandstats every 100 ms:
+ * - whether other clients are served (commands not of keyheat's kinds above 100/s): the pacing
+ *   uses the busy budgets then, the idle ones otherwise;
+ * - what a key costs the node (usec of SCAN and OBJECT per OBJECT FREQ call), which sets the
+ *   page size and the pauses (analysis/pace-controller.ts);
+ * - what the scan cost in all: its share of the main thread and its longest page.
  *
  * It starts "busy" and declares the node idle only after a quiet sample, so the first
- * milliseconds of a scan never hit live traffic with big batches.
+ * milliseconds of a scan never hit live traffic with big pages. INFO commandstats itself costs
+ * the node some tens of microseconds per sample.
  */
+import type { PaceController } from '../analysis/pace-controller.js';
+import type { NodePacing } from '../domain/hot-key.js';
+import { readCommandStats, type CommandStats } from '../redis/command-stats.js';
 import type { NodePool } from '../redis/node-pool.js';
-
-/** Commands keyheat itself sends during a scan; everything else is other clients' traffic. */
-const OWN_COMMANDS = /^cmdstat_(scan|object(\|.*)?|info|select|client(\|.*)?|auth|ping|type|cluster(\|.*)?|asking|command(\|.*)?)$/;
 
 export interface TrafficSettings {
   /** How often to sample INFO commandstats. */
@@ -22,65 +24,103 @@ export interface TrafficSettings {
 
 export const TRAFFIC_DEFAULTS: TrafficSettings = Object.freeze({ intervalMs: 100, busyOpsPerSecond: 100 });
 
+/** Fewer OBJECT FREQ calls than this in an interval say too little about the cost of a key. */
+const MIN_KEYS_FOR_COST = 20;
+
+interface Sample {
+  readonly at: number;
+  readonly stats: CommandStats;
+}
+
 export class TrafficMonitor {
-  private busyNow = true;
   private timer: NodeJS.Timeout | null = null;
-  private lastCount: number | null = null;
-  private lastAt = 0;
-  private sampling = false;
+  private sampling: Promise<void> | null = null;
+  private first: Sample | null = null;
+  private last: Sample | null = null;
+  /** Largest page sent since the last sample (the block estimate of the interval). */
+  private largestPage = 0;
+  private longestBlockUs: number | null = null;
+  private trafficSeen = false;
 
   constructor(
     private readonly node: string,
     private readonly pool: NodePool,
+    private readonly controller: PaceController,
+    /** false: the page size never adapts (busy_batch_size = batch_size); the node is read as idle. */
+    private readonly adapt: boolean,
     private readonly settings: TrafficSettings = TRAFFIC_DEFAULTS,
-  ) {}
-
-  get busy(): boolean {
-    return this.busyNow;
+  ) {
+    if (!adapt) controller.setBusy(false);
   }
 
   start(): void {
-    void this.sample();
-    this.timer = setInterval(() => void this.sample(), this.settings.intervalMs);
+    this.sampleNow();
+    this.timer = setInterval(() => this.sampleNow(), this.settings.intervalMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** A page of `keys` keys is about to be sent. */
+  pageSent(keys: number): void {
+    this.largestPage = Math.max(this.largestPage, keys);
+  }
+
+  /** Stops sampling after one last sample, and says what the scan cost the node. */
+  async stop(): Promise<NodePacing> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    await this.sampling;
+    await this.sample().catch(() => undefined);
+    const { first, last } = this;
+    const elapsedUs = first === null || last === null ? 0 : (last.at - first.at) * 1000;
+    const usedUs = first === null || last === null ? 0 : spent(last.stats) - spent(first.stats);
+    return {
+      cpuShare: elapsedUs > 0 && usedUs >= 0 ? Math.round((usedUs / elapsedUs) * 1000) / 1000 : null,
+      longestBlockUs: this.longestBlockUs === null ? null : Math.round(this.longestBlockUs),
+      trafficSeen: this.trafficSeen,
+    };
+  }
+
+  private sampleNow(): void {
+    if (this.sampling !== null) return;
+    this.sampling = this.sample()
+      .catch(() => {
+        // Cannot tell (INFO refused by an ACL, connection lost or closed for room): assume live
+        // traffic, scan gently. A lost connection also fails the scan itself, which reports it.
+        if (this.adapt) this.controller.setBusy(true);
+      })
+      .finally(() => {
+        this.sampling = null;
+      });
   }
 
   private async sample(): Promise<void> {
-    if (this.sampling) return;
-    this.sampling = true;
-    try {
-      const count = othersCommandCount(await this.pool.withShared(this.node, (connection) => connection.text(['INFO', 'commandstats'])));
-      const now = performance.now();
-      if (this.lastCount !== null) {
-        const rate = ((count - this.lastCount) * 1000) / Math.max(1, now - this.lastAt);
-        this.busyNow = rate > this.settings.busyOpsPerSecond;
-      }
-      this.lastCount = count;
-      this.lastAt = now;
-    } catch {
-      // Cannot tell (INFO refused by an ACL, connection lost or closed for room): assume live
-      // traffic, scan gently. A lost connection also fails the scan itself, which reports it.
-      this.busyNow = true;
-    } finally {
-      this.sampling = false;
+    const stats = await this.pool.withShared(this.node, (connection) => readCommandStats(connection));
+    const at = performance.now();
+    const previous = this.last;
+    this.first ??= { at, stats };
+    this.last = { at, stats };
+    if (previous === null) return;
+    const keys = stats.objectCalls - previous.stats.objectCalls;
+    const usec = spent(stats) - spent(previous.stats);
+    if (keys < 0 || usec < 0) {
+      // CONFIG RESETSTAT: the counters started again; so does the accounting.
+      this.first = { at, stats };
+      return;
     }
+    if (keys >= MIN_KEYS_FOR_COST) {
+      const perKey = usec / keys;
+      this.controller.observeCost(perKey);
+      if (this.largestPage > 0) this.longestBlockUs = Math.max(this.longestBlockUs ?? 0, this.largestPage * perKey);
+    }
+    this.largestPage = 0;
+    const othersPerSecond = ((stats.othersCalls - previous.stats.othersCalls) * 1000) / Math.max(1, at - previous.at);
+    const busy = othersPerSecond > this.settings.busyOpsPerSecond;
+    if (busy) this.trafficSeen = true;
+    if (this.adapt) this.controller.setBusy(busy);
   }
 }
 
-/** Sum of calls of every command that is not one of keyheat's. */
-export function othersCommandCount(commandstats: string): number {
-  let total = 0;
-  for (const line of commandstats.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon < 0 || !line.startsWith('cmdstat_')) continue;
-    if (OWN_COMMANDS.test(line.slice(0, colon))) continue;
-    const calls = /calls=(\d{1,15})/.exec(line);
-    if (calls !== null) total += Number(calls[1]);
-  }
-  return total;
+/** Microseconds the node spent in the scan's commands. */
+function spent(stats: CommandStats): number {
+  return stats.scanUsec + stats.objectUsec;
 }

@@ -19,7 +19,7 @@ export interface ScanPage {
   readonly freqs: readonly Reply[];
 }
 
-/** How much to ask for next; read before every page, so it may change during the scan. */
+/** How much to ask for next (analysis/pace-controller.ts); read before every page, so it may change during the scan. */
 export interface PageSize {
   /** SCAN COUNT hint: keys per page, and OBJECT FREQ commands per batch. */
   readonly count: number;
@@ -27,12 +27,17 @@ export interface PageSize {
   readonly window: number;
 }
 
+interface InFlight {
+  readonly keys: Buffer[];
+  readonly freqs: Promise<Reply[]>;
+}
+
 export interface ScanOptions {
   readonly db: number;
   readonly pageSize: () => PageSize;
   readonly pattern?: string | undefined;
   readonly signal?: AbortSignal | undefined;
-  /** Called before each page's work is sent, with its key count (pacing). */
+  /** Called before each page's work is sent, with its key count (at least 1: an empty page costs too). */
   readonly pace?: ((keys: number) => Promise<void>) | undefined;
 }
 
@@ -44,12 +49,12 @@ export async function* scanDatabase(connection: RespConnection, options: ScanOpt
   try {
     await connection.call(['SELECT', options.db]);
     let scan: Promise<Reply> = connection.call(scanArgs('0'));
-    const inflight: { keys: Buffer[]; freqs: Promise<Reply[]> }[] = [];
+    const inflight: InFlight[] = [];
     for (;;) {
       options.signal?.throwIfAborted();
       const page = parseScanReply(await scan, connection);
       const done = page.cursor.length === 1 && page.cursor[0] === 0x30; // "0"
-      if (page.keys.length > 0) await options.pace?.(page.keys.length);
+      if (!done || page.keys.length > 0) await options.pace?.(Math.max(1, page.keys.length));
       if (!done) scan = awaitedLater(connection.call(scanArgs(page.cursor)));
       if (page.keys.length > 0) {
         const freqs = connection.sendEncoded(encodeKeyCommands(['OBJECT', 'FREQ'], page.keys), page.keys.length);
@@ -57,7 +62,7 @@ export async function* scanDatabase(connection: RespConnection, options: ScanOpt
       }
       const window = options.pageSize().window;
       while (inflight.length > window || (done && inflight.length > 0)) {
-        const oldest = inflight.shift() as { keys: Buffer[]; freqs: Promise<Reply[]> };
+        const oldest = inflight.shift() as InFlight;
         yield { keys: oldest.keys, freqs: await oldest.freqs };
       }
       if (done) return;

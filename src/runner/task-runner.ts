@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { describeFailure, meaningOf } from '../domain/failure-map.js';
 import type { Instance } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
-import type { Task, TaskProgress } from '../domain/task.js';
+import { definedOptions, type Task, type TaskProgress } from '../domain/task.js';
 import type { AnalysisOptions } from '../engine/analysis-options.js';
 import type { AnalysisResult, AnalysisTarget } from '../engine/analyze-deployment.js';
 import type { Store } from '../storage/store.js';
@@ -183,9 +183,7 @@ export class TaskRunner {
     try {
       const result = await this.analyze(targetOf(instance), {
         ...this.settings.analysis,
-        ...(task.options?.batchSize === undefined ? {} : { batchSize: task.options.batchSize }),
-        ...(task.options?.busyBatchSize === undefined ? {} : { busyBatchSize: task.options.busyBatchSize }),
-        ...(task.options?.rateLimit === undefined ? {} : { rateLimit: task.options.rateLimit }),
+        ...definedOptions(task.options),
         signal: run.controller.signal,
         onProgress: this.progressRecorder(task, log),
       });

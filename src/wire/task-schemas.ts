@@ -27,17 +27,33 @@ const Progress = Type.Object({
   nodes: Type.Array(NodeProgressBody),
 });
 
+const NodeReportBody = Type.Object({
+  node: Type.String(),
+  scanned_keys: Type.Integer(),
+  expected_keys: Type.Integer(),
+  cpu_share: Type.Union([Type.Number(), Type.Null()], { description: "share of the node's main thread in SCAN and OBJECT while it was scanned (INFO commandstats); null if unmeasured" }),
+  longest_block_us: Type.Union([Type.Integer(), Type.Null()], { description: "longest page's work on the node, microseconds (its keys times the measured cost of a key)" }),
+  traffic_seen: Type.Boolean({ description: 'the node served other clients during its scan: the busy budgets applied' }),
+});
+
 export const AnalysisStats = Type.Object({
   scanned_keys: Type.Integer(),
   vanished_keys: Type.Integer(),
   changed_keys: Type.Integer(),
   duration_ms: Type.Integer(),
+  nodes: Type.Optional(Type.Array(NodeReportBody, { description: 'keyheat: per node scanned, what its scan cost it' })),
 });
 
 /** A per-task option: the config option's range (domain/limits.ts), no default (absent = the service's). */
-const TaskOption = (limit: Limit) => Type.Optional(Type.Integer({ minimum: limit.min, maximum: limit.max, description: `keyheat: ${limit.description}` }));
+const TaskOption = (limit: Limit) => {
+  const range = { minimum: limit.min, maximum: limit.max, description: `keyheat: ${limit.description}` };
+  return Type.Optional(limit.integer ? Type.Integer(range) : Type.Number(range));
+};
 
 const Pacing = {
+  max_cpu_share: TaskOption(ANALYSIS_LIMITS.maxCpuShare),
+  idle_cpu_share: TaskOption(ANALYSIS_LIMITS.idleCpuShare),
+  max_block_us: TaskOption(ANALYSIS_LIMITS.maxBlockUs),
   batch_size: TaskOption(ANALYSIS_LIMITS.batchSize),
   busy_batch_size: TaskOption(ANALYSIS_LIMITS.busyBatchSize),
   rate_limit: TaskOption(ANALYSIS_LIMITS.rateLimit),

@@ -2,7 +2,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { AnalysisStats as StatsDomain, HotKey } from '../domain/hot-key.js';
 import type { Instance } from '../domain/instance.js';
-import type { NodeProgress, Task } from '../domain/task.js';
+import { definedOptions, TASK_OPTION_WIRE_NAMES, type NodeProgress, type Task, type TaskOptions } from '../domain/task.js';
 import type { AutoscanConfig as AutoscanDomain } from '../domain/autoscan.js';
 import type { InstanceBody } from './instance-schemas.js';
 import type { AnalysisStats, AutoscanConfig, HotkeysBody, NodeProgressBody, RecordsResponse, TaskBody } from './task-schemas.js';
@@ -22,17 +22,29 @@ export function taskToWire(task: Task, options: { withKeys: boolean }): Static<t
     ...(task.progress === null
       ? {}
       : { progress: { nodes: task.progress.nodes.map(nodeProgressToWire) } }),
-    ...(task.options === null
-      ? {}
-      : {
-          options: {
-            ...(task.options.batchSize === undefined ? {} : { batch_size: task.options.batchSize }),
-            ...(task.options.busyBatchSize === undefined ? {} : { busy_batch_size: task.options.busyBatchSize }),
-            ...(task.options.rateLimit === undefined ? {} : { rate_limit: task.options.rateLimit }),
-          },
-        }),
+    ...(task.options === null ? {} : { options: optionsToWire(task.options) }),
     ...(task.stats === null ? {} : { analysis: statsToWire(task.stats) }),
   };
+}
+
+/** A task's pacing options, snake_case, only those set. */
+export function optionsToWire(options: TaskOptions): Record<string, number> {
+  const wire: Record<string, number> = {};
+  for (const [name, wireName] of Object.entries(TASK_OPTION_WIRE_NAMES) as [keyof TaskOptions, string][]) {
+    const value = options[name];
+    if (value !== undefined) wire[wireName] = value;
+  }
+  return wire;
+}
+
+/** The pacing options of a create body; null when it sets none. */
+export function optionsFromWire(body: Readonly<Record<string, unknown>>): TaskOptions | null {
+  const options: Record<string, number> = {};
+  for (const [name, wireName] of Object.entries(TASK_OPTION_WIRE_NAMES)) {
+    const value = body[wireName];
+    if (typeof value === 'number') options[name] = value;
+  }
+  return definedOptions(options);
 }
 
 /** A finished analysis's counters: the API's `analysis` and `keyheat scan --json`'s. */
@@ -42,6 +54,18 @@ export function statsToWire(stats: StatsDomain): Static<typeof AnalysisStats> {
     vanished_keys: stats.vanishedKeys,
     changed_keys: stats.changedKeys,
     duration_ms: stats.durationMs,
+    ...(stats.nodes === undefined
+      ? {}
+      : {
+          nodes: stats.nodes.map((n) => ({
+            node: n.node,
+            scanned_keys: n.scannedKeys,
+            expected_keys: n.expectedKeys,
+            cpu_share: n.cpuShare,
+            longest_block_us: n.longestBlockUs,
+            traffic_seen: n.trafficSeen,
+          })),
+        }),
   };
 }
 

@@ -85,11 +85,15 @@ describe('a 3-primary Redis Cluster', () => {
     const before = await currentFreqs(cluster, hot);
     const json = await runKeyheatToEnd(['scan', cluster.seedUrl, '--json', '--top', '3']);
     expect(json.code).toBe(0);
-    const result = JSON.parse(json.output) as { mode: string; keys: Record<string, unknown>[]; analysis: { scanned_keys: number }; nodes: unknown[] };
+    const result = JSON.parse(json.output) as { mode: string; keys: Record<string, unknown>[]; analysis: { scanned_keys: number; nodes: Record<string, unknown>[] } };
     expect(result.mode).toBe('cluster');
     expect(result.keys.map((k) => [k['name'], k['shard'], k['freq']])).toEqual(hot.slice(0, 3).map((h, i) => [h.name, cluster.announced[h.node], before[i]]));
     expect(result.analysis.scanned_keys).toBe(3 * 1502);
-    expect(result.nodes).toHaveLength(3);
+    expect(result.analysis.nodes.map((n) => n['node']).sort()).toEqual([...cluster.announced].sort());
+    for (const node of result.analysis.nodes) {
+      expect(node).toMatchObject({ scanned_keys: 1502, expected_keys: 1502, traffic_seen: false });
+      expect(node['cpu_share']).toEqual(expect.any(Number));
+    }
     const table = await runKeyheatToEnd(['scan', cluster.seedUrl, '--top', '2']);
     expect(table.code).toBe(0);
     expect(table.output).toMatch(/shard/);
@@ -151,8 +155,23 @@ describe('a 3-primary Redis Cluster', () => {
     for (const calls of largeCalls) expect(calls).toBeLessThanOrEqual(3);
   });
 
+  it('takes the pacing budgets per task, keeps them in the task, and reports what each shard paid', async () => {
+    const created = await harness.request('POST', `${base()}/hotkey-task`, { body: { max_cpu_share: 0.25, max_block_us: 200, idle_cpu_share: 0.5 } });
+    expect(created.status).toBe(200);
+    expect(created.body['options']).toEqual({ max_cpu_share: 0.25, idle_cpu_share: 0.5, max_block_us: 200 });
+    const task = await harness.waitForTask(instanceId, created.body['id'] as string);
+    expect(task['status']).toBe('success');
+    const nodes = (task['analysis'] as { nodes: Record<string, unknown>[] }).nodes;
+    expect(nodes.map((n) => n['node']).sort()).toEqual([...cluster.announced].sort());
+    for (const node of nodes) {
+      expect(node['scanned_keys']).toBe(1502);
+      expect(node['cpu_share']).toEqual(expect.any(Number));
+      expect(node['traffic_seen']).toBe(false);
+    }
+  });
+
   it('validates the pacing body', async () => {
-    for (const body of [{ batch_size: 0 }, { rate_limit: -1 }, { batch_size: 'big' }]) {
+    for (const body of [{ batch_size: 0 }, { rate_limit: -1 }, { batch_size: 'big' }, { max_cpu_share: 0 }, { max_cpu_share: 1.5 }, { max_block_us: -1 }, { idle_cpu_share: 'half' }]) {
       const response = await harness.request('POST', `${base()}/hotkey-task`, { body });
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect(response.body['error_code']).toBe('DCS.4800');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/engine/rate-limiter.js';
-import { othersCommandCount } from '../../src/engine/traffic-monitor.js';
+import { parseCommandStats } from '../../src/redis/command-stats.js';
 import { encodeCommand, encodeKeyCommands } from '../../src/redis/resp-encoder.js';
 
 describe('RateLimiter', () => {
@@ -47,8 +47,8 @@ describe('RateLimiter', () => {
   });
 });
 
-describe('othersCommandCount', () => {
-  it("counts every command but keyheat's own", () => {
+describe('parseCommandStats', () => {
+  it("counts every command but keyheat's own, and the time of the scan's commands", () => {
     const stats = [
       '# Commandstats',
       'cmdstat_get:calls=120,usec=100,usec_per_call=0.8,rejected_calls=0,failed_calls=0',
@@ -61,7 +61,12 @@ describe('othersCommandCount', () => {
       'cmdstat_select:calls=4,usec=4,usec_per_call=1,rejected_calls=0,failed_calls=0',
       'cmdstat_cluster|nodes:calls=2,usec=40,usec_per_call=20,rejected_calls=0,failed_calls=0',
     ].join('\r\n');
-    expect(othersCommandCount(stats)).toBe(150);
+    expect(parseCommandStats(stats)).toEqual({ othersCalls: 150, scanCalls: 1000, scanUsec: 7000, objectCalls: 100_005, objectUsec: 50_005 });
+  });
+
+  it('skips lines that do not parse, and numbers too long to be counters', () => {
+    const stats = 'cmdstat_get:calls=abc,usec=1\r\ncmdstat_set:calls=99999999999999999999,usec=1\r\ncmdstat_del:calls=7,usec=3\r\n\x1b[2J';
+    expect(parseCommandStats(stats).othersCalls).toBe(7);
   });
 });
 

@@ -5,7 +5,7 @@ import type { AutoscanService } from '../../service/autoscan-service.js';
 import type { TaskService } from '../../service/task-service.js';
 import { errorResponses, InstanceParams, TaskParams } from '../../wire/common-schemas.js';
 import { AutoscanConfig, AutoscanConfigRequest, CreateTaskBody, ListTasksQuery, TaskBody, TaskList } from '../../wire/task-schemas.js';
-import { autoscanToWire, recordToWire, taskToWire } from '../../wire/wire-mappers.js';
+import { autoscanToWire, optionsFromWire, recordToWire, taskToWire } from '../../wire/wire-mappers.js';
 
 export const hotkeyRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService; autoscan: AutoscanService }> = async (app, { tasks, autoscan }) => {
   app.post(
@@ -25,11 +25,7 @@ export const hotkeyRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService; autos
       },
     },
     async (request) => {
-      const { batch_size, busy_batch_size, rate_limit } = request.body;
-      const options =
-        batch_size === undefined && busy_batch_size === undefined && rate_limit === undefined
-          ? null
-          : { batchSize: batch_size, busyBatchSize: busy_batch_size, rateLimit: rate_limit };
+      const options = optionsFromWire(request.body);
       return taskToWire(await tasks.create(request.params.project_id, request.params.instance_id, 'manual', options), { withKeys: false });
     },
   );

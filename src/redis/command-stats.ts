@@ -1,0 +1,48 @@
+/**
+ * INFO commandstats, read for pacing: how much of the node's time the scan's commands take,
+ * and whether anyone else is being served. Server text: every number is bounded and a line
+ * that does not parse is skipped.
+ */
+import type { RespConnection } from './resp-connection.js';
+
+export interface CommandStats {
+  /** Calls of every command that is not one of keyheat's: other clients' traffic. */
+  readonly othersCalls: number;
+  readonly scanCalls: number;
+  readonly scanUsec: number;
+  /** OBJECT FREQ (Redis 7+: object|freq; before: every OBJECT subcommand together). */
+  readonly objectCalls: number;
+  readonly objectUsec: number;
+}
+
+/** Commands keyheat itself sends during a scan; everything else is other clients' traffic. */
+const OWN_COMMANDS = /^cmdstat_(scan|object(\|.*)?|info|select|client(\|.*)?|auth|ping|type|cluster(\|.*)?|asking|command(\|.*)?)$/;
+const STAT = /^(cmdstat_[a-z0-9_|-]{1,64}):calls=(\d{1,15}),usec=(\d{1,18})(?:,|$)/;
+
+export function parseCommandStats(text: string): CommandStats {
+  let othersCalls = 0;
+  let scanCalls = 0;
+  let scanUsec = 0;
+  let objectCalls = 0;
+  let objectUsec = 0;
+  for (const line of text.split('\r\n')) {
+    const match = STAT.exec(line);
+    if (match === null) continue;
+    const name = match[1] as string;
+    const calls = Number(match[2]);
+    const usec = Number(match[3]);
+    if (name === 'cmdstat_scan') {
+      scanCalls += calls;
+      scanUsec += usec;
+    } else if (name === 'cmdstat_object|freq' || name === 'cmdstat_object') {
+      objectCalls += calls;
+      objectUsec += usec;
+    }
+    if (!OWN_COMMANDS.test(name)) othersCalls += calls;
+  }
+  return { othersCalls, scanCalls, scanUsec, objectCalls, objectUsec };
+}
+
+export async function readCommandStats(connection: RespConnection): Promise<CommandStats> {
+  return parseCommandStats(await connection.text(['INFO', 'commandstats']));
+}
