@@ -21,7 +21,7 @@ module.exports = {
     layer('storage-boundary', 'storage', ['domain']),
     layer('engine-orchestrates', 'engine', ['domain', 'analysis', 'redis']),
     layer('services-never-use-engine', 'service', ['domain', 'analysis', 'config', 'redis', 'storage']),
-    layer('runner', 'runner', ['domain', 'engine', 'storage']),
+    layer('runner', 'runner', ['domain', 'analysis', 'engine', 'storage']),
     layer('scheduler', 'scheduler', ['domain', 'storage']),
     layer('http-through-services', 'http', ['domain', 'service', 'wire']),
     {

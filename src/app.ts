@@ -137,6 +137,8 @@ export function analysisOptions(config: KeyheatConfig): Omit<AnalysisOptions, 's
     rateLimit: config.analysis.rate_limit,
     failoverWaitMs: config.analysis.failover_wait_ms,
     maxDurationMs: config.analysis.max_duration_ms,
+    prefixDelimiters: config.analysis.prefix_delimiters,
+    prefixDepth: config.analysis.prefix_depth,
     redis: redisAccessOf(config),
   };
 }

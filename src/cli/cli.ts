@@ -14,6 +14,7 @@ Commands:
         Run the service: DCS-compatible HTTP API and task runner.
   scan <redis-url> [--top N] [--json] [--pattern P] [--max-cpu-share S] [--idle-cpu-share S]
        [--max-block-us US] [--rate KEYS_PER_S] [--batch N] [--busy-batch N] [--timeout MS]
+       [--prefix-delimiters CHARS] [--prefix-depth 1-3]
         Analyse one Redis (standalone: every database; cluster: every primary) and print
         its hot keys. The password may be in the URL or in KEYHEAT_REDIS_PASSWORD.
         Exit codes: 0 done, 2 usage, 3 unreachable or authentication refused,

@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { describeFailure, meaningOf, SCAN_EXIT } from '../domain/failure-map.js';
 import type { RedisEndpoint } from '../domain/instance.js';
-import { ANALYSIS_LIMITS, type Limit } from '../domain/limits.js';
+import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, type Limit } from '../domain/limits.js';
+import { escapeControls } from '../domain/display-text.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { NodeProgress } from '../domain/task.js';
 import { ANALYSIS_DEFAULTS, type AnalysisOptions } from '../engine/analysis-options.js';
@@ -14,6 +15,7 @@ import { analyzeDeployment, type AnalysisResult } from '../engine/analyze-deploy
 import { preflightDeployment } from '../redis/deployment-preflight.js';
 import { redisAccess } from '../redis/redis-access.js';
 import { parseRedisUrl, redactedUrl } from '../redis/redis-url.js';
+import { insightsToWire } from '../wire/insight-mappers.js';
 import { hotKeyToWire, statsToWire } from '../wire/wire-mappers.js';
 import { formatProgress, formatTable } from './scan-output.js';
 import { UsageError } from './usage-error.js';
@@ -72,6 +74,8 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): { endpo
         batch: { type: 'string' },
         'busy-batch': { type: 'string' },
         timeout: { type: 'string' },
+        'prefix-delimiters': { type: 'string' },
+        'prefix-depth': { type: 'string' },
       },
     });
   } catch (error) {
@@ -97,6 +101,8 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): { endpo
     rateLimit: numeric(values.rate, '--rate', ANALYSIS_LIMITS.rateLimit),
     redis: redisAccess({ commandTimeoutMs: numeric(values.timeout, '--timeout', ANALYSIS_LIMITS.commandTimeoutMs) }),
     pattern: values.pattern,
+    prefixDelimiters: delimiters(values['prefix-delimiters']),
+    prefixDepth: numeric(values['prefix-depth'], '--prefix-depth', ANALYSIS_LIMITS.prefixDepth),
   };
   return { endpoint, options, json: values.json };
 }
@@ -112,12 +118,20 @@ function numeric(value: string | undefined, flag: string, limit: Limit): number 
   return n;
 }
 
+/** Namespace delimiters: as analysis.prefix_delimiters in the config, 1-8 printable ASCII characters. */
+function delimiters(value: string | undefined): string {
+  if (value === undefined) return PREFIX_DELIMITERS.default;
+  if (!new RegExp(PREFIX_DELIMITERS.pattern).test(value)) throw new UsageError(`--prefix-delimiters must be 1 to 8 printable ASCII characters, got "${escapeControls(value)}"`);
+  return value;
+}
+
 /** The API's wire shapes: keys as in a task's `keys`, counters as in its `analysis`. */
 function toJson(result: AnalysisResult): Record<string, unknown> {
   return {
     mode: result.mode,
-    keys: result.keys.map(hotKeyToWire),
-    analysis: statsToWire(result.stats),
+    keys: result.keys.map((key) => hotKeyToWire({ ...key, previousFreq: null })),
+    analysis: statsToWire(result.stats, result.insights),
+    ...insightsToWire(result.insights),
   };
 }
 

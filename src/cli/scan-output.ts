@@ -1,6 +1,7 @@
 /** Human output of `keyheat scan`: the progress line and the result table. */
 import { escapeControls } from '../domain/display-text.js';
-import type { NodeReport } from '../domain/hot-key.js';
+import type { HotKey, NodeReport } from '../domain/hot-key.js';
+import type { Heat, Insights } from '../domain/insights.js';
 import type { NodeProgress } from '../domain/task.js';
 import type { AnalysisResult } from '../engine/analyze-deployment.js';
 
@@ -21,10 +22,13 @@ export function formatProgress(nodes: readonly NodeProgress[], elapsedMs: number
 
 export function formatTable(result: AnalysisResult, target: string): string {
   const cluster = result.mode === 'cluster';
-  const header = ['#', 'freq', 'type', 'size', 'db', ...(cluster ? ['shard'] : []), 'key'];
+  // Where no node's counters decay, every estimate is a count of accesses, and the column says so.
+  const counts = result.keys.length > 0 && result.keys.every((key) => key.estQps === null);
+  const header = ['#', 'freq', counts ? 'est acc' : 'est/s', 'type', 'size', 'db', ...(cluster ? ['shard'] : []), 'key'];
   const rows = result.keys.map((key, i) => [
     String(i + 1),
     String(key.freq),
+    estimateCell(key, counts),
     key.type,
     `${key.size} ${key.unit === 'byte' ? 'B' : 'items'}`,
     String(key.db),
@@ -34,14 +38,47 @@ export function formatTable(result: AnalysisResult, target: string): string {
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, c) => (c === cells.length - 1 ? cell : c <= 1 ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join('  ');
+    cells.map((cell, c) => (c === cells.length - 1 ? cell : c <= 2 ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join('  ');
   const summary =
     `${target}: ${result.keys.length} hot key${result.keys.length === 1 ? '' : 's'} among ${result.stats.scannedKeys.toLocaleString('en-US')} keys ` +
     `(${result.mode}, ${result.stats.nodes.length} node${result.stats.nodes.length === 1 ? '' : 's'}) in ${(result.stats.durationMs / 1000).toFixed(2)} s` +
     (result.stats.vanishedKeys > 0 ? `; ${result.stats.vanishedKeys} keys vanished during the scan` : '');
+  const reading = formatInsights(result.insights);
   const cost = formatPacing(result.stats.nodes);
-  if (result.keys.length === 0) return `${summary}\n${cost}No key has an LFU counter above 5: nothing was accessed enough to be hot.\n`;
-  return `${[line(header), ...rows.map(line)].join('\n')}\n${summary}\n${cost}`;
+  if (result.keys.length === 0) return `${summary}\n${cost}${reading}`;
+  return `${[line(header), ...rows.map(line)].join('\n')}\n${summary}\n${cost}${reading}`;
+}
+
+/**
+ * est/s: the estimated rate, ">= x" for a saturated counter; where counters hold no rate, "~N"
+ * accesses (in an "est acc" column) or "~N acc" beside the rates of nodes that do.
+ */
+function estimateCell(key: HotKey, counts: boolean): string {
+  if (key.estQps === undefined) return '';
+  if (key.estQps === null) return key.estAccesses === null || key.estAccesses === undefined ? '' : `~${key.estAccesses}${counts ? '' : ' acc'}`;
+  return key.saturated === true ? `>= ${key.estQps}` : String(key.estQps);
+}
+
+/** The LFU settings, where the heat is, and advice, under the table. */
+export function formatInsights(insights: Insights): string {
+  const lines: string[] = [];
+  const lfu = insights.lfu[0];
+  if (lfu !== undefined) {
+    const ceiling = lfu.ceilingQps === null ? 'counters count accesses, not a rate' : `a counter at 255 means >= ${lfu.ceilingQps} reads/s`;
+    lines.push(`LFU: lfu-log-factor ${lfu.logFactor}, lfu-decay-time ${lfu.decayTime} (${lfu.source}${insights.lfu.length > 1 ? ', first node; the nodes differ' : ''}): ${ceiling}`);
+  }
+  const keys = (n: number): string => `${n.toLocaleString('en-US')} key${n === 1 ? '' : 's'}`;
+  const warm = (n: number): string => `${n} warm key${n === 1 ? '' : 's'}`;
+  // Sums keep four digits in the API; three are enough to read.
+  const heat = (h: Heat): string => `${h.estQps === null ? `~${h.estAccesses ?? 0} accesses` : `~${Number(h.estQps.toPrecision(3))} reads/s`}, ${(h.share * 100).toFixed(1)}%`;
+  if (insights.prefixes.length > 0) {
+    lines.push('Hottest namespaces:');
+    for (const p of insights.prefixes.slice(0, 5)) lines.push(`  ${p.prefix === '' ? '(no namespace)' : escapeControls(p.prefix)}: ${warm(p.keys)}, ${heat(p)}`);
+  }
+  for (const g of insights.shards ?? []) lines.push(`Shard ${escapeControls(g.shard ?? '')}: ${g.warmKeys} warm of ${keys(g.scannedKeys)}, ${heat(g)}`);
+  for (const g of insights.databases ?? []) lines.push(`db${g.db ?? 0}: ${g.warmKeys} warm of ${keys(g.scannedKeys)}, ${heat(g)}`);
+  for (const a of insights.advice) lines.push(`Advice (${a.code}): ${escapeControls(a.message)}`);
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 /** One line per node: what its scan cost it (share of its main thread, longest page), and whether others were served. */

@@ -4,7 +4,7 @@
  * Every default is written next to its option.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { ANALYSIS_LIMITS, REDIS_LIMITS, type Limit } from '../domain/limits.js';
+import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, REDIS_LIMITS, type Limit } from '../domain/limits.js';
 
 const Integer = (min: number, max: number, defaultValue: number, description: string) =>
   Type.Integer({ minimum: min, maximum: max, default: defaultValue, description });
@@ -75,6 +75,12 @@ export const ConfigSchema = Type.Object(
         connect_timeout_ms: Limited(ANALYSIS_LIMITS.connectTimeoutMs),
         command_timeout_ms: Limited(ANALYSIS_LIMITS.commandTimeoutMs),
         max_duration_ms: Limited(ANALYSIS_LIMITS.maxDurationMs),
+        prefix_delimiters: Type.String({
+          pattern: PREFIX_DELIMITERS.pattern,
+          default: PREFIX_DELIMITERS.default,
+          description: 'namespace delimiters, each character one (printable ASCII, 1-8 of them)',
+        }),
+        prefix_depth: Limited(ANALYSIS_LIMITS.prefixDepth),
       },
       { default: {}, additionalProperties: false },
     ),

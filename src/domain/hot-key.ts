@@ -13,6 +13,18 @@ export interface HotKey {
   readonly unit: 'byte' | 'count';
   /** The LFU logarithmic counter as OBJECT FREQ reported it during the scan. */
   readonly freq: number;
+  /**
+   * Reads per second at which the counter settles at `freq` on its node (docs/reading-results.md);
+   * null where the node's LFU settings make counters count accesses instead of a rate.
+   * Absent on tasks finished before keyheat estimated rates.
+   */
+  readonly estQps?: number | null;
+  /** Where estQps is null: the accesses expected to bring a new key's counter to `freq`. */
+  readonly estAccesses?: number | null;
+  /** freq is 255: the estimate is a lower bound. */
+  readonly saturated?: boolean;
+  /** The key's counter in the instance's previous successful task; null when it was not in that task's keys. */
+  readonly previousFreq?: number | null;
 }
 
 /** What scanning a node cost it, measured from its INFO commandstats. */

@@ -34,6 +34,7 @@ export const ANALYSIS_LIMITS = Object.freeze({
   // 0 = computed from max_cpu_share and max_block_us; a number fixes the page size while busy.
   busyBatchSize: limit(0, 100_000, 0, 'keys per page while the node serves other clients; 0 = from the budgets; = batch_size disables adapting'),
   rateLimit: limit(0, 100_000_000, 0, 'keys per second per primary; 0 = no limit'),
+  prefixDepth: limit(1, 3, 1, 'a namespace is the key name up to this many delimiters'),
   failoverWaitMs: limit(0, 600_000, 15_000, 'cluster: how long to wait for a failed primary to be replaced'),
   connectTimeoutMs: limit(100, 120_000, 5000, 'connecting to a Redis node, TLS and AUTH included: one deadline for all of it'),
   commandTimeoutMs: limit(100, 600_000, 10_000, 'a command (or pipelined batch) not fully answered this long after it was sent fails the node'),
@@ -54,6 +55,9 @@ export const REDIS_LIMITS = Object.freeze({
   maxClusterPrimaries: limit(1, 16_384, 1000, 'primaries a cluster may announce; more fails the analysis'),
   maxConnections: limit(2, 10_000, 32, 'connections one analysis (or one check of an instance) may hold open at once'),
 });
+
+/** analysis.prefix_delimiters: each character ends a namespace; 1-8 printable ASCII characters. */
+export const PREFIX_DELIMITERS = Object.freeze({ pattern: '^[\\x21-\\x7e]{1,8}$', default: ':' });
 
 export function defaultsOf<T extends Readonly<Record<string, Limit>>>(limits: T): { readonly [K in keyof T]: number } {
   return Object.freeze(Object.fromEntries(Object.entries(limits).map(([name, l]) => [name, l.default]))) as { readonly [K in keyof T]: number };

@@ -1,4 +1,5 @@
 import type { AnalysisStats, HotKey } from './hot-key.js';
+import type { Insights } from './insights.js';
 import type { ScanType, TaskStatus } from './task-status.js';
 
 export interface Task {
@@ -13,6 +14,8 @@ export interface Task {
   /** Null until the task succeeds. */
   readonly keys: readonly HotKey[] | null;
   readonly stats: AnalysisStats | null;
+  /** What the result means (LFU settings, heat by namespace and shard, trend, advice); null until success. */
+  readonly insights: Insights | null;
   /** Why a failed task failed. */
   readonly errorMsg: string | null;
   /** Per-node scan progress while running; null otherwise. */
@@ -87,6 +90,8 @@ export interface TaskPage {
 export interface AnalysisOutcome {
   readonly keys: readonly HotKey[];
   readonly stats: AnalysisStats;
+  /** Absent in tasks finished before keyheat read results (docs/reading-results.md). */
+  readonly insights?: Insights;
 }
 
 /** Another task of the instance is already waiting or running. */

@@ -1,5 +1,5 @@
 /** Options of one analysis, with their defaults next to them (ranges: domain/limits.ts). */
-import { ANALYSIS_LIMITS } from '../domain/limits.js';
+import { ANALYSIS_LIMITS, PREFIX_DELIMITERS } from '../domain/limits.js';
 import type { NodeProgress } from '../domain/task.js';
 import { redisAccess, type RedisAccess } from '../redis/redis-access.js';
 
@@ -18,6 +18,10 @@ export interface AnalysisOptions {
   readonly busyBatchSize: number;
   /** Keys per second per primary; 0 = as fast as the node answers. */
   readonly rateLimit: number;
+  /** Namespace delimiters: each character is one (analysis/heat-summary.ts). */
+  readonly prefixDelimiters: string;
+  /** A namespace is the name up to the depth-th delimiter (1-3). */
+  readonly prefixDepth: number;
   /** Only keys matching this glob (SCAN MATCH); undefined = every key. */
   readonly pattern?: string | undefined;
   /** How long a cluster analysis waits for another node to take over a failed primary's slots. */
@@ -39,6 +43,8 @@ export const ANALYSIS_DEFAULTS = Object.freeze({
   batchSize: ANALYSIS_LIMITS.batchSize.default,
   busyBatchSize: ANALYSIS_LIMITS.busyBatchSize.default,
   rateLimit: ANALYSIS_LIMITS.rateLimit.default,
+  prefixDelimiters: PREFIX_DELIMITERS.default,
+  prefixDepth: ANALYSIS_LIMITS.prefixDepth.default,
   failoverWaitMs: ANALYSIS_LIMITS.failoverWaitMs.default,
   maxDurationMs: ANALYSIS_LIMITS.maxDurationMs.default,
   redis: redisAccess(),

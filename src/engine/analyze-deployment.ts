@@ -10,15 +10,19 @@
  * and CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT for slots that moved during the scan.
  */
 import { setMaxListeners } from 'node:events';
-import { displayKeyName } from '../analysis/key-name.js';
+import { HeatSummary } from '../analysis/heat-summary.js';
+import { ratesEstimable } from '../analysis/lfu-estimate.js';
 import type { AnalysisStats, HotKey, NodeReport } from '../domain/hot-key.js';
+import type { Insights } from '../domain/insights.js';
 import { endpointAddress, type InstanceMode, type RedisEndpoint } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import { NodePool } from '../redis/node-pool.js';
+import { readLfuSettings } from '../redis/lfu-config.js';
 import { readServerFacts } from '../redis/preflight.js';
 import { ANALYSIS_DEFAULTS, type AnalysisOptions } from './analysis-options.js';
 import { scanCluster } from './cluster-scan.js';
 import { HotKeyCollector } from './hot-key-collector.js';
+import { hotKeyOf, insightsOf } from './insights.js';
 import { probeCandidates } from './probe-candidates.js';
 import { ProgressBoard } from './progress-board.js';
 import { scanNode, type ScanContext } from './scan-node.js';
@@ -30,6 +34,8 @@ export interface AnalysisTarget {
 export interface AnalysisResult {
   readonly mode: InstanceMode;
   readonly keys: HotKey[];
+  /** LFU settings, namespaces, shards or databases, advice (trend: the runner's, it needs the store). */
+  readonly insights: Insights;
   /** With every node scanned (a failed-over primary appears with its replacement) and what it cost the node. */
   readonly stats: AnalysisStats & { readonly nodes: readonly NodeReport[] };
 }
@@ -56,13 +62,16 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
   if (options.signal?.aborted === true) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const pool = new NodePool(target.endpoint, options.redis, controller.signal);
-  const collector = new HotKeyCollector(options.topK);
   const progress = new ProgressBoard(options.onProgress);
-  const context: ScanContext = { options, collector, progress, pool, signal: controller.signal };
   try {
     const seed = await pool.open(address);
     const facts = await readServerFacts(seed);
     const mode: InstanceMode = facts.mode === 'cluster' ? 'cluster' : 'single';
+    // The seed's LFU settings choose the heat unit: rates where counters settle at one.
+    const unit = ratesEstimable(await readLfuSettings(seed)) ? 'qps' : 'accesses';
+    const heat = new HeatSummary({ delimiters: options.prefixDelimiters, depth: options.prefixDepth }, unit);
+    const collector = new HotKeyCollector(options.topK, heat, mode === 'cluster' ? 'shard' : 'db');
+    const context: ScanContext = { options, collector, progress, pool, signal: controller.signal };
     if (mode === 'cluster') {
       await scanCluster(seed, target.endpoint.host, context);
     } else {
@@ -70,30 +79,15 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     }
     controller.signal.throwIfAborted();
     const probed = await probeCandidates(pool, collector.candidates());
-    const keys = probed.keys.map(({ candidate, node, type, size, unit }): HotKey => {
-      const display = displayKeyName(candidate.name);
-      return {
-        name: display.name,
-        ...(display.base64 === undefined ? {} : { nameBase64: display.base64 }),
-        type,
-        db: candidate.db,
-        ...(mode === 'cluster' ? { shard: node } : {}),
-        size,
-        unit,
-        freq: candidate.freq,
-      };
-    });
-    return {
-      mode,
-      keys,
-      stats: {
-        scannedKeys: collector.scannedKeys,
-        vanishedKeys: collector.vanishedKeys + probed.vanished,
-        changedKeys: probed.changed,
-        durationMs: Math.round(performance.now() - started),
-        nodes: progress.reports(),
-      },
+    const keys = probed.keys.map((key) => hotKeyOf(key, mode, collector.lfuOf(key.candidate.node)));
+    const stats = {
+      scannedKeys: collector.scannedKeys,
+      vanishedKeys: collector.vanishedKeys + probed.vanished,
+      changedKeys: probed.changed,
+      durationMs: Math.round(performance.now() - started),
+      nodes: progress.reports(),
     };
+    return { mode, keys, stats, insights: insightsOf({ keys, mode, collector, nodes: stats.nodes.map((n) => n.node), scannedKeys: stats.scannedKeys }) };
   } catch (error) {
     if (controller.signal.aborted) throw controller.signal.reason;
     throw error;

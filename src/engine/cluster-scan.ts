@@ -35,6 +35,7 @@ export async function scanCluster(seed: RespConnection, seedHost: string, contex
   seed.close(); // its slot in the pool goes to a primary's scan
   const primaries = scannablePrimaries(before);
   if (primaries.length === 0) throw new RedisFailure('cluster-down', seed.address, `${seed.address}: no primary of the cluster owns a slot`);
+  context.collector.heat.expectNodes(primaries.length);
   // One primary failing for good stops the others at once.
   const local = new AbortController();
   const stop = (): void => local.abort(context.signal.reason);
@@ -156,7 +157,7 @@ async function recheckSlots(slots: readonly number[], topology: ClusterTopology,
           // A key answering MOVED here is read where it lives (the top-K keeps one reading per key).
           for (const { item, node, reply, failure } of await sendToOwners(context.pool, targets, (t) => ['OBJECT', 'FREQ', t.key])) {
             if (failure !== null) throw failure;
-            if (typeof reply === 'number') context.collector.offer(reply, 0, node, item);
+            if (typeof reply === 'number') context.collector.offer(reply, 0, node, item, false);
           }
         }
       }

@@ -1,10 +1,13 @@
 /**
- * Turns OBJECT FREQ replies into top-K candidates and counts what is not a candidate. Shared by
- * every node of one analysis (JavaScript runs one callback at a time: no locking needed).
+ * Turns OBJECT FREQ replies into top-K candidates, sums every warm key's heat by namespace and
+ * shard or database (analysis/heat-summary.ts), and counts what is neither. Shared by every node
+ * of one analysis (JavaScript runs one callback at a time: no locking needed).
  */
 import { isHotter, type Candidate } from '../analysis/candidate.js';
+import type { HeatSummary } from '../analysis/heat-summary.js';
 import { TopK } from '../analysis/top-k.js';
 import { LFU_INIT_VAL } from '../domain/hot-key.js';
+import { LFU_DEFAULTS, type LfuSettings } from '../domain/lfu.js';
 import { redirectedTarget, type KeyTarget } from '../redis/redirects.js';
 import type { RespConnection } from '../redis/resp-connection.js';
 import { RedisReplyError, type Reply } from '../redis/resp-parser.js';
@@ -13,8 +16,14 @@ export class HotKeyCollector {
   private readonly top: TopK<Candidate>;
   scannedKeys = 0;
   vanishedKeys = 0;
+  private readonly lfu = new Map<string, LfuSettings>();
 
-  constructor(topK: number) {
+  /** `groupBy`: heat is summed per shard (a cluster) or per database (a standalone server). */
+  constructor(
+    topK: number,
+    readonly heat: HeatSummary,
+    private readonly groupBy: 'shard' | 'db',
+  ) {
     // A key is one key per (db, name) in the whole deployment: in a cluster a key seen on two
     // nodes during a migration, or twice by SCAN, is kept once, with its higher counter.
     this.top = new TopK<Candidate>(topK, isHotter, (c) => `${c.db}\u0000${c.name.toString('latin1')}`);
@@ -32,6 +41,7 @@ export class HotKeyCollector {
     // Counted once the page is through: a page that fails (and makes its node be read again)
     // is not counted, like the node's progress.
     this.scannedKeys += keys.length;
+    this.heat.scanned(node, this.group(node, db), keys.length);
     return redirects;
   }
 
@@ -57,9 +67,22 @@ export class HotKeyCollector {
     throw connection.unexpected(reply, 'OBJECT FREQ');
   }
 
-  /** Offers one key reading; copies the name only if the key is kept. */
-  offer(freq: number, db: number, node: string, name: Buffer): void {
+  /** A node's LFU settings, read when its scan starts: what its counters mean. */
+  setLfu(node: string, settings: LfuSettings): void {
+    this.lfu.set(node, settings);
+  }
+
+  lfuOf(node: string): LfuSettings {
+    return this.lfu.get(node) ?? LFU_DEFAULTS;
+  }
+
+  /**
+   * Offers one key reading; copies the name only if the key is kept. `countHeat` false for keys
+   * read again at the end of a cluster scan: their heat was most likely counted during it.
+   */
+  offer(freq: number, db: number, node: string, name: Buffer, countHeat = true): void {
     if (freq <= LFU_INIT_VAL) return;
+    if (countHeat) this.heat.warm(node, this.group(node, db), name, freq, this.lfuOf(node));
     const worst = this.top.worstKept();
     // Compare before copying: most keys are colder than the worst kept and cost no allocation.
     if (worst !== undefined && !isHotter({ freq, db, node, name }, worst)) return;
@@ -73,6 +96,11 @@ export class HotKeyCollector {
   forgetNode(node: string, scannedKeys: number): void {
     this.top.removeWhere((candidate) => candidate.node === node);
     this.scannedKeys -= scannedKeys;
+    this.heat.forgetNode(node);
+  }
+
+  private group(node: string, db: number): string {
+    return this.groupBy === 'shard' ? node : String(db);
   }
 
   /** Hottest first. */

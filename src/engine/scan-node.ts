@@ -6,6 +6,7 @@
 import { unexpectedReply } from '../redis/classify-redis-error.js';
 import type { NodePool } from '../redis/node-pool.js';
 import { scanDatabase } from '../redis/node-scanner.js';
+import { readLfuSettings } from '../redis/lfu-config.js';
 import { checkedFacts } from '../redis/preflight.js';
 import { sendToOwners, type KeyTarget } from '../redis/redirects.js';
 import type { RespConnection } from '../redis/resp-connection.js';
@@ -26,6 +27,7 @@ export async function scanNode(connection: RespConnection, context: ScanContext)
   const { options, collector, progress, signal } = context;
   const node = connection.address;
   const facts = await checkedFacts(connection);
+  collector.setLfu(node, await readLfuSettings(connection));
   const databases = facts.mode === 'cluster' ? facts.keyspace.filter((db) => db.db === 0) : facts.keyspace;
   progress.start(node, databases.reduce((sum, db) => sum + db.keys, 0));
   const pacer = NodePacer.start(node, context.pool, options, signal);

@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { describeFailure, meaningOf } from '../domain/failure-map.js';
 import type { Instance } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
-import { definedOptions, type Task, type TaskProgress } from '../domain/task.js';
+import { compareWithPrevious } from '../analysis/trend.js';
+import { definedOptions, type AnalysisOutcome, type Task, type TaskProgress } from '../domain/task.js';
 import type { AnalysisOptions } from '../engine/analysis-options.js';
 import type { AnalysisResult, AnalysisTarget } from '../engine/analyze-deployment.js';
 import type { Store } from '../storage/store.js';
@@ -188,7 +189,7 @@ export class TaskRunner {
         onProgress: this.progressRecorder(task, log),
       });
       if (run.stopReason !== null) return this.afterStop(run, log);
-      const stored = await this.store.queue.complete(task.id, this.runnerId, result, this.now());
+      const stored = await this.store.queue.complete(task.id, this.runnerId, await this.withTrend(task, result), this.now());
       if (stored) {
         log.info({ status: 'success', num: result.keys.length, scanned_keys: result.stats.scannedKeys, duration_ms: result.stats.durationMs }, 'task status changed');
         await this.store.instances.updateHealth(instance.id, 'RUNNING', null, this.now());
@@ -203,6 +204,13 @@ export class TaskRunner {
     } finally {
       stopLease();
     }
+  }
+
+  /** The result compared with the instance's previous successful task: each key's previous counter, and the trend. */
+  private async withTrend(task: Task, result: AnalysisResult): Promise<AnalysisOutcome> {
+    const previous = await this.store.tasks.latestSuccess(task.instanceId);
+    const compared = compareWithPrevious(result.keys, previous === undefined ? null : { id: previous.id, keys: previous.keys ?? [] });
+    return { keys: compared.keys, stats: result.stats, insights: { ...result.insights, trend: compared.trend } };
   }
 
   private async afterStop(run: Running, log: Logger): Promise<void> {

@@ -137,6 +137,19 @@ export class TaskRecords {
     return row === undefined ? undefined : toTask(row);
   }
 
+  /** The instance's most recently finished successful task, if any (the trend compares with it). */
+  async latestSuccess(instanceId: string): Promise<Task | undefined> {
+    const row = await this.db
+      .selectFrom('hotkey_tasks')
+      .selectAll()
+      .where('instance_id', '=', instanceId)
+      .where('status', '=', 'success')
+      .orderBy('finished_at', 'desc')
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    return row === undefined ? undefined : toTask(row);
+  }
+
   /** The waiting or running task of an instance, if any. */
   async findActive(instanceId: string): Promise<Task | undefined> {
     const row = await this.db

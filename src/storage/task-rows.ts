@@ -22,6 +22,7 @@ export function toTask(row: TaskRow): Task {
     finishedAt: row.finished_at,
     keys: result?.keys ?? null,
     stats: result?.stats ?? null,
+    insights: result?.insights ?? null,
     errorMsg: row.error_msg,
     progress: row.status === 'running' && row.progress_json !== null ? (JSON.parse(row.progress_json) as TaskProgress) : null,
     attempts: row.attempts,

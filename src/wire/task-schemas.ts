@@ -17,9 +17,61 @@ export const HotkeysBody = Type.Object(
     size: Type.Integer(),
     unit: Type.String({ description: 'byte (string) or count (collections)' }),
     freq: Type.Integer({ description: 'LFU logarithmic counter, 0-255' }),
+    est_qps: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: 'keyheat: reads/s at which the counter settles at freq; null where counters hold no rate (docs/reading-results.md)' })),
+    est_accesses: Type.Optional(Type.Integer({ description: 'keyheat: where est_qps is null, the accesses expected to bring a new key to freq' })),
+    saturated: Type.Optional(Type.Boolean({ description: 'keyheat: freq is 255, the estimate is a lower bound' })),
+    previous_freq: Type.Optional(Type.Union([Type.Integer(), Type.Null()], { description: "keyheat: the key's freq in the previous successful task; null if it was not in its keys" })),
   },
   { $id: 'HotkeysBody', title: 'HotkeysBody' },
 );
+
+const HeatFields = {
+  est_qps: Type.Union([Type.Number(), Type.Null()], { description: 'estimated reads/s, summed; null where counters hold no rate' }),
+  est_accesses: Type.Optional(Type.Integer({ description: 'where est_qps is null: the accesses the counters stand for, summed' })),
+  share: Type.Number({ description: 'part of the whole estimated heat, 0-1' }),
+};
+
+const PrefixBody = Type.Object({
+  prefix: Type.String({ description: "key names up to the delimiter; '' for names without one" }),
+  prefix_base64: Type.Optional(Type.String()),
+  keys: Type.Integer({ description: 'warm keys (counter above 5) in it' }),
+  ...HeatFields,
+});
+
+const GroupBody = (name: 'shard' | 'db') =>
+  Type.Object({
+    ...(name === 'shard' ? { shard: Type.String() } : { db: Type.Integer() }),
+    scanned_keys: Type.Integer(),
+    warm_keys: Type.Integer({ description: 'keys with a counter above 5' }),
+    ...HeatFields,
+  });
+
+const LfuFields = {
+  log_factor: Type.Integer(),
+  decay_time: Type.Integer(),
+  source: Type.Union([Type.Literal('config'), Type.Literal('assumed')], { description: "'assumed' where CONFIG GET was refused (Redis's defaults)" }),
+  ceiling_qps: Type.Union([Type.Number(), Type.Null()], { description: 'the rate a counter at 255 stands for; null where counters hold no rate' }),
+};
+
+const LfuBody = Type.Object({
+  ...LfuFields,
+  nodes: Type.Optional(Type.Array(Type.Object({ node: Type.String(), ...LfuFields }), { description: 'per node, when the nodes differ (the fields above are the first node\'s)' })),
+});
+
+const TrendBody = Type.Object({
+  compared_with: Type.String({ description: 'the previous successful task' }),
+  new: Type.Array(Type.String(), { description: "names in this task's keys that were not in the previous one's" }),
+  gone: Type.Array(Type.Object({ name: Type.String(), name_base64: Type.Optional(Type.String()), db: Type.Integer(), freq: Type.Integer() })),
+});
+
+/** What a finished task's result means (keyheat additions, docs/reading-results.md). */
+export const InsightFields = {
+  prefixes: Type.Optional(Type.Array(PrefixBody, { description: 'keyheat: the hottest namespaces over every warm key scanned' })),
+  shards: Type.Optional(Type.Array(GroupBody('shard'), { description: 'keyheat: cluster instances: the heat per shard' })),
+  databases: Type.Optional(Type.Array(GroupBody('db'), { description: 'keyheat: standalone instances: the heat per database' })),
+  trend: Type.Optional(Type.Union([TrendBody, Type.Null()], { description: 'keyheat: compared with the previous successful task; null for the first' })),
+  advice: Type.Optional(Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), { description: 'keyheat: what the numbers mean for an operator' })),
+};
 
 export const NodeProgressBody = Type.Object({ node: Type.String(), scanned_keys: Type.Integer(), expected_keys: Type.Integer() });
 
@@ -42,6 +94,7 @@ export const AnalysisStats = Type.Object({
   changed_keys: Type.Integer(),
   duration_ms: Type.Integer(),
   nodes: Type.Optional(Type.Array(NodeReportBody, { description: 'keyheat: per node scanned, what its scan cost it' })),
+  lfu: Type.Optional(LfuBody),
 });
 
 /** A per-task option: the config option's range (domain/limits.ts), no default (absent = the service's). */
@@ -77,6 +130,7 @@ export const TaskBody = Type.Object(
     progress: Type.Optional(Progress),
     analysis: Type.Optional(AnalysisStats),
     options: Type.Optional(Type.Object(Pacing, { description: 'keyheat: pacing given at creation' })),
+    ...InsightFields,
   },
   { $id: 'Task', title: 'Task' },
 );

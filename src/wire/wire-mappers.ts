@@ -4,6 +4,8 @@ import type { AnalysisStats as StatsDomain, HotKey } from '../domain/hot-key.js'
 import type { Instance } from '../domain/instance.js';
 import { definedOptions, TASK_OPTION_WIRE_NAMES, type NodeProgress, type Task, type TaskOptions } from '../domain/task.js';
 import type { AutoscanConfig as AutoscanDomain } from '../domain/autoscan.js';
+import type { Insights } from '../domain/insights.js';
+import { insightsToWire, lfuToWire } from './insight-mappers.js';
 import type { InstanceBody } from './instance-schemas.js';
 import type { AnalysisStats, AutoscanConfig, HotkeysBody, NodeProgressBody, RecordsResponse, TaskBody } from './task-schemas.js';
 
@@ -23,7 +25,8 @@ export function taskToWire(task: Task, options: { withKeys: boolean }): Static<t
       ? {}
       : { progress: { nodes: task.progress.nodes.map(nodeProgressToWire) } }),
     ...(task.options === null ? {} : { options: optionsToWire(task.options) }),
-    ...(task.stats === null ? {} : { analysis: statsToWire(task.stats) }),
+    ...(task.stats === null ? {} : { analysis: statsToWire(task.stats, task.insights) }),
+    ...(task.insights === null ? {} : insightsToWire(task.insights)),
   };
 }
 
@@ -48,7 +51,8 @@ export function optionsFromWire(body: Readonly<Record<string, unknown>>): TaskOp
 }
 
 /** A finished analysis's counters: the API's `analysis` and `keyheat scan --json`'s. */
-export function statsToWire(stats: StatsDomain): Static<typeof AnalysisStats> {
+export function statsToWire(stats: StatsDomain, insights: Insights | null = null): Static<typeof AnalysisStats> {
+  const lfu = insights === null ? undefined : lfuToWire(insights.lfu);
   return {
     scanned_keys: stats.scannedKeys,
     vanished_keys: stats.vanishedKeys,
@@ -66,6 +70,7 @@ export function statsToWire(stats: StatsDomain): Static<typeof AnalysisStats> {
             traffic_seen: n.trafficSeen,
           })),
         }),
+    ...(lfu === undefined ? {} : { lfu: lfu as Static<typeof AnalysisStats>['lfu'] }),
   };
 }
 
@@ -95,6 +100,11 @@ export function hotKeyToWire(key: HotKey): Static<typeof HotkeysBody> {
     size: key.size,
     unit: key.unit,
     freq: key.freq,
+    // keyheat's additions, on keys of tasks that have them (absent from older tasks).
+    ...(key.estQps === undefined ? {} : { est_qps: key.estQps }),
+    ...(key.estAccesses === undefined || key.estAccesses === null ? {} : { est_accesses: key.estAccesses }),
+    ...(key.saturated === undefined ? {} : { saturated: key.saturated }),
+    ...(key.previousFreq === undefined ? {} : { previous_freq: key.previousFreq }),
   };
 }
 

@@ -37,7 +37,8 @@ export function infoText(fields: Record<string, string> = {}): string {
 
 /**
  * A Redis-like default: +OK to AUTH, CLIENT, SELECT, PING, ASKING; INFO from `info`; an empty
- * keyspace for SCAN; nil for OBJECT FREQ. `script` answers first; undefined falls back here.
+ * keyspace for SCAN; nil for OBJECT FREQ; Redis's default LFU settings for CONFIG GET.
+ * `script` answers first; undefined falls back here.
  */
 export function redisLike(script: Script = () => undefined, info: string = infoText()): Script {
   return (command, context) => {
@@ -52,6 +53,8 @@ export function redisLike(script: Script = () => undefined, info: string = infoT
         return '$-1\r\n';
       case 'PING':
         return '+PONG\r\n';
+      case 'CONFIG':
+        return `*4\r\n${bulk('lfu-log-factor')}${bulk('10')}${bulk('lfu-decay-time')}${bulk('1')}`;
       default:
         return '+OK\r\n';
     }

@@ -3,6 +3,7 @@
  * second write would count as an access), then read `hits` times. On a server started with
  * lfu-log-factor 0 and lfu-decay-time 0 every read adds exactly 1: OBJECT FREQ = 5 + hits.
  */
+import { groupBy } from '../../src/domain/group-by.js';
 import type { RespConnection, Arg } from '../../src/redis/resp-connection.js';
 
 export interface SeedKey {
@@ -51,9 +52,7 @@ function readCommand(key: SeedKey): Arg[] {
 }
 
 export async function seedKeys(connection: RespConnection, keys: readonly SeedKey[]): Promise<void> {
-  const byDb = new Map<number, SeedKey[]>();
-  keys.forEach((k) => byDb.set(k.db, [...(byDb.get(k.db) ?? []), k]));
-  for (const [db, group] of byDb) {
+  for (const [db, group] of groupBy(keys, (k) => k.db)) {
     await connection.call(['SELECT', db]);
     await connection.pipeline(group.map(createCommand));
     const reads: Arg[][] = group.flatMap((k) => Array.from({ length: k.hits }, () => readCommand(k)));
@@ -82,4 +81,51 @@ export async function seedRedis(server: { connect(): Promise<RespConnection> }, 
   } finally {
     connection.close();
   }
+}
+
+export interface CountedKey {
+  readonly name: string | Buffer;
+  readonly freq: number;
+  readonly db?: number;
+}
+
+/**
+ * String keys with exactly the LFU counter given (RESTORE ... FREQ n), whatever the server's
+ * lfu-log-factor: the way to test what counters mean on servers with non-default settings.
+ * The counters hold for COUNTERS_HOLD_S seconds at least (it may wait up to that long first).
+ */
+export async function restoreWithFreq(server: { connect(): Promise<RespConnection> }, keys: readonly CountedKey[]): Promise<void> {
+  const first = keys[0];
+  if (first === undefined) return;
+  const connection = await server.connect();
+  try {
+    await clearOfMinuteBoundary(connection);
+    // The payload comes from the first key itself (on a cluster node, a key this node owns);
+    // RESTORE ... REPLACE then writes it again with its counter.
+    await connection.call(['SELECT', first.db ?? 0]);
+    await connection.call(['SET', first.name, 'v']);
+    const payload = (await connection.call(['DUMP', first.name])) as Buffer;
+    for (const [db, group] of groupBy(keys, (k) => k.db ?? 0)) {
+      await connection.call(['SELECT', db]);
+      for (let i = 0; i < group.length; i += 5000) {
+        await connection.pipeline(group.slice(i, i + 5000).map((k) => ['RESTORE', k.name, 0, payload, 'REPLACE', 'FREQ', k.freq]));
+      }
+    }
+  } finally {
+    connection.close();
+  }
+}
+
+/**
+ * Seconds a restored counter must keep its value: the longest a test takes from restoring to
+ * its last reading. With lfu-decay-time 1 a restored counter loses one at the next minute
+ * boundary of Redis's clock; closer to it than this, restoring waits until it has passed.
+ */
+const COUNTERS_HOLD_S = 20;
+
+async function clearOfMinuteBoundary(connection: RespConnection): Promise<void> {
+  const [seconds, micros] = (await connection.call(['TIME'])) as Buffer[];
+  const intoMinute = (Number(seconds) % 60) + Number(micros) / 1e6;
+  // Redis's own clock (server.unixtime) is refreshed by its cron, some 100 ms behind: 0.5 s more.
+  if (60 - intoMinute < COUNTERS_HOLD_S) await new Promise((r) => setTimeout(r, (60 - intoMinute + 0.5) * 1000));
 }

@@ -8,6 +8,7 @@ import { startHarness, P1, type Harness } from '../helpers/keyheat-harness.js';
 import { runKeyheatToEnd } from '../helpers/keyheat-process.js';
 import { startProxy } from '../helpers/intercepting-proxy.js';
 import { freePort } from '../helpers/redis-server.js';
+import { dcsPart, undocumentedFields } from '../helpers/dcs-fields.js';
 import { keysOnNode, startCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { seedKeys, seedRedis } from '../helpers/seed-keys.js';
 
@@ -76,8 +77,9 @@ describe('a 3-primary Redis Cluster', () => {
       expect(key).toMatchObject({ type: 'string', db: 0, size: 4, unit: 'byte', freq: 5 + hot[i]!.hits, shard: cluster.announced[hot[i]!.node] });
     });
     expect(new Set(keys.map((k) => k['shard'])).size).toBe(3);
-    // HotkeysBody of a cluster instance: exactly the DCS fields, shard included.
-    for (const key of keys) expect(Object.keys(key).sort()).toEqual(['db', 'freq', 'name', 'shard', 'size', 'type', 'unit']);
+    // HotkeysBody of a cluster instance: every DCS field, shard included, and only documented additions.
+    for (const key of keys) expect(Object.keys(dcsPart(key)).sort()).toEqual(['db', 'freq', 'name', 'shard', 'size', 'type', 'unit']);
+    expect(keys.flatMap(undocumentedFields)).toEqual([]);
     expect(task['analysis']).toMatchObject({ scanned_keys: 3 * 1502, vanished_keys: 0 });
   });
 

@@ -45,8 +45,10 @@ describe('keyheat scan on a standalone Redis', () => {
   it('prints a table for people', async () => {
     const { code, output } = await runKeyheatToEnd(['scan', redis.url]);
     expect(code).toBe(0);
-    expect(output).toMatch(/#\s+freq\s+type\s+size\s+db\s+key/);
-    expect(output).toMatch(/1\s+\d+\s+list\s+2 items\s+0\s+cart:1/);
+    // This Redis never decays its counters (lfu-decay-time 0): the estimate is a count of accesses.
+    expect(output).toMatch(/#\s+freq\s+est acc\s+type\s+size\s+db\s+key/);
+    expect(output).toMatch(/1\s+56\s+~51\s+list\s+2 items\s+0\s+cart:1/);
+    expect(output).toMatch(/cart: 1 warm key, ~51 accesses, 41\.1%/);
     expect(output).toMatch(/3 hot keys among 2,003 keys \(single, 1 node\)/);
     expect(output).not.toContain('pw-scan-1');
   });
@@ -62,7 +64,7 @@ describe('keyheat scan on a standalone Redis', () => {
   });
 
   it('exits 2 on a bad command line', async () => {
-    for (const args of [['scan'], ['scan', 'http://x'], ['scan', redis.url, '--top', '0'], ['scan', redis.url, '--rate', 'fast'], ['scan', redis.url, '--nope']]) {
+    for (const args of [['scan'], ['scan', 'http://x'], ['scan', redis.url, '--top', '0'], ['scan', redis.url, '--rate', 'fast'], ['scan', redis.url, '--nope'], ['scan', redis.url, '--prefix-depth', '4'], ['scan', redis.url, '--prefix-delimiters', 'a b']]) {
       expect((await runKeyheatToEnd(args)).code, args.join(' ')).toBe(2);
     }
   });
@@ -78,6 +80,26 @@ describe('keyheat scan on a Redis without an LFU policy', () => {
       expect(output).toMatch(/CONFIG SET maxmemory-policy allkeys-lfu/);
     } finally {
       await lru.stop();
+    }
+  });
+});
+
+describe('keyheat scan on key names written to move the cursor', () => {
+  it('shows namespaces and advice with control characters escaped', async () => {
+    const redis = await startRedis({ lfuLogFactor: 0, lfuDecayTime: 0 });
+    try {
+      // One namespace carries all the heat, so the advice names it too.
+      await seedRedis(redis, [{ name: '\x1b[2J\u202e:1', db: 0, type: 'string', size: 1, hits: 20 }]);
+      const { code, output } = await runKeyheatToEnd(['scan', redis.url]);
+      expect(code).toBe(0);
+      expect(output.includes('\x1b') || output.includes('\u202e')).toBe(false);
+      expect(output).toContain('\\x1b[2J\\u202e: 1 warm key');
+      expect(output).toMatch(/Advice \(namespace-dominates\): The namespace "\\x1b\[2J\\u202e" carries 100%/);
+      // Other delimiters, as analysis.prefix_delimiters: '[' ends the namespace after ESC.
+      const json = await runKeyheatToEnd(['scan', redis.url, '--json', '--prefix-delimiters', '[/']);
+      expect((JSON.parse(json.output) as { prefixes: { prefix: string }[] }).prefixes.map((p) => p.prefix)).toEqual(['\x1b']);
+    } finally {
+      await redis.stop();
     }
   });
 });

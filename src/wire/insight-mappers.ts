@@ -1,0 +1,44 @@
+/** A result's reading (domain/insights.ts) on the wire: snake_case, DCS's field style. */
+import type { Static } from '@sinclair/typebox';
+import type { GroupHeat, Heat, Insights, LfuReport, PrefixHeat } from '../domain/insights.js';
+import type { InsightFields } from './task-schemas.js';
+
+type InsightWire = { [K in keyof typeof InsightFields]?: Static<(typeof InsightFields)[K]> };
+
+/** The top-level task fields: prefixes, shards or databases, trend, advice. */
+export function insightsToWire(insights: Insights): InsightWire {
+  return {
+    prefixes: insights.prefixes.map(prefixToWire),
+    ...(insights.shards === undefined ? {} : { shards: insights.shards.map(groupToWire) as InsightWire['shards'] }),
+    ...(insights.databases === undefined ? {} : { databases: insights.databases.map(groupToWire) as InsightWire['databases'] }),
+    trend:
+      insights.trend === null
+        ? null
+        : {
+            compared_with: insights.trend.comparedWith,
+            new: [...insights.trend.new],
+            gone: insights.trend.gone.map((k) => ({ name: k.name, ...(k.nameBase64 === undefined ? {} : { name_base64: k.nameBase64 }), db: k.db, freq: k.freq })),
+          },
+    advice: insights.advice.map((a) => ({ code: a.code, message: a.message })),
+  };
+}
+
+/** `analysis.lfu`: the first node's settings, with every node's when they differ. */
+export function lfuToWire(reports: readonly LfuReport[]): Record<string, unknown> | undefined {
+  const first = reports[0];
+  if (first === undefined) return undefined;
+  const fields = (r: LfuReport) => ({ log_factor: r.logFactor, decay_time: r.decayTime, source: r.source, ceiling_qps: r.ceilingQps });
+  return { ...fields(first), ...(reports.length > 1 ? { nodes: reports.map((r) => ({ node: r.node ?? '', ...fields(r) })) } : {}) };
+}
+
+function heatToWire(heat: Heat): { est_qps: number | null; est_accesses?: number; share: number } {
+  return { est_qps: heat.estQps, ...(heat.estAccesses === null ? {} : { est_accesses: heat.estAccesses }), share: heat.share };
+}
+
+function prefixToWire(p: PrefixHeat) {
+  return { prefix: p.prefix, ...(p.prefixBase64 === undefined ? {} : { prefix_base64: p.prefixBase64 }), keys: p.keys, ...heatToWire(p) };
+}
+
+function groupToWire(g: GroupHeat) {
+  return { ...(g.shard === undefined ? {} : { shard: g.shard }), ...(g.db === undefined ? {} : { db: g.db }), scanned_keys: g.scannedKeys, warm_keys: g.warmKeys, ...heatToWire(g) };
+}
