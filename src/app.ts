@@ -9,12 +9,14 @@ import { databaseUrl } from './config/load-config.js';
 import type { AnalysisOptions } from './engine/analysis-options.js';
 import { analyzeDeployment } from './engine/analyze-deployment.js';
 import { buildHttpApp } from './http/build-app.js';
+import { PrometheusMetrics } from './metrics/prometheus-metrics.js';
 import { TaskRunner, type Analyze } from './runner/task-runner.js';
 import { AutoscanScheduler } from './scheduler/autoscan-scheduler.js';
 import { AuthService, type Bootstrap } from './service/auth-service.js';
 import { AutoscanService } from './service/autoscan-service.js';
 import { redisAccess, type RedisAccess } from './redis/redis-access.js';
 import { InstanceService } from './service/instance-service.js';
+import { ReadinessService } from './service/readiness-service.js';
 import { TaskService } from './service/task-service.js';
 import { openStore, type Store } from './storage/store.js';
 
@@ -26,6 +28,8 @@ export interface Keyheat {
   readonly http: FastifyInstance;
   readonly auth: AuthService;
   readonly bootstrap: Bootstrap;
+  /** This app's metrics (served at /metrics); tests read them directly too. */
+  readonly metrics: PrometheusMetrics;
   /** Starts the runner and the scheduler (the HTTP app is listened on by the caller, or injected into by tests). */
   start(): void;
   /**
@@ -50,6 +54,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       const orphans = await store.queue.expireAllLeases(new Date());
       if (orphans > 0) logger.warn({ tasks: orphans }, 'tasks left running by a previous run will be started again');
     }
+    const metrics = new PrometheusMetrics({ readActiveTasks: () => store.queue.countActive(), logger: logger.child({ component: 'metrics' }) });
     const auth = new AuthService(store, config.projects);
     const bootstrap = await auth.bootstrap(config.projects);
 
@@ -68,6 +73,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
         analysis: analysisOptions(config),
       },
       logger.child({ component: 'runner' }),
+      metrics,
     );
     const instances = new InstanceService(
       store,
@@ -76,10 +82,11 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
         const active = await store.tasks.findActive(instanceId);
         if (active !== undefined) await runner.cancel(active.id);
       },
+      metrics,
       lifetime.signal,
     );
     await syncConfigInstances(config, instances, logger);
-    const tasks = new TaskService(store, instances, runner, redis, lifetime.signal);
+    const tasks = new TaskService(store, instances, runner, redis, metrics, lifetime.signal);
     const autoscan = new AutoscanService(store, instances);
     const http = await buildHttpApp({
       logger,
@@ -88,12 +95,17 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       instances,
       tasks,
       autoscan,
+      metrics,
+      metricsToken: config.metrics.token,
+      readiness: new ReadinessService(store),
     });
+    logMetricsProtection(config, logger);
     const scheduler = new AutoscanScheduler(
       store,
       () => runner.wake(),
       { intervalMs: config.scheduler.interval_ms, catchUpMs: config.scheduler.catch_up_minutes * 60_000 },
       logger.child({ component: 'scheduler' }),
+      metrics,
       overrides.now,
     );
 
@@ -105,6 +117,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       http,
       auth,
       bootstrap,
+      metrics,
       start: () => {
         runner.start();
         if (config.scheduler.enabled) scheduler.start();
@@ -157,6 +170,15 @@ export function redisAccessOf(config: KeyheatConfig): RedisAccess {
     maxClusterPrimaries: config.redis.max_cluster_primaries,
     allow: config.network.allow,
   });
+}
+
+/**
+ * /metrics is open unless metrics.token is set (it carries counts, never keys, instances or
+ * secrets); say which at every start, so an operator who meant to protect it sees it is not.
+ */
+function logMetricsProtection(config: KeyheatConfig, logger: Logger): void {
+  if (config.metrics.token === undefined) logger.info({ metrics_protected: false }, '/metrics is open without authentication (set metrics.token to require a bearer token)');
+  else logger.info({ metrics_protected: true }, '/metrics requires Authorization: Bearer <metrics.token>');
 }
 
 /**

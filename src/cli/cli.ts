@@ -1,7 +1,9 @@
 /**
  * Command dispatch. Output formatting and exit codes only; the work is done by app.ts and the
- * engine. Each command is loaded only when it runs: `keyheat scan` does not pay for loading the
- * service (Fastify, the database drivers), about half a second of start-up.
+ * engine, or, for the client commands (instances, tasks, autoscan), by a keyheat serve over
+ * HTTP. Each command is loaded only when it runs: `keyheat scan` does not pay for loading the
+ * service (Fastify, the database drivers), about half a second of start-up, nor a client
+ * command for either.
  */
 import { ConfigError } from '../config/config-error.js';
 import { StoreLockedError, UnsupportedDatabaseUrl } from '../domain/store-errors.js';
@@ -22,10 +24,26 @@ Commands:
   token reset [--config FILE] [--data-dir DIR]
         Issue a new admin token for the default project (the old one stops working).
         Run it while keyheat serve is stopped.
-  help  Show this text.
+
+Client commands, for a running keyheat serve (over its HTTP API):
+  instances list | add --name N --url URL [--password-stdin] | show <instance_id>
+            | rm <instance_id>
+        Registered Redis deployments. The password may come from KEYHEAT_REDIS_PASSWORD.
+  tasks create <instance_id> [--wait] [pacing flags] | list <instance_id> [--status S]
+        [--offset N] [--limit N] | show <instance_id> <task_id> | rm <instance_id> <task_id>
+        Hot key analysis tasks; "create --wait" prints the same table as scan.
+  autoscan get <instance_id> | set <instance_id> --on|--off [--at HH:mm,...]
+        The daily automatic analysis (UTC times).
+        Every client command takes --server URL (default http://127.0.0.1:8080), --project ID,
+        --token TOKEN (or KEYHEAT_SERVER, KEYHEAT_PROJECT, KEYHEAT_TOKEN), --timeout MS and
+        --json, and exits with scan's codes. "keyheat <command> --help" shows the details.
+
+  help [command]  Show this text, or a client command's.
 
 Every option can also come from the environment (KEYHEAT_CONFIG, KEYHEAT_HOST, KEYHEAT_PORT,
 KEYHEAT_DATA_DIR, KEYHEAT_DATABASE_URL, ...); flags beat environment, environment beats file.`;
+
+const CLIENT_GROUPS: readonly string[] = ['instances', 'tasks', 'autoscan'];
 
 export async function runCli(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,8 +55,18 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await (await import('./scan-command.js')).scanCommand(rest);
       case 'token':
         return await (await import('./token-command.js')).tokenCommand(rest);
-      case undefined:
+      case 'instances':
+        return await (await import('./client/instances-command.js')).instancesCommand(rest);
+      case 'tasks':
+        return await (await import('./client/tasks-command.js')).tasksCommand(rest);
+      case 'autoscan':
+        return await (await import('./client/autoscan-command.js')).autoscanCommand(rest);
       case 'help':
+        // `keyheat help tasks` is `keyheat tasks --help`.
+        if (rest[0] !== undefined && CLIENT_GROUPS.includes(rest[0])) return await runCli([rest[0], '--help']);
+        process.stdout.write(`${USAGE}\n`);
+        return EXIT.ok;
+      case undefined:
       case '--help':
       case '-h':
         process.stdout.write(`${USAGE}\n`);
@@ -48,7 +76,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`keyheat: ${error.message}\n\n${USAGE}\n`);
+      process.stderr.write(`keyheat: ${error.message}\n\n${error.usage ?? USAGE}\n`);
       return EXIT.usage;
     }
     if (error instanceof ConfigError || error instanceof StoreLockedError || error instanceof UnsupportedDatabaseUrl) {

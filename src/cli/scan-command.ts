@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { describeFailure, meaningOf, SCAN_EXIT } from '../domain/failure-map.js';
 import type { RedisEndpoint } from '../domain/instance.js';
-import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, type Limit } from '../domain/limits.js';
+import { ANALYSIS_LIMITS, PREFIX_DELIMITERS } from '../domain/limits.js';
 import { escapeControls } from '../domain/display-text.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { NodeProgress } from '../domain/task.js';
@@ -17,6 +17,7 @@ import { redisAccess } from '../redis/redis-access.js';
 import { parseRedisUrl, redactedUrl } from '../redis/redis-url.js';
 import { insightsToWire } from '../wire/insight-mappers.js';
 import { hotKeyToWire, statsToWire } from '../wire/wire-mappers.js';
+import { numeric } from './flag-values.js';
 import { formatProgress, formatTable } from './scan-output.js';
 import { UsageError } from './usage-error.js';
 
@@ -105,17 +106,6 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): { endpo
     prefixDepth: numeric(values['prefix-depth'], '--prefix-depth', ANALYSIS_LIMITS.prefixDepth),
   };
   return { endpoint, options, json: values.json };
-}
-
-/** A flag's value within the option's one range (domain/limits.ts). */
-function numeric(value: string | undefined, flag: string, limit: Limit): number {
-  if (value === undefined) return limit.default;
-  const n = Number(value);
-  const shape = limit.integer ? /^\d+$/ : /^\d*\.?\d+$/;
-  if (!shape.test(value) || n < limit.min || n > limit.max) {
-    throw new UsageError(`${flag} must be ${limit.integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}, got "${value}"`);
-  }
-  return n;
 }
 
 /** Namespace delimiters: as analysis.prefix_delimiters in the config, 1-8 printable ASCII characters. */

@@ -1,11 +1,27 @@
-/** Human output of `keyheat scan`: the progress line and the result table. */
+/**
+ * Human output of an analysis: the progress line and the result table. `keyheat scan` prints
+ * its own result with them, and the client (`keyheat tasks create --wait`, `tasks show`) a
+ * task read over HTTP, so both show a result the same way.
+ */
 import { escapeControls } from '../domain/display-text.js';
-import type { HotKey, NodeReport } from '../domain/hot-key.js';
-import type { Heat, Insights } from '../domain/insights.js';
+import type { AnalysisStats, HotKey, NodeReport } from '../domain/hot-key.js';
+import type { InstanceMode } from '../domain/instance.js';
+import type { Heat, Insights, Trend } from '../domain/insights.js';
 import type { NodeProgress } from '../domain/task.js';
-import type { AnalysisResult } from '../engine/analyze-deployment.js';
+import { textTable } from './text-table.js';
 
 const BAR_WIDTH = 24;
+
+/**
+ * What the table shows: an engine result (AnalysisResult fits) or a task read back from the API,
+ * where tasks finished by an older keyheat may lack the per-node report or the insights.
+ */
+export interface ResultView {
+  readonly mode: InstanceMode;
+  readonly keys: readonly HotKey[];
+  readonly stats: AnalysisStats;
+  readonly insights: Insights | null;
+}
 
 export function formatProgress(nodes: readonly NodeProgress[], elapsedMs: number): string {
   const scanned = nodes.reduce((n, p) => n + p.scannedKeys, 0);
@@ -20,7 +36,7 @@ export function formatProgress(nodes: readonly NodeProgress[], elapsedMs: number
   );
 }
 
-export function formatTable(result: AnalysisResult, target: string): string {
+export function formatTable(result: ResultView, target: string): string {
   const cluster = result.mode === 'cluster';
   // Where no node's counters decay, every estimate is a count of accesses, and the column says so.
   const counts = result.keys.length > 0 && result.keys.every((key) => key.estQps === null);
@@ -29,24 +45,23 @@ export function formatTable(result: AnalysisResult, target: string): string {
     String(i + 1),
     String(key.freq),
     estimateCell(key, counts),
-    key.type,
+    // The type is the server's word for module types: a stranger's text like the name.
+    escapeControls(key.type),
     `${key.size} ${key.unit === 'byte' ? 'B' : 'items'}`,
     String(key.db),
-    ...(cluster ? [key.shard ?? ''] : []),
+    ...(cluster ? [escapeControls(key.shard ?? '')] : []),
     // Control and bidi characters of a (valid UTF-8) name would move the cursor or reorder the line.
     escapeControls(key.name),
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    cells.map((cell, c) => (c === cells.length - 1 ? cell : c <= 2 ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join('  ');
+  const nodes = result.stats.nodes;
   const summary =
     `${target}: ${result.keys.length} hot key${result.keys.length === 1 ? '' : 's'} among ${result.stats.scannedKeys.toLocaleString('en-US')} keys ` +
-    `(${result.mode}, ${result.stats.nodes.length} node${result.stats.nodes.length === 1 ? '' : 's'}) in ${(result.stats.durationMs / 1000).toFixed(2)} s` +
+    `(${result.mode}${nodes === undefined ? '' : `, ${nodes.length} node${nodes.length === 1 ? '' : 's'}`}) in ${(result.stats.durationMs / 1000).toFixed(2)} s` +
     (result.stats.vanishedKeys > 0 ? `; ${result.stats.vanishedKeys} keys vanished during the scan` : '');
-  const reading = formatInsights(result.insights);
-  const cost = formatPacing(result.stats.nodes);
+  const reading = result.insights === null ? '' : formatInsights(result.insights);
+  const cost = formatPacing(nodes ?? []);
   if (result.keys.length === 0) return `${summary}\n${cost}${reading}`;
-  return `${[line(header), ...rows.map(line)].join('\n')}\n${summary}\n${cost}${reading}`;
+  return `${textTable(header, rows, 3).join('\n')}\n${summary}\n${cost}${reading}`;
 }
 
 /**
@@ -59,7 +74,7 @@ function estimateCell(key: HotKey, counts: boolean): string {
   return key.saturated === true ? `>= ${key.estQps}` : String(key.estQps);
 }
 
-/** The LFU settings, where the heat is, and advice, under the table. */
+/** The LFU settings, where the heat is, what changed since the previous task, and advice, under the table. */
 export function formatInsights(insights: Insights): string {
   const lines: string[] = [];
   const lfu = insights.lfu[0];
@@ -77,8 +92,23 @@ export function formatInsights(insights: Insights): string {
   }
   for (const g of insights.shards ?? []) lines.push(`Shard ${escapeControls(g.shard ?? '')}: ${g.warmKeys} warm of ${keys(g.scannedKeys)}, ${heat(g)}`);
   for (const g of insights.databases ?? []) lines.push(`db${g.db ?? 0}: ${g.warmKeys} warm of ${keys(g.scannedKeys)}, ${heat(g)}`);
-  for (const a of insights.advice) lines.push(`Advice (${a.code}): ${escapeControls(a.message)}`);
+  if (insights.trend !== null) lines.push(formatTrend(insights.trend));
+  for (const a of insights.advice) lines.push(`Advice (${escapeControls(a.code)}): ${escapeControls(a.message)}`);
   return lines.map((l) => `${l}\n`).join('');
+}
+
+/** Names a trend line lists before it counts the rest: one line stays readable. */
+const TREND_NAMES = 5;
+
+/** What changed since the previous task of the instance (a one-shot scan has no trend). */
+function formatTrend(trend: Trend): string {
+  const names = (list: readonly string[]): string =>
+    list.slice(0, TREND_NAMES).map((n) => escapeControls(n)).join(', ') + (list.length > TREND_NAMES ? `, and ${list.length - TREND_NAMES} more` : '');
+  const changes = [
+    ...(trend.new.length > 0 ? [`${trend.new.length} new (${names(trend.new)})`] : []),
+    ...(trend.gone.length > 0 ? [`${trend.gone.length} gone (${names(trend.gone.map((k) => k.name))})`] : []),
+  ];
+  return `Since task ${escapeControls(trend.comparedWith)}: ${changes.length === 0 ? 'the same hot keys' : changes.join(', ')}`;
 }
 
 /** One line per node: what its scan cost it (share of its main thread, longest page), and whether others were served. */
@@ -87,7 +117,7 @@ export function formatPacing(nodes: readonly NodeReport[]): string {
     .map((n) => {
       const share = n.cpuShare === null ? 'unmeasured (INFO commandstats refused)' : `${(n.cpuShare * 100).toFixed(1)}% of its main thread`;
       const block = n.longestBlockUs === null ? '' : `, longest page ${n.longestBlockUs} us`;
-      return `  ${n.node}: ${share}${block}${n.trafficSeen ? ', while serving other clients' : ', idle'}\n`;
+      return `  ${escapeControls(n.node)}: ${share}${block}${n.trafficSeen ? ', while serving other clients' : ', idle'}\n`;
     })
     .join('');
 }

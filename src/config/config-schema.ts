@@ -124,6 +124,17 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    metrics: Type.Object(
+      {
+        token: Type.Optional(
+          Type.String({
+            minLength: 16,
+            description: 'when set, GET /metrics requires Authorization: Bearer <token>; unset, /metrics is open (counts only: no keys, instances or secrets)',
+          }),
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     retention: Type.Object(
       { max_tasks_per_instance: Integer(1, 100_000, 100, 'creating a task beyond this deletes the oldest finished ones') },
       { default: {}, additionalProperties: false },

@@ -40,6 +40,8 @@ export const ERROR_CATALOGUE = {
   internal: { httpStatus: 500, dcsCode: 'DCS.5000', message: 'Internal service error.' },
   /** keyheat is shutting down and stopped the request's work on a Redis; retry elsewhere. */
   serviceStopping: { httpStatus: 503, dcsCode: 'DCS.5000', message: 'Internal service error.' },
+  /** The database does not answer (GET /readyz): this process cannot serve the API now. */
+  storeUnavailable: { httpStatus: 503, dcsCode: 'DCS.5000', message: 'Internal service error.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorKind = keyof typeof ERROR_CATALOGUE;

@@ -53,3 +53,16 @@ export function meaningOf(failure: RedisFailure): FailureMeaning {
 export function describeFailure(failure: RedisFailure): string {
   return `${meaningOf(failure).summary}: ${failure.message}`;
 }
+
+/**
+ * The kind a described failure (a failed task's error_msg, a registration's error_ext_msg) was
+ * made from, read back from the summary describeFailure put first; null for any other text.
+ * The CLI client needs it: over HTTP it sees only the sentence, and its exit code must be the
+ * one `keyheat scan` gives for the same failure.
+ */
+export function failureKindOf(text: string): RedisFailureKind | null {
+  for (const [kind, meaning] of Object.entries(FAILURE_MAP) as [RedisFailureKind, FailureMeaning][]) {
+    if (text.startsWith(`${meaning.summary}: `)) return kind;
+  }
+  return null;
+}

@@ -7,7 +7,7 @@
  * Tokens are checked as soon as the request arrives; a signature covers the body, so it is
  * checked once the body has been read (preValidation), before any handler runs.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KeyheatError } from '../domain/errors.js';
 import type { TokenGrant } from '../domain/auth.js';
 import { verifySignedRequest, type AccessKey } from './aksk/verify-signature.js';
@@ -27,8 +27,11 @@ declare module 'fastify' {
   }
 }
 
+/** On every response to a token-authenticated request: `full` or `read-only`. */
+export const ACCESS_HEADER = 'X-Keyheat-Access';
+
 export function tokenHook(authenticate: Authenticate) {
-  return async (request: FastifyRequest): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const authorization = request.headers.authorization;
     if (authorization !== undefined && SIGNED.test(authorization)) {
       request.signaturePending = true;
@@ -40,6 +43,8 @@ export function tokenHook(authenticate: Authenticate) {
     const grant = await authenticate(token);
     if (grant === undefined) throw new KeyheatError('tokenInvalid');
     if (pathProject(request) !== grant.projectId) throw new KeyheatError('projectMismatch');
+    // Says what the token may do, so a client (the dashboard) offers only what will be allowed.
+    void reply.header(ACCESS_HEADER, grant.role === 'readonly' ? 'read-only' : 'full');
     if (grant.role === 'readonly' && !READ_METHODS.has(request.method)) throw new KeyheatError('readOnly');
   };
 }

@@ -12,12 +12,15 @@ import type { Logger } from 'pino';
 import { KeyheatError } from '../domain/errors.js';
 import type { AutoscanService } from '../service/autoscan-service.js';
 import type { InstanceService } from '../service/instance-service.js';
+import type { ReadinessService } from '../service/readiness-service.js';
 import type { TaskService } from '../service/task-service.js';
 import { signatureHook, tokenHook, type Authenticate, type FindAccessKey } from './auth.js';
+import { registerDashboard } from './dashboard.js';
 import { envelope, errorHandler } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
 import { hotkeyRoutes } from './routes/hotkey-routes.js';
 import { instanceRoutes } from './routes/instance-routes.js';
+import { requestObserver, serviceRoutes, type MetricsEndpoint } from './routes/service-routes.js';
 
 export interface HttpDependencies {
   readonly logger: Logger;
@@ -26,6 +29,10 @@ export interface HttpDependencies {
   readonly instances: InstanceService;
   readonly tasks: TaskService;
   readonly autoscan: AutoscanService;
+  readonly metrics: MetricsEndpoint;
+  /** metrics.token: when set, /metrics requires it as a bearer token. */
+  readonly metricsToken: string | undefined;
+  readonly readiness: ReadinessService;
 }
 
 declare module 'fastify' {
@@ -54,6 +61,7 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
+  app.addHook('onResponse', requestObserver(deps.metrics));
 
   app.decorateRequest('rawBody', '');
   app.decorateRequest('signaturePending', false);
@@ -91,6 +99,7 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
     status: 'ok' as const,
   }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(serviceRoutes, { metrics: deps.metrics, metricsToken: deps.metricsToken, readiness: deps.readiness });
 
   await app.register(
     async (v2) => {
@@ -101,5 +110,6 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
     },
     { prefix: '/v2/:project_id' },
   );
+  await registerDashboard(app);
   return app;
 }

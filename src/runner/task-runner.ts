@@ -11,6 +11,7 @@ import type { Instance } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import { compareWithPrevious } from '../analysis/trend.js';
 import { definedOptions, type AnalysisOutcome, type Task, type TaskProgress } from '../domain/task.js';
+import type { Telemetry } from '../domain/telemetry.js';
 import type { AnalysisOptions } from '../engine/analysis-options.js';
 import type { AnalysisResult, AnalysisTarget } from '../engine/analyze-deployment.js';
 import type { Store } from '../storage/store.js';
@@ -63,6 +64,7 @@ export class TaskRunner {
     private readonly analyze: Analyze,
     private readonly settings: RunnerSettings,
     private readonly logger: Logger,
+    private readonly telemetry: Telemetry,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -141,6 +143,10 @@ export class TaskRunner {
       while (!this.stopped && this.running.size < this.settings.concurrency) {
         const task = await this.store.queue.claimNext(this.runnerId, this.now(), this.settings.leaseMs, this.projectsAtCap());
         if (task === undefined) return;
+        if (task.takenOver) {
+          this.telemetry.leaseTakenOver();
+          this.logger.warn({ task_id: task.id, attempt: task.attempts }, 'task taken over: its previous runner stopped renewing the lease');
+        }
         this.launch(task);
       }
     } catch (error) {
@@ -181,6 +187,8 @@ export class TaskRunner {
       return;
     }
     const stopLease = this.keepLease(run, log);
+    const started = performance.now();
+    const elapsed = (): number => (performance.now() - started) / 1000;
     try {
       const result = await this.analyze(targetOf(instance), {
         ...this.settings.analysis,
@@ -189,8 +197,10 @@ export class TaskRunner {
         onProgress: this.progressRecorder(task, log),
       });
       if (run.stopReason !== null) return this.afterStop(run, log);
+      this.telemetry.analysisEnded('success', elapsed(), result.stats.scannedKeys);
       const stored = await this.store.queue.complete(task.id, this.runnerId, await this.withTrend(task, result), this.now());
       if (stored) {
+        this.telemetry.taskFinished('success', task.scanType);
         log.info({ status: 'success', num: result.keys.length, scanned_keys: result.stats.scannedKeys, duration_ms: result.stats.durationMs }, 'task status changed');
         await this.store.instances.updateHealth(instance.id, 'RUNNING', null, this.now());
       } else {
@@ -198,6 +208,8 @@ export class TaskRunner {
       }
     } catch (error) {
       if (run.stopReason !== null) return this.afterStop(run, log);
+      this.telemetry.analysisEnded('failed', elapsed(), 0);
+      if (error instanceof RedisFailure) this.telemetry.redisFailure(error.kind, 'analysis');
       await this.finishFailed(task, failureReason(error, log), log);
       const health = error instanceof RedisFailure ? meaningOf(error).health : null;
       if (health !== null) await this.store.instances.updateHealth(instance.id, health, null, this.now());
@@ -227,7 +239,9 @@ export class TaskRunner {
 
   private async finishFailed(task: Task, reason: string, log: Logger): Promise<void> {
     const stored = await this.store.queue.fail(task.id, this.runnerId, reason, this.now());
-    if (stored) log.warn({ status: 'failed', error_msg: reason }, 'task status changed');
+    if (!stored) return;
+    this.telemetry.taskFinished('failed', task.scanType);
+    log.warn({ status: 'failed', error_msg: reason }, 'task status changed');
   }
 
   /**

@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { wireTime } from '../domain/task.js';
+import type { Telemetry } from '../domain/telemetry.js';
 import type { Store } from '../storage/store.js';
 import { judgeSlot, latestOccurrence, slotId } from './daily-slots.js';
 
@@ -34,6 +35,7 @@ export class AutoscanScheduler {
     private readonly wakeRunner: () => void,
     private readonly settings: SchedulerSettings,
     private readonly logger: Logger,
+    private readonly telemetry: Telemetry,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -65,6 +67,7 @@ export class AutoscanScheduler {
         const log = this.logger.child({ instance_id: config.instanceId, slot });
         if (verdict === 'missed') {
           if (await this.store.autoscanRuns.claim(config.instanceId, slot, now, 'missed: no keyheat process was running within the catch-up window')) {
+            this.telemetry.autoscanSlot('missed');
             log.warn('automatic analysis slot missed');
           }
           continue;
@@ -73,8 +76,11 @@ export class AutoscanScheduler {
         const outcome = await this.store.tasks.insertScheduled(task, slot, now);
         if (outcome === 'created') {
           created += 1;
+          this.telemetry.autoscanSlot('fired');
+          this.telemetry.taskCreated('auto');
           log.info({ task_id: task.id, status: 'waiting', scan_type: 'auto' }, 'automatic analysis task created');
         } else if (outcome === 'skipped') {
+          this.telemetry.autoscanSlot('skipped');
           log.warn('automatic analysis skipped: the previous one is still waiting or running');
         }
       }

@@ -1,12 +1,8 @@
 /** Daily automatic analysis settings (GET/PUT .../hotkey/autoscan). Running them is the scheduler's job. */
 import { invalidParameter } from '../domain/errors.js';
-import type { AutoscanConfig } from '../domain/autoscan.js';
+import { MAX_SCHEDULE_TIMES, SCHEDULE_TIME, type AutoscanConfig } from '../domain/autoscan.js';
 import type { Store } from '../storage/store.js';
 import type { InstanceService } from './instance-service.js';
-
-/** DCS schedules are UTC "HH:mm", 00:00 to 23:59. */
-export const SCHEDULE_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
-export const MAX_SCHEDULE_TIMES = 24;
 
 export class AutoscanService {
   constructor(

@@ -4,6 +4,7 @@ import { invalidParameter, KeyheatError } from '../domain/errors.js';
 import { meaningOf } from '../domain/failure-map.js';
 import type { Instance, RedisEndpoint } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
+import type { Telemetry } from '../domain/telemetry.js';
 import { wireTime } from '../domain/task.js';
 import { inspectDeployment } from '../redis/deployment-preflight.js';
 import type { RedisAccess } from '../redis/redis-access.js';
@@ -24,6 +25,7 @@ export class InstanceService {
     private readonly redis: RedisAccess,
     /** Stops running analyses of an instance before it goes away. */
     private readonly cancelTasksOf: (instanceId: string) => Promise<void>,
+    private readonly telemetry: Telemetry,
     /** Aborted when keyheat shuts down: checks of a Redis in progress stop then. */
     private readonly lifetime?: AbortSignal,
   ) {}
@@ -40,6 +42,7 @@ export class InstanceService {
     try {
       inspected = await inspectDeployment(endpoint, this.redis, this.lifetime);
     } catch (error) {
+      if (error instanceof RedisFailure) this.telemetry.redisFailure(error.kind, 'registration');
       throw registrationError(error);
     }
     const now = wireTime(new Date());

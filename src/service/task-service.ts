@@ -6,6 +6,7 @@ import type { Instance } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { ScanType, TaskStatus } from '../domain/task-status.js';
 import { TaskActiveConflict, wireTime, type Task, type TaskOptions, type TaskPage } from '../domain/task.js';
+import type { Telemetry } from '../domain/telemetry.js';
 import { preflightDeployment } from '../redis/deployment-preflight.js';
 import type { RedisAccess } from '../redis/redis-access.js';
 import type { Store } from '../storage/store.js';
@@ -22,6 +23,7 @@ export class TaskService {
     private readonly instances: InstanceService,
     private readonly runner: TaskRunnerHandle,
     private readonly redis: RedisAccess,
+    private readonly telemetry: Telemetry,
     /** Aborted when keyheat shuts down: preflights in progress stop then. */
     private readonly lifetime?: AbortSignal,
   ) {}
@@ -36,6 +38,7 @@ export class TaskService {
     await this.preflight(instance);
     try {
       const task = await this.store.tasks.insert({ id: randomUUID(), projectId, instanceId, scanType, createdAt: wireTime(new Date()), options });
+      this.telemetry.taskCreated(scanType);
       this.runner.wake();
       return task;
     } catch (error) {
@@ -77,6 +80,7 @@ export class TaskService {
       await this.store.instances.updateHealth(instance.id, 'RUNNING', facts.version, new Date());
     } catch (error) {
       if (!(error instanceof RedisFailure)) throw error;
+      this.telemetry.redisFailure(error.kind, 'preflight');
       const meaning = meaningOf(error);
       if (meaning.health !== null) await this.store.instances.updateHealth(instance.id, meaning.health, null, new Date());
       const detail = error.kind === 'cancelled' ? 'keyheat is shutting down; try again on another keyheat process' : error.message;

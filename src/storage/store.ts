@@ -1,5 +1,5 @@
 /** The store: every repository over one database, opened, migrated and closed together. */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { AuthRepository } from './auth-repository.js';
 import { AutoscanRepository, AutoscanRunRepository } from './autoscan-repository.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle, type StoreCapabilities } from './database.js';
@@ -19,6 +19,8 @@ export interface Store {
   readonly queue: TaskQueue;
   readonly autoscan: AutoscanRepository;
   readonly autoscanRuns: AutoscanRunRepository;
+  /** Resolves once the database has answered a trivial read of one of keyheat's tables (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,10 @@ function storeOver(handle: DatabaseHandle, settings: StoreSettings): Store {
     queue: new TaskQueue(db, handle.capabilities),
     autoscanRuns: new AutoscanRunRepository(db),
     autoscan: new AutoscanRepository(db),
+    // A table of ours rather than `select 1`: the answer proves the schema is there and readable too.
+    ping: async () => {
+      await sql`select 1 from projects limit 1`.execute(db);
+    },
     close: () => handle.close(),
   };
 }

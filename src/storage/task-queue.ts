@@ -4,12 +4,16 @@
  * that lost its lease cannot overwrite the new owner.
  */
 import type { Kysely } from 'kysely';
+import type { ActiveTaskCounts } from '../domain/telemetry.js';
 import { canTransition, type TaskStatus } from '../domain/task-status.js';
 import type { AnalysisOutcome, Task, TaskProgress } from '../domain/task.js';
 import { classifySqlError } from './classify-sql-error.js';
 import type { StoreCapabilities } from './database.js';
 import type { Database } from './schema.js';
 import { toTask, type TaskRow } from './task-rows.js';
+
+/** A claimed task, now running; `takenOver` when its previous runner's lease had run out. */
+export type ClaimedTask = Task & { readonly takenOver: boolean };
 
 export class TaskQueue {
   constructor(
@@ -25,7 +29,7 @@ export class TaskQueue {
    * the same instance out even when two claimers pick different tasks of it.
    * Tasks of `skipProjects` are passed over (the claimer runs as many of theirs as it may).
    */
-  async claimNext(runnerId: string, now: Date, leaseMs: number, skipProjects: readonly string[] = []): Promise<Task | undefined> {
+  async claimNext(runnerId: string, now: Date, leaseMs: number, skipProjects: readonly string[] = []): Promise<ClaimedTask | undefined> {
     const nowText = now.toISOString();
     try {
       return await this.db.transaction().execute(async (trx) => {
@@ -72,13 +76,25 @@ export class TaskQueue {
         const result = await update.executeTakeFirst();
         if (result.numUpdatedRows !== 1n) return undefined;
         const row = await trx.selectFrom('hotkey_tasks').selectAll().where('id', '=', candidate.id).executeTakeFirstOrThrow();
-        return toTask(row);
+        return { ...toTask(row), takenOver: candidate.status === 'running' };
       });
     } catch (error) {
       // Another process started an analysis of the same instance first: nothing to claim now.
       if (classifySqlError(error) === 'unique-violation') return undefined;
       throw error;
     }
+  }
+
+  /** Waiting and running tasks of every project: the queue every process sharing this database sees. */
+  async countActive(): Promise<ActiveTaskCounts> {
+    const rows = await this.db
+      .selectFrom('hotkey_tasks')
+      .select((eb) => ['status', eb.fn.countAll<number | string | bigint>().as('n')])
+      .where('status', 'in', ['waiting', 'running'])
+      .groupBy('status')
+      .execute();
+    const count = (status: string): number => Number(rows.find((row) => row.status === status)?.n ?? 0);
+    return { waiting: count('waiting'), running: count('running') };
   }
 
   async renewLease(id: string, runnerId: string, now: Date, leaseMs: number): Promise<boolean> {

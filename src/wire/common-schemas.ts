@@ -19,7 +19,10 @@ export const errorResponses = {
   500: ErrorBody,
 } as const;
 
-const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+/** Project, instance and task ids in a path; the CLI client checks its arguments with the same rule. */
+export const ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+
+const Id = Type.String({ pattern: ID_PATTERN });
 
 export const ProjectParams = Type.Object({ project_id: Id });
 export const InstanceParams = Type.Object({ project_id: Id, instance_id: Id });

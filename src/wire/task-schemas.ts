@@ -38,13 +38,13 @@ const PrefixBody = Type.Object({
   ...HeatFields,
 });
 
-const GroupBody = (name: 'shard' | 'db') =>
-  Type.Object({
-    ...(name === 'shard' ? { shard: Type.String() } : { db: Type.Integer() }),
-    scanned_keys: Type.Integer(),
-    warm_keys: Type.Integer({ description: 'keys with a counter above 5' }),
-    ...HeatFields,
-  });
+const GroupFields = {
+  scanned_keys: Type.Integer(),
+  warm_keys: Type.Integer({ description: 'keys with a counter above 5' }),
+  ...HeatFields,
+};
+const ShardHeat = Type.Object({ shard: Type.String(), ...GroupFields });
+const DatabaseHeat = Type.Object({ db: Type.Integer(), ...GroupFields });
 
 const LfuFields = {
   log_factor: Type.Integer(),
@@ -67,8 +67,8 @@ const TrendBody = Type.Object({
 /** What a finished task's result means (keyheat additions, docs/reading-results.md). */
 export const InsightFields = {
   prefixes: Type.Optional(Type.Array(PrefixBody, { description: 'keyheat: the hottest namespaces over every warm key scanned' })),
-  shards: Type.Optional(Type.Array(GroupBody('shard'), { description: 'keyheat: cluster instances: the heat per shard' })),
-  databases: Type.Optional(Type.Array(GroupBody('db'), { description: 'keyheat: standalone instances: the heat per database' })),
+  shards: Type.Optional(Type.Array(ShardHeat, { description: 'keyheat: cluster instances: the heat per shard' })),
+  databases: Type.Optional(Type.Array(DatabaseHeat, { description: 'keyheat: standalone instances: the heat per database' })),
   trend: Type.Optional(Type.Union([TrendBody, Type.Null()], { description: 'keyheat: compared with the previous successful task; null for the first' })),
   advice: Type.Optional(Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), { description: 'keyheat: what the numbers mean for an operator' })),
 };

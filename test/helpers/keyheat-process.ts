@@ -7,25 +7,47 @@ const MAIN = path.join(ROOT, 'src/main.ts');
 
 export interface KeyheatProcess {
   readonly child: ChildProcess;
+  /** stdout and stderr as they arrived, interleaved. */
   output(): string;
+  stdout(): string;
+  stderr(): string;
   /** Resolves when the output matches, rejects on exit or timeout. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited(): Promise<number | null>;
 }
 
-export function runKeyheat(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): KeyheatProcess {
+export interface RunOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Written to the command's stdin, which is then closed; without it stdin is /dev/null. */
+  readonly input?: string;
+}
+
+export function runKeyheat(args: readonly string[], options: RunOptions = {}): KeyheatProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.input !== undefined) child.stdin?.end(options.input);
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stderr += chunk.toString();
+  });
+  // 'close', not 'exit': the exit can be reported before the last of stdout has been read.
+  const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     child,
     output: () => output,
+    stdout: () => stdout,
+    stderr: () => stderr,
     exited: () => exit,
     waitFor(pattern, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
@@ -43,9 +65,9 @@ export function runKeyheat(args: readonly string[], options: { cwd?: string; env
   };
 }
 
-/** Runs a command to completion and returns its exit code and output. */
-export async function runKeyheatToEnd(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; output: string }> {
+/** Runs a command to completion and returns its exit code and output (both streams, and each). */
+export async function runKeyheatToEnd(args: readonly string[], options: RunOptions = {}): Promise<{ code: number | null; output: string; stdout: string; stderr: string }> {
   const run = runKeyheat(args, options);
   const code = await run.exited();
-  return { code, output: run.output() };
+  return { code, output: run.output(), stdout: run.stdout(), stderr: run.stderr() };
 }

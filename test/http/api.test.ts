@@ -48,8 +48,11 @@ describe.each(STORES)('%s store', (store) => {
       expect(response.body['error_code']).toBe('DCS.1004');
     });
 
-    it('lets a read-only token read but not write (403 DCS.3002)', async () => {
-      expect((await harness.request('GET', `${base()}/hotkey-tasks`, { token: READONLY })).status).toBe(200);
+    it('lets a read-only token read but not write (403 DCS.3002), and says which it is', async () => {
+      const read = await harness.request('GET', `${base()}/hotkey-tasks`, { token: READONLY });
+      expect(read.status).toBe(200);
+      expect(read.headers['x-keyheat-access']).toBe('read-only');
+      expect((await harness.request('GET', `${base()}/hotkey-tasks`)).headers['x-keyheat-access']).toBe('full');
       for (const [method, url, body] of [
         ['POST', `${base()}/hotkey-task`, undefined],
         ['PUT', `${base()}/hotkey/autoscan`, { enable_auto_scan: false, schedule_at: [] }],
@@ -60,6 +63,7 @@ describe.each(STORES)('%s store', (store) => {
         const response = await harness.request(method, url, { token: READONLY, body });
         expect(response.status, `${method} ${url}`).toBe(403);
         expect(response.body['error_code']).toBe('DCS.3002');
+        expect(response.headers['x-keyheat-access']).toBe('read-only');
       }
     });
 

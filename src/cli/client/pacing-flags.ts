@@ -1,0 +1,51 @@
+/**
+ * `tasks create`'s pacing flags: the names `keyheat scan` uses, sent as the create body's
+ * per-task options. Ranges come from domain/limits.ts, as the server's own checks do.
+ */
+import type { ParseArgsConfig } from 'node:util';
+import { ANALYSIS_LIMITS, type Limit } from '../../domain/limits.js';
+import { TASK_OPTION_WIRE_NAMES, type TaskOptions } from '../../domain/task.js';
+import { optionalNumeric } from '../flag-values.js';
+import type { Flags } from './run-client.js';
+
+interface PacingFlag {
+  readonly flag: string;
+  readonly option: keyof TaskOptions;
+  readonly placeholder: string;
+  /** Shorter than the limit's description: one line of --help. */
+  readonly help: string;
+}
+
+const PACING_FLAGS: readonly PacingFlag[] = [
+  { flag: 'max-cpu-share', option: 'maxCpuShare', placeholder: 'S', help: "share of a primary's main thread while it serves others" },
+  { flag: 'idle-cpu-share', option: 'idleCpuShare', placeholder: 'S', help: 'the share while it serves nobody else' },
+  { flag: 'max-block-us', option: 'maxBlockUs', placeholder: 'US', help: 'longest work of one page on a busy primary; 0 = 500 x share' },
+  { flag: 'batch', option: 'batchSize', placeholder: 'N', help: 'keys per page while idle; the largest page ever' },
+  { flag: 'busy-batch', option: 'busyBatchSize', placeholder: 'N', help: 'a fixed page size while busy; 0 = from the budgets' },
+  { flag: 'rate', option: 'rateLimit', placeholder: 'KEYS_PER_S', help: 'keys per second per primary; 0 = no limit' },
+];
+
+const limitOf = (flag: PacingFlag): Limit => ANALYSIS_LIMITS[flag.option];
+
+export const PACING_OPTIONS: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(PACING_FLAGS.map((f) => [f.flag, { type: 'string' }]));
+
+/** The create body: only the flags given, by their wire names; the server's config decides the rest. */
+export function pacingFromFlags(flags: Flags): Record<string, number> {
+  const body: Record<string, number> = {};
+  for (const f of PACING_FLAGS) {
+    const value = optionalNumeric(flags.string(f.flag), `--${f.flag}`, limitOf(f));
+    if (value !== undefined) body[TASK_OPTION_WIRE_NAMES[f.option]] = value;
+  }
+  return body;
+}
+
+/** Width of the flag column in --help: the longest flag ("--idle-cpu-share S") and three spaces. */
+const HELP_COLUMN = 21;
+
+/** `--max-cpu-share S  share of ... (0.01-1)`, one line per flag. */
+export function pacingHelp(): string {
+  return PACING_FLAGS.map((f) => {
+    const limit = limitOf(f);
+    return `  ${`--${f.flag} ${f.placeholder}`.padEnd(HELP_COLUMN)}${f.help} (${limit.min}-${limit.max.toLocaleString('en-US')})`;
+  }).join('\n');
+}

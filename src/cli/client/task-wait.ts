@@ -1,0 +1,90 @@
+/**
+ * `tasks create --wait`: polls the task until it ends, with a progress line on stderr when it is
+ * a terminal. The analysis runs in the service; leaving (Ctrl-C) does not stop it.
+ */
+import { SCAN_EXIT } from '../../domain/failure-map.js';
+import type { TaskWire } from './api-client.js';
+import { ApiError, CommandFailure, Interrupted, ServerUnreachable, shown } from './client-errors.js';
+import { progressOf } from './client-output.js';
+import type { CommandContext } from './run-client.js';
+
+/** The service records progress once a second; twice as often shows each step without lag. */
+const POLL_MS = 500;
+/** A poll that gets no answer is tried again this often before giving up: a keyheat restarting behind a load balancer. */
+const MAX_MISSED_POLLS = 5;
+
+export function isFinished(task: TaskWire): boolean {
+  return task.status === 'success' || task.status === 'failed';
+}
+
+/** The task once it succeeded or failed. Throws Interrupted on Ctrl-C, CommandFailure if it is deleted meanwhile. */
+export async function waitForTask(context: CommandContext, created: TaskWire): Promise<TaskWire> {
+  const line = context.io.stderr.isTTY === true ? progressLine(context.io.stderr) : null;
+  let task = created;
+  // The task was recorded just before its creation was answered: the difference between the
+  // clocks, so the rate is measured from the analysis's start on this machine's clock.
+  const skew = Date.now() - Date.parse(created.created_at);
+  let missed = 0;
+  try {
+    while (!isFinished(task)) {
+      line?.show(task, task.started_at === undefined ? Date.now() : Date.parse(task.started_at) + skew);
+      await sleep(POLL_MS, context.signal);
+      try {
+        task = await context.api.getTask(task.instance_id, task.id);
+        missed = 0;
+      } catch (error) {
+        if (error instanceof ServerUnreachable && ++missed < MAX_MISSED_POLLS) continue;
+        throw explained(error, task);
+      }
+    }
+  } catch (error) {
+    if (error instanceof Interrupted) throw new Interrupted(`stopped waiting; task ${shown(task.id)} goes on in keyheat (keyheat tasks rm ${shown(task.instance_id)} ${shown(task.id)} stops it)`);
+    throw error;
+  } finally {
+    line?.clear();
+  }
+  return task;
+}
+
+/** A task deleted while it was waited for is a failure of its own, said in words. */
+function explained(error: unknown, task: TaskWire): unknown {
+  if (error instanceof ApiError && error.body.error_code === 'DCS.4941') return new CommandFailure(`task ${shown(task.id)} was deleted while it was waited for`, SCAN_EXIT.failure);
+  return error;
+}
+
+function progressLine(stderr: NodeJS.WritableStream): { show: (task: TaskWire, startedAt: number) => void; clear: () => void } {
+  let drawn = false;
+  let last = '';
+  return {
+    show: (task, startedAt) => {
+      // The service records progress once a second: redrawn between two records, the rate
+      // (keys so far over time so far) would sag; it is redrawn when the count moves.
+      const state = `${task.status} ${(task.progress?.nodes ?? []).map((n) => n.scanned_keys).join(',')}`;
+      if (state === last) return;
+      last = state;
+      const text = task.status === 'waiting' ? `task ${shown(task.id)}: waiting for a runner` : progressOf(task, Date.now(), startedAt);
+      // \x1b[K: the previous line may have been longer.
+      stderr.write(`\r\x1b[K${text}`);
+      drawn = true;
+    },
+    clear: () => {
+      if (drawn) stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Interrupted());
+    const done = (): void => {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const abort = (): void => {
+      clearTimeout(timer);
+      reject(new Interrupted());
+    };
+    signal.addEventListener('abort', abort, { once: true });
+  });
+}

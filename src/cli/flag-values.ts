@@ -1,0 +1,19 @@
+/** Numeric flag values checked against the option's one range (domain/limits.ts), for every command. */
+import type { Limit } from '../domain/limits.js';
+import { UsageError } from './usage-error.js';
+
+/** A flag's value within the option's range; the option's default when the flag is absent. */
+export function numeric(value: string | undefined, flag: string, limit: Limit): number {
+  return optionalNumeric(value, flag, limit) ?? limit.default;
+}
+
+/** A flag's value within the option's range; undefined when the flag is absent (the server then decides). */
+export function optionalNumeric(value: string | undefined, flag: string, limit: Pick<Limit, 'min' | 'max' | 'integer'>): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  const shape = limit.integer ? /^\d+$/ : /^\d*\.?\d+$/;
+  if (!shape.test(value) || n < limit.min || n > limit.max) {
+    throw new UsageError(`${flag} must be ${limit.integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}, got "${value}"`);
+  }
+  return n;
+}

@@ -1,0 +1,106 @@
+/**
+ * DCS wire -> domain: the inverse of wire-mappers.ts and insight-mappers.ts, for a client that
+ * reads tasks over HTTP (the CLI's `tasks create --wait`, `tasks show`) and shows them with the
+ * same formatter as `keyheat scan`. A round trip through both directions is tested to be exact.
+ */
+import type { Static } from '@sinclair/typebox';
+import type { AnalysisStats as StatsDomain, HotKey } from '../domain/hot-key.js';
+import type { GroupHeat, Insights, LfuReport, PrefixHeat } from '../domain/insights.js';
+import type { NodeProgress } from '../domain/task.js';
+import type { AnalysisStats, HotkeysBody, NodeProgressBody, TaskBody } from './task-schemas.js';
+
+type TaskWire = Static<typeof TaskBody>;
+type StatsWire = Static<typeof AnalysisStats>;
+type HeatWire = { est_qps: number | null; est_accesses?: number; share: number };
+
+export function hotKeyFromWire(key: Static<typeof HotkeysBody>): HotKey {
+  return {
+    name: key.name,
+    ...(key.name_base64 === undefined ? {} : { nameBase64: key.name_base64 }),
+    type: key.type,
+    ...(key.shard === undefined ? {} : { shard: key.shard }),
+    db: key.db,
+    size: key.size,
+    unit: key.unit === 'byte' ? 'byte' : 'count',
+    freq: key.freq,
+    ...(key.est_qps === undefined ? {} : { estQps: key.est_qps }),
+    ...(key.est_accesses === undefined ? {} : { estAccesses: key.est_accesses }),
+    ...(key.saturated === undefined ? {} : { saturated: key.saturated }),
+    ...(key.previous_freq === undefined ? {} : { previousFreq: key.previous_freq }),
+  };
+}
+
+export function statsFromWire(stats: StatsWire): StatsDomain {
+  return {
+    scannedKeys: stats.scanned_keys,
+    vanishedKeys: stats.vanished_keys,
+    changedKeys: stats.changed_keys,
+    durationMs: stats.duration_ms,
+    ...(stats.nodes === undefined
+      ? {}
+      : {
+          nodes: stats.nodes.map((n) => ({
+            node: n.node,
+            scannedKeys: n.scanned_keys,
+            expectedKeys: n.expected_keys,
+            cpuShare: n.cpu_share,
+            longestBlockUs: n.longest_block_us,
+            trafficSeen: n.traffic_seen,
+          })),
+        }),
+  };
+}
+
+export function nodeProgressFromWire(node: Static<typeof NodeProgressBody>): NodeProgress {
+  return { node: node.node, scannedKeys: node.scanned_keys, expectedKeys: node.expected_keys };
+}
+
+/** A task's reading of its result; null for a task without one (not finished, or finished before keyheat read results). */
+export function insightsFromWire(task: TaskWire): Insights | null {
+  if (task.prefixes === undefined || task.advice === undefined) return null;
+  return {
+    lfu: lfuFromWire(task.analysis?.lfu),
+    prefixes: task.prefixes.map(prefixFromWire),
+    ...(task.shards === undefined ? {} : { shards: task.shards.map(groupFromWire) }),
+    ...(task.databases === undefined ? {} : { databases: task.databases.map(groupFromWire) }),
+    trend:
+      task.trend === undefined || task.trend === null
+        ? null
+        : {
+            comparedWith: task.trend.compared_with,
+            new: [...task.trend.new],
+            gone: task.trend.gone.map((k) => ({ name: k.name, ...(k.name_base64 === undefined ? {} : { nameBase64: k.name_base64 }), db: k.db, freq: k.freq })),
+          },
+    advice: task.advice.map((a) => ({ code: a.code, message: a.message })),
+  };
+}
+
+/** `analysis.lfu` holds the first node's settings, and every node's only when they differ. */
+function lfuFromWire(lfu: StatsWire['lfu']): LfuReport[] {
+  if (lfu === undefined) return [];
+  const fields = (r: Omit<NonNullable<StatsWire['lfu']>, 'nodes'>): LfuReport => ({
+    logFactor: r.log_factor,
+    decayTime: r.decay_time,
+    source: r.source,
+    ceilingQps: r.ceiling_qps,
+  });
+  return lfu.nodes === undefined ? [fields(lfu)] : lfu.nodes.map((n) => ({ node: n.node, ...fields(n) }));
+}
+
+function heatFromWire(heat: HeatWire): { estQps: number | null; estAccesses: number | null; share: number } {
+  return { estQps: heat.est_qps, estAccesses: heat.est_accesses ?? null, share: heat.share };
+}
+
+function prefixFromWire(p: NonNullable<TaskWire['prefixes']>[number]): PrefixHeat {
+  return { prefix: p.prefix, ...(p.prefix_base64 === undefined ? {} : { prefixBase64: p.prefix_base64 }), keys: p.keys, ...heatFromWire(p) };
+}
+
+function groupFromWire(g: HeatWire & { shard?: string; db?: number; scanned_keys: number; warm_keys: number }): GroupHeat {
+  return {
+    ...(g.shard === undefined ? {} : { shard: g.shard }),
+    ...(g.db === undefined ? {} : { db: g.db }),
+    scannedKeys: g.scanned_keys,
+    warmKeys: g.warm_keys,
+    ...heatFromWire(g),
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Debian's Chromium, driven by playwright-core, for the dashboard's end-to-end tests, and the
+ * dashboard built from the current sources (web/ -> dist/web, as npm run build does), so a test
+ * never runs against a stale build.
+ */
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+
+export const CHROMIUM = process.env['KEYHEAT_TEST_CHROMIUM'] ?? '/usr/bin/chromium';
+
+export async function buildDashboard(): Promise<void> {
+  await build({ configFile: path.resolve(import.meta.dirname, '../../web/vite.config.ts'), logLevel: 'error' });
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+}
+
+/** Where failure screenshots go: one folder per run, in the temp directory, printed once. */
+let shots: string | null = null;
+export async function screenshotOnFailure(page: Page | undefined, name: string): Promise<void> {
+  if (page === undefined || page.isClosed()) return;
+  if (shots === null) {
+    shots = path.join(os.tmpdir(), `keyheat-e2e-${Date.now().toString(36)}`);
+    mkdirSync(shots, { recursive: true });
+  }
+  const file = path.join(shots, `${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}.png`);
+  await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+  process.stderr.write(`dashboard test failed: screenshot in ${file}\n`);
+}

@@ -1,0 +1,110 @@
+/**
+ * wire-readers.ts is the inverse of the wire mappers: a task read over HTTP must give back the
+ * domain values it was made from, so the client prints the very table `keyheat scan` prints.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AnalysisStats, HotKey } from '../../src/domain/hot-key.js';
+import type { Insights } from '../../src/domain/insights.js';
+import type { Task } from '../../src/domain/task.js';
+import { formatTable, type ResultView } from '../../src/cli/scan-output.js';
+import { hotKeyToWire, taskToWire } from '../../src/wire/wire-mappers.js';
+import { hotKeyFromWire, insightsFromWire, nodeProgressFromWire, statsFromWire } from '../../src/wire/wire-readers.js';
+
+const KEYS: HotKey[] = [
+  { name: 'user:42', type: 'string', db: 0, shard: '10.0.0.1:7000', size: 3, unit: 'byte', freq: 255, estQps: 41.7, saturated: true, previousFreq: 250 },
+  { name: '\\xff\\x00bin', nameBase64: '/wBiaW4=', type: 'hash', db: 0, shard: '10.0.0.2:7000', size: 2, unit: 'count', freq: 84, estQps: 13.2, saturated: false, previousFreq: null },
+  { name: 'counted', type: 'list', db: 0, shard: '10.0.0.2:7000', size: 9, unit: 'count', freq: 30, estQps: null, estAccesses: 120, saturated: false },
+  // A key of a task finished before keyheat estimated rates: none of the additions.
+  { name: 'old', type: 'set', db: 0, shard: '10.0.0.1:7000', size: 1, unit: 'count', freq: 20 },
+];
+
+const STATS: AnalysisStats = {
+  scannedKeys: 2800,
+  vanishedKeys: 3,
+  changedKeys: 1,
+  durationMs: 1320,
+  nodes: [
+    { node: '10.0.0.1:7000', scannedKeys: 1400, expectedKeys: 1401, cpuShare: 0.042, longestBlockUs: 1302, trafficSeen: false },
+    { node: '10.0.0.2:7000', scannedKeys: 1400, expectedKeys: 1399, cpuShare: null, longestBlockUs: null, trafficSeen: true },
+  ],
+};
+
+const INSIGHTS: Insights = {
+  lfu: [
+    { node: '10.0.0.1:7000', logFactor: 10, decayTime: 1, source: 'config', ceilingQps: 41.7 },
+    { node: '10.0.0.2:7000', logFactor: 10, decayTime: 0, source: 'assumed', ceilingQps: null },
+  ],
+  prefixes: [
+    { prefix: 'user', keys: 1, estQps: 41.68, estAccesses: null, share: 0.565 },
+    { prefix: '\\xff', prefixBase64: '/w==', keys: 2, estQps: null, estAccesses: 40, share: 0.2 },
+  ],
+  shards: [
+    { shard: '10.0.0.1:7000', scannedKeys: 1400, warmKeys: 2, estQps: 41.7, estAccesses: null, share: 0.6 },
+    { shard: '10.0.0.2:7000', scannedKeys: 1400, warmKeys: 2, estQps: 13.2, estAccesses: 120, share: 0.4 },
+  ],
+  trend: { comparedWith: 'cbfded43', new: ['counted'], gone: [{ name: 'pay:1', db: 0, freq: 37 }, { name: '\\xfe', nameBase64: '/g==', db: 0, freq: 9 }] },
+  advice: [{ code: 'saturated-keys', message: '1 of the reported keys is at the ceiling.' }],
+};
+
+function task(overrides: Partial<Task> = {}): Task {
+  return {
+    id: 't1',
+    projectId: 'p1',
+    instanceId: 'i1',
+    status: 'success',
+    scanType: 'manual',
+    createdAt: '2026-11-30T01:25:56.235Z',
+    startedAt: '2026-11-30T01:25:56.241Z',
+    finishedAt: '2026-11-30T01:25:56.483Z',
+    keys: KEYS,
+    stats: STATS,
+    insights: INSIGHTS,
+    errorMsg: null,
+    progress: null,
+    options: null,
+    attempts: 1,
+    ...overrides,
+  };
+}
+
+describe('wire readers', () => {
+  it('read back every hot key field, additions absent or present', () => {
+    for (const key of KEYS) expect(hotKeyFromWire(hotKeyToWire(key))).toEqual(key);
+  });
+
+  it('read back the counters and the per-node report', () => {
+    const wire = taskToWire(task(), { withKeys: true });
+    expect(statsFromWire(wire.analysis!)).toEqual(STATS);
+    expect(statsFromWire({ scanned_keys: 1, vanished_keys: 0, changed_keys: 0, duration_ms: 5 })).toEqual({ scannedKeys: 1, vanishedKeys: 0, changedKeys: 0, durationMs: 5 });
+  });
+
+  it('read back the insights, with every node\'s LFU settings when they differ', () => {
+    const wire = taskToWire(task(), { withKeys: true });
+    expect(insightsFromWire(wire)).toEqual(INSIGHTS);
+    const standalone: Insights = {
+      lfu: [{ logFactor: 10, decayTime: 1, source: 'config', ceilingQps: 41.7 }],
+      prefixes: INSIGHTS.prefixes,
+      databases: [{ db: 0, scannedKeys: 5, warmKeys: 1, estQps: 1, estAccesses: null, share: 1 }],
+      trend: null,
+      advice: [],
+    };
+    expect(insightsFromWire(taskToWire(task({ insights: standalone }), { withKeys: true }))).toEqual(standalone);
+  });
+
+  it('give null insights for a task without them (running, or finished before keyheat read results)', () => {
+    expect(insightsFromWire(taskToWire(task({ status: 'running', keys: null, stats: null, insights: null }), { withKeys: true }))).toBeNull();
+  });
+
+  it('read back a running task\'s progress', () => {
+    const wire = taskToWire(task({ status: 'running', progress: { nodes: [{ node: 'n:1', scannedKeys: 5, expectedKeys: 10 }] } }), { withKeys: false });
+    expect(wire.progress!.nodes.map(nodeProgressFromWire)).toEqual([{ node: 'n:1', scannedKeys: 5, expectedKeys: 10 }]);
+  });
+
+  it('make the table of a task read over HTTP the table of the result it was made from', () => {
+    const wire = taskToWire(task(), { withKeys: true });
+    const direct: ResultView = { mode: 'cluster', keys: KEYS, stats: STATS, insights: INSIGHTS };
+    const read: ResultView = { mode: 'cluster', keys: wire.keys!.map(hotKeyFromWire), stats: statsFromWire(wire.analysis!), insights: insightsFromWire(wire) };
+    expect(formatTable(read, 'cache-1')).toBe(formatTable(direct, 'cache-1'));
+    expect(formatTable(read, 'cache-1')).toMatch(/Since task cbfded43: 1 new \(counted\), 2 gone \(pay:1, \\xfe\)/);
+  });
+});

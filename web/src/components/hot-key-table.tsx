@@ -1,0 +1,151 @@
+/**
+ * A task's hot keys as a real table: sortable by counter, estimated rate, size, db and shard,
+ * filterable by name, type, db and shard. Marks: saturated (counter 255), new (not in the
+ * previous task) and rising (counter up since then). Names not valid UTF-8 arrive escaped
+ * (\xff) from the API and are shown as such.
+ */
+import { useMemo, useState } from 'preact/hooks';
+import { rate, size } from '../format';
+import type { HotKey, Task } from '../wire';
+
+type SortKey = 'freq' | 'est' | 'size' | 'db' | 'shard';
+interface Sort {
+  readonly by: SortKey;
+  readonly descending: boolean;
+}
+
+const value = (key: HotKey, by: SortKey): number | string => {
+  switch (by) {
+    case 'freq':
+      return key.freq;
+    case 'est':
+      return key.est_qps ?? key.est_accesses ?? -1;
+    case 'size':
+      return key.size;
+    case 'db':
+      return key.db;
+    case 'shard':
+      return key.shard ?? '';
+  }
+};
+
+export function HotKeyTable(props: { readonly task: Task }) {
+  const keys = props.task.keys ?? [];
+  const cluster = keys.some((k) => k.shard !== undefined);
+  const compared = props.task.trend !== null && props.task.trend !== undefined;
+  const [sort, setSort] = useState<Sort>({ by: 'freq', descending: true });
+  const [name, setName] = useState('');
+  const [type, setType] = useState('');
+  const [db, setDb] = useState('');
+  const [shard, setShard] = useState('');
+
+  const shown = useMemo(() => {
+    const needle = name.toLowerCase();
+    const filtered = keys.filter(
+      (k) => (needle === '' || k.name.toLowerCase().includes(needle)) && (type === '' || k.type === type) && (db === '' || String(k.db) === db) && (shard === '' || k.shard === shard),
+    );
+    // Stable: ties keep the API's order (freq, then db, node, name).
+    return filtered
+      .map((k, i) => ({ k, i }))
+      .sort((a, b) => {
+        const [x, y] = [value(a.k, sort.by), value(b.k, sort.by)];
+        const order = x < y ? -1 : x > y ? 1 : 0;
+        return (sort.descending ? -order : order) || a.i - b.i;
+      })
+      .map(({ k }) => k);
+  }, [keys, sort, name, type, db, shard]);
+
+  const options = (pick: (k: HotKey) => string | undefined): string[] => [...new Set(keys.map(pick).filter((v): v is string => v !== undefined))].sort();
+  const header = (label: string, by: SortKey) => {
+    const active = sort.by === by;
+    return (
+      <th scope="col" aria-sort={active ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+        <button type="button" class="sort" onClick={() => setSort({ by, descending: active ? !sort.descending : by !== 'db' && by !== 'shard' })}>
+          {label}
+          <span aria-hidden="true">{active ? (sort.descending ? ' ▼' : ' ▲') : ''}</span>
+        </button>
+      </th>
+    );
+  };
+
+  return (
+    <section aria-labelledby="keys-title">
+      <h2 id="keys-title">Hot keys</h2>
+      <div class="filters" role="group" aria-label="Filter the hot keys">
+        <label>
+          Filter by name
+          <input type="search" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <Select label="Type" value={type} onChange={setType} options={options((k) => k.type)} />
+        <Select label="DB" value={db} onChange={setDb} options={options((k) => String(k.db))} />
+        {cluster ? <Select label="Shard" value={shard} onChange={setShard} options={options((k) => k.shard)} /> : null}
+      </div>
+      <p class="sub" aria-live="polite">
+        {shown.length === keys.length ? `${keys.length} keys` : `${shown.length} of ${keys.length} keys`}
+      </p>
+      <div class="table-scroll">
+        <table class="keys">
+          <caption class="visually-hidden">Hot keys, sortable by the column buttons</caption>
+          <thead>
+            <tr>
+              <th scope="col">Key</th>
+              <th scope="col">Type</th>
+              {header('Size', 'size')}
+              {header('DB', 'db')}
+              {cluster ? header('Shard', 'shard') : null}
+              {header('Counter', 'freq')}
+              {header('Est. rate', 'est')}
+              <th scope="col">Previous</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((k) => (
+              <tr key={`${k.db}\u0000${k.name}`}>
+                <th scope="row" class="mono key-name" title={k.name_base64 === undefined ? undefined : `exact bytes (base64): ${k.name_base64}`}>
+                  {k.name}
+                  <Marks hotKey={k} compared={compared} />
+                </th>
+                <td>{k.type}</td>
+                <td class="num">{size(k)}</td>
+                <td class="num">{k.db}</td>
+                {cluster ? <td class="mono">{k.shard}</td> : null}
+                <td class="num">{k.freq}</td>
+                <td class="num">{rate(k)}</td>
+                <td class="num">{k.previous_freq ?? (compared ? '—' : '')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function Marks(props: { readonly hotKey: HotKey; readonly compared: boolean }) {
+  const k = props.hotKey;
+  const rising = k.previous_freq !== null && k.previous_freq !== undefined && k.freq > k.previous_freq;
+  const fresh = props.compared && k.previous_freq === null;
+  return (
+    <>
+      {k.saturated === true ? <span class="mark saturated" title="Counter at 255: the rate is at least the ceiling">saturated</span> : null}
+      {fresh ? <span class="mark new" title="Not in the previous analysis">new</span> : null}
+      {rising ? <span class="mark rising" title={`Counter up from ${k.previous_freq}`}>rising</span> : null}
+    </>
+  );
+}
+
+function Select(props: { readonly label: string; readonly value: string; readonly onChange: (v: string) => void; readonly options: readonly string[] }) {
+  return (
+    <label>
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
+        <option value="">all</option>
+        {props.options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

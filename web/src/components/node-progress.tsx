@@ -1,0 +1,23 @@
+/** Live per-node progress of a running task (progress.nodes of the task body). */
+import type { Task } from '../wire';
+
+export function NodeProgress(props: { readonly task: Task }) {
+  const nodes = props.task.progress?.nodes ?? [];
+  if (props.task.status === 'waiting') return <p aria-live="polite">Waiting for a runner…</p>;
+  if (nodes.length === 0) return <p aria-live="polite">Starting…</p>;
+  return (
+    <ul class="progress-list" aria-live="polite">
+      {nodes.map((n) => {
+        const fraction = n.expected_keys === 0 ? 1 : Math.min(1, n.scanned_keys / n.expected_keys);
+        return (
+          <li key={n.node}>
+            <label>
+              <span class="mono">{n.node}</span>{' '}
+              <progress max={1} value={fraction} aria-label={`${n.node} progress`} /> {n.scanned_keys.toLocaleString()} / {n.expected_keys.toLocaleString()} keys
+            </label>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,63 @@
+/** Numbers and times as people read them, and exports. */
+import type { HotKey, Task } from './wire';
+
+export function rate(key: Pick<HotKey, 'est_qps' | 'est_accesses' | 'saturated'>): string {
+  if (key.est_qps === null || key.est_qps === undefined) return key.est_accesses === undefined ? '' : `~${key.est_accesses.toLocaleString()} accesses`;
+  return `${key.saturated === true ? '≥ ' : ''}${key.est_qps.toLocaleString(undefined, { maximumSignificantDigits: 3 })}/s`;
+}
+
+export function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+export function size(key: Pick<HotKey, 'size' | 'unit'>): string {
+  return key.unit === 'byte' ? `${key.size.toLocaleString()} B` : `${key.size.toLocaleString()} items`;
+}
+
+/** A UTC wire time in the browser's time zone, with the date. */
+export function when(iso: string | undefined): string {
+  if (iso === undefined) return '';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** "21:00" UTC as the browser's local time of day ("22:00"), for today's date. */
+export function localTimeOf(utc: string): string {
+  const match = /^(\d{2}):(\d{2})$/.exec(utc);
+  if (match === null) return '';
+  const date = new Date();
+  date.setUTCHours(Number(match[1]), Number(match[2]), 0, 0);
+  return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+}
+
+export function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`;
+}
+
+const CSV_COLUMNS = ['name', 'type', 'db', 'shard', 'size', 'unit', 'freq', 'est_qps', 'est_accesses', 'saturated', 'previous_freq'] as const;
+
+/** RFC 4180 CSV of a task's keys; a cell that a spreadsheet would run as a formula is quoted with a leading '. */
+export function keysCsv(keys: readonly HotKey[]): string {
+  const cell = (value: unknown): string => {
+    let text = value === undefined || value === null ? '' : String(value);
+    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const lines = keys.map((key) => CSV_COLUMNS.map((column) => cell(key[column])).join(','));
+  return `${[CSV_COLUMNS.join(','), ...lines].join('\r\n')}\r\n`;
+}
+
+export function download(filename: string, type: string, content: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function taskFileName(task: Task, extension: string): string {
+  return `keyheat-${task.instance_id}-${task.id}.${extension}`;
+}
