@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeyheatConfig } from './config/config-schema.js';
 import { databaseUrl } from './config/load-config.js';
+import { readServerTls } from './config/server-tls.js';
 import type { AnalysisOptions } from './engine/analysis-options.js';
 import { analyzeDeployment } from './engine/analyze-deployment.js';
 import { buildHttpApp } from './http/build-app.js';
@@ -18,7 +19,9 @@ import { redisAccess, type RedisAccess } from './redis/redis-access.js';
 import { InstanceService } from './service/instance-service.js';
 import { ReadinessService } from './service/readiness-service.js';
 import { TaskService } from './service/task-service.js';
+import { readKeyFile, secretKeyForStore, type ResolvedSecretKey } from './storage/secret-key.js';
 import { openStore, type Store } from './storage/store.js';
+import type { PoolSettings } from './storage/pg-pool.js';
 
 export interface Keyheat {
   readonly config: KeyheatConfig;
@@ -44,12 +47,22 @@ export interface KeyheatOverrides {
   readonly analyze?: Analyze;
   /** The scheduler's clock (tests drive schedules with their own). */
   readonly now?: () => Date;
+  /** The runner's wall clock, for the lease expiry it writes (tests jump it). */
+  readonly runnerNow?: () => Date;
 }
 
 export async function createKeyheat(config: KeyheatConfig, logger: Logger, overrides: KeyheatOverrides = {}): Promise<Keyheat> {
-  const store = await openStore(databaseUrl(config), { maxTasksPerInstance: config.retention.max_tasks_per_instance });
+  // Unreadable or unusable certificate files stop the start before anything is opened.
+  const tls = readServerTls(config);
+  const secret = storeSecretKey(config);
+  const store = await openStore(databaseUrl(config), {
+    maxTasksPerInstance: config.retention.max_tasks_per_instance,
+    pool: poolSettings(config),
+    secretKey: secret.key,
+  });
   try {
     logger.info({ store: store.description }, 'store opened');
+    await logSecretKey(secret, store, logger);
     if (store.capabilities.singleProcess) {
       const orphans = await store.queue.expireAllLeases(new Date());
       if (orphans > 0) logger.warn({ tasks: orphans }, 'tasks left running by a previous run will be started again');
@@ -57,6 +70,12 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
     const metrics = new PrometheusMetrics({ readActiveTasks: () => store.queue.countActive(), logger: logger.child({ component: 'metrics' }) });
     const auth = new AuthService(store, config.projects);
     const bootstrap = await auth.bootstrap(config.projects);
+    if (bootstrap.retiredProjectId !== null) {
+      logger.warn(
+        { project_id: bootstrap.retiredProjectId },
+        'projects are configured: the admin token generated at the first start no longer works (only the tokens of projects: do)',
+      );
+    }
 
     const redis = redisAccessOf(config);
     // Aborted when close() begins: registrations and preflights still talking to a Redis stop.
@@ -74,6 +93,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       },
       logger.child({ component: 'runner' }),
       metrics,
+      overrides.runnerNow,
     );
     const instances = new InstanceService(
       store,
@@ -92,12 +112,20 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       logger,
       authenticate: (token) => auth.authenticate(token),
       findAccessKey: (accessKey) => auth.findAccessKey(accessKey),
+      refuseReplays: config.auth.refuse_replays,
       instances,
       tasks,
       autoscan,
       metrics,
       metricsToken: config.metrics.token,
       readiness: new ReadinessService(store),
+      server: {
+        requestTimeoutMs: config.server.request_timeout_ms,
+        keepAliveTimeoutMs: config.server.keep_alive_timeout_ms,
+        idleTimeoutMs: config.server.idle_timeout_ms,
+        maxBodyBytes: config.server.max_body_bytes,
+        tls,
+      },
     });
     logMetricsProtection(config, logger);
     const scheduler = new AutoscanScheduler(
@@ -200,11 +228,54 @@ async function syncConfigInstances(config: KeyheatConfig, instances: InstanceSer
   }
 }
 
+/** The PostgreSQL pool from the `database:` section (SQLite ignores it). */
+function poolSettings(config: KeyheatConfig): PoolSettings {
+  const { pool_size, statement_timeout_ms, connect_timeout_ms, keepalive, keepalive_delay_ms } = config.database;
+  return { poolSize: pool_size, statementTimeoutMs: statement_timeout_ms, connectTimeoutMs: connect_timeout_ms, keepaliveMs: keepalive ? keepalive_delay_ms : 0 };
+}
+
 /** `keyheat token reset`: a new admin token for the generated project, on a stopped service's store. */
 export async function resetAdminToken(config: KeyheatConfig): Promise<{ projectId: string; token: string }> {
-  const store = await openStore(databaseUrl(config));
+  const store = await openStore(databaseUrl(config), { maxTasksPerInstance: config.retention.max_tasks_per_instance, pool: poolSettings(config) });
   try {
     return await new AuthService(store, config.projects).resetAdminToken();
+  } finally {
+    await store.close();
+  }
+}
+
+/** The key sealing stored Redis passwords (storage/secret-key.ts says where it comes from). */
+function storeSecretKey(config: KeyheatConfig): ResolvedSecretKey {
+  return secretKeyForStore(databaseUrl(config), { key: config.secrets.key, keyFile: config.secrets.key_file, dataDir: config.data_dir });
+}
+
+/**
+ * Says where the key came from, and names every instance whose password it cannot open: those
+ * stay listed, their analyses fail with the reason, and the rest of keyheat runs.
+ */
+async function logSecretKey(secret: ResolvedSecretKey, store: Store, logger: Logger): Promise<void> {
+  logger.info({ key_id: secret.key.id, source: secret.source, generated: secret.generated }, 'secret key for stored Redis passwords');
+  const unreadable = await store.instances.unreadable();
+  if (unreadable.length > 0) {
+    logger.error(
+      { instances: unreadable.map((instance) => ({ instance_id: instance.id, project_id: instance.projectId, name: instance.name })) },
+      'stored Redis passwords cannot be decrypted with this secret key (lost or wrong key); these instances cannot be analysed until the key is restored or they are registered again',
+    );
+  }
+}
+
+/**
+ * `keyheat secrets rotate`: re-seals every stored Redis password with the key in `newKeyFile`, in
+ * one transaction, on a stopped service's store (or, with PostgreSQL, before every process
+ * restarts with the new key). The current key comes from the usual places.
+ */
+export async function rotateSecretKey(config: KeyheatConfig, newKeyFile: string): Promise<{ instances: number; oldKeyId: string; newKeyId: string }> {
+  const next = readKeyFile(newKeyFile);
+  const current = storeSecretKey(config);
+  const store = await openStore(databaseUrl(config), { maxTasksPerInstance: config.retention.max_tasks_per_instance, pool: poolSettings(config), secretKey: current.key });
+  try {
+    const instances = await store.instances.reseal(next);
+    return { instances, oldKeyId: current.key.id, newKeyId: next.id };
   } finally {
     await store.close();
   }

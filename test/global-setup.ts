@@ -30,11 +30,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('pgUrl', null);
     return async () => undefined;
   }
+  // No connection is held through the run: a test that restarts the server (pg-outage.test.ts)
+  // would otherwise kill it, and an idle client's error would crash the runner itself.
+  await admin.end();
   const url = new URL(base);
   url.pathname = `/${name}`;
   project.provide('pgUrl', url.toString());
   return async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    const dropper = new pg.Client({ connectionString: base, connectionTimeoutMillis: 3000 });
+    await dropper.connect();
+    try {
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await dropper.end();
+    }
   };
 }

@@ -6,6 +6,7 @@
  * command for either.
  */
 import { ConfigError } from '../config/config-error.js';
+import { SecretKeyError } from '../domain/secret-box.js';
 import { StoreLockedError, UnsupportedDatabaseUrl } from '../domain/store-errors.js';
 import { EXIT, UsageError } from './usage-error.js';
 
@@ -24,6 +25,8 @@ Commands:
   token reset [--config FILE] [--data-dir DIR]
         Issue a new admin token for the default project (the old one stops working).
         Run it while keyheat serve is stopped.
+  secrets rotate --new-key-file FILE [--old-key-file FILE] [--config FILE] [--data-dir DIR]
+        Re-encrypt every stored Redis password with a new key (keyheat serve stopped).
 
 Client commands, for a running keyheat serve (over its HTTP API):
   instances list | add --name N --url URL [--password-stdin] | show <instance_id>
@@ -55,6 +58,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await (await import('./scan-command.js')).scanCommand(rest);
       case 'token':
         return await (await import('./token-command.js')).tokenCommand(rest);
+      case 'secrets':
+        return await (await import('./secrets-command.js')).secretsCommand(rest);
       case 'instances':
         return await (await import('./client/instances-command.js')).instancesCommand(rest);
       case 'tasks':
@@ -79,7 +84,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`keyheat: ${error.message}\n\n${error.usage ?? USAGE}\n`);
       return EXIT.usage;
     }
-    if (error instanceof ConfigError || error instanceof StoreLockedError || error instanceof UnsupportedDatabaseUrl) {
+    if (error instanceof ConfigError || error instanceof StoreLockedError || error instanceof UnsupportedDatabaseUrl || error instanceof SecretKeyError) {
       process.stderr.write(`keyheat: ${error.message}\n`);
       return EXIT.failure;
     }

@@ -20,7 +20,8 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   keyheat.start();
   const address = keyheat.http.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
-  process.stdout.write(`keyheat is listening on http://${config.server.host}:${port} (store: ${keyheat.store.description})\n`);
+  const scheme = config.server.tls === undefined ? 'http' : 'https';
+  process.stdout.write(`keyheat is listening on ${scheme}://${config.server.host}:${port} (store: ${keyheat.store.description})\n`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -50,11 +51,15 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   });
 }
 
+/**
+ * The first start's token goes to stderr as a block of its own, never into the JSON log lines
+ * on stdout: log collectors keep stdout, and a token must not end up in them.
+ */
 function printBootstrap(keyheat: Keyheat): void {
   const { projectId, newAdminToken } = keyheat.bootstrap;
   if (projectId === null) return;
   if (newAdminToken !== null) {
-    process.stdout.write(
+    process.stderr.write(
       [
         '',
         'keyheat created a default project and an admin token. The token is shown only this once:',
@@ -66,7 +71,7 @@ function printBootstrap(keyheat: Keyheat): void {
       ].join('\n') + '\n',
     );
   } else {
-    process.stdout.write(
+    process.stderr.write(
       `keyheat project_id: ${projectId} (the admin token was printed at the first start; ` +
         `to replace it, stop keyheat and run: keyheat token reset --data-dir ${keyheat.config.data_dir})\n`,
     );

@@ -45,12 +45,42 @@ export const ConfigSchema = Type.Object(
       {
         host: Type.String({ default: '127.0.0.1', description: 'address the HTTP API listens on' }),
         port: Integer(0, 65535, 8080, 'HTTP port'),
+        request_timeout_ms: Integer(500, 600_000, 30_000, 'a request (line, headers and body) must arrive in full within this, or it gets 408 and the connection is closed'),
+        keep_alive_timeout_ms: Integer(1000, 600_000, 72_000, 'an idle keep-alive connection is closed after this (above the 60 s idle timeout of common load balancers)'),
+        idle_timeout_ms: Integer(1000, 3_600_000, 300_000, 'a connection on which nothing moves for this long is closed (a client that stops reading); above the longest request'),
+        max_body_bytes: Integer(1024, 16 * 1024 * 1024, 64 * 1024, 'a larger request body gets 413 (the largest real body is about 3 KB)'),
+        tls: Type.Optional(
+          Type.Object(
+            {
+              cert: Type.String({ minLength: 1, description: 'PEM certificate chain file' }),
+              key: Type.String({ minLength: 1, description: 'PEM private key file (unencrypted)' }),
+            },
+            { additionalProperties: false, description: 'serve HTTPS with these files instead of plain HTTP' },
+          ),
+        ),
       },
       { default: {}, additionalProperties: false },
     ),
     data_dir: Type.String({ default: './data', description: 'where the embedded SQLite database lives' }),
     database: Type.Object(
-      { url: Type.Optional(Type.String({ description: 'sqlite:PATH; default sqlite:<data_dir>/keyheat.db' })) },
+      {
+        url: Type.Optional(Type.String({ description: 'sqlite:PATH; default sqlite:<data_dir>/keyheat.db' })),
+        // PostgreSQL only: a half-open connection must not hang claims, lease renewals or requests.
+        pool_size: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'PostgreSQL connections per process' }),
+        statement_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'PostgreSQL statement timeout' }),
+        connect_timeout_ms: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'PostgreSQL connection timeout' }),
+        keepalive: Type.Boolean({ default: true, description: 'TCP keepalive on PostgreSQL connections' }),
+        keepalive_delay_ms: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 10_000, description: 'idle time before the first keepalive probe' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    // The key sealing stored Redis passwords (AES-256-GCM). Embedded SQLite generates
+    // <data_dir>/secret.key when neither is set; PostgreSQL refuses to start without one.
+    secrets: Type.Object(
+      {
+        key: Type.Optional(Type.String({ description: 'base64 of 32 bytes; better given as KEYHEAT_SECRET_KEY than in a file' })),
+        key_file: Type.Optional(Type.String({ description: 'a file holding the base64 of 32 bytes (openssl rand -base64 32)' })),
+      },
       { default: {}, additionalProperties: false },
     ),
     log: Type.Object(
@@ -137,6 +167,16 @@ export const ConfigSchema = Type.Object(
     ),
     retention: Type.Object(
       { max_tasks_per_instance: Integer(1, 100_000, 100, 'creating a task beyond this deletes the oldest finished ones') },
+      { default: {}, additionalProperties: false },
+    ),
+    auth: Type.Object(
+      {
+        refuse_replays: Type.Boolean({
+          default: false,
+          description:
+            'refuse an SDK-HMAC-SHA256 signature used a second time within its 15-minute window (remembered per process); off by default because the SDK signs two identical requests within one second identically',
+        }),
+      },
       { default: {}, additionalProperties: false },
     ),
     projects: Type.Array(ProjectConfigSchema, { default: [] }),

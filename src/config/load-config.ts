@@ -10,6 +10,7 @@ import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { parseCidr } from '../domain/cidr.js';
+import { findRepeatedCredential } from './check-credentials.js';
 import { ConfigError } from './config-error.js';
 import { ConfigSchema, type KeyheatConfig } from './config-schema.js';
 
@@ -25,6 +26,7 @@ export interface ConfigSources {
 const ENV_ALIASES: Readonly<Record<string, readonly string[]>> = {
   KEYHEAT_HOST: ['server', 'host'],
   KEYHEAT_PORT: ['server', 'port'],
+  KEYHEAT_SECRET_KEY: ['secrets', 'key'],
 };
 
 export function loadConfig(sources: ConfigSources = {}): KeyheatConfig {
@@ -48,6 +50,8 @@ export function loadConfig(sources: ConfigSources = {}): KeyheatConfig {
       throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n  /network/allow: ${(error as Error).message}`);
     }
   }
+  const repeated = findRepeatedCredential(config.projects);
+  if (repeated !== null) throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n  ${repeated}`);
   return config;
 }
 

@@ -36,6 +36,12 @@ export const ERROR_CATALOGUE = {
   },
   instanceNotFound: { httpStatus: 404, dcsCode: 'DCS.3022', message: 'This DCS instance does not exist.' },
   urlNotFound: { httpStatus: 404, dcsCode: 'DCS.4001', message: 'The requested URL does not exist.' },
+  /** The request (headers and body) did not arrive in full within server.request_timeout_ms. */
+  requestTimeout: { httpStatus: 408, dcsCode: 'DCS.4800', message: 'Invalid {0} in the request.' },
+  /** The body is larger than server.max_body_bytes. */
+  bodyTooLarge: { httpStatus: 413, dcsCode: 'DCS.4800', message: 'Invalid {0} in the request.' },
+  /** The request line and headers exceed Node's header size limit (16 KiB). */
+  headersTooLarge: { httpStatus: 431, dcsCode: 'DCS.4800', message: 'Invalid {0} in the request.' },
   methodNotAllowed: { httpStatus: 405, dcsCode: 'DCS.5001', message: 'This request method is not allowed.' },
   internal: { httpStatus: 500, dcsCode: 'DCS.5000', message: 'Internal service error.' },
   /** keyheat is shutting down and stopped the request's work on a Redis; retry elsewhere. */

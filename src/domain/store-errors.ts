@@ -13,3 +13,11 @@ export class StoreLockedError extends Error {
     this.name = 'StoreLockedError';
   }
 }
+
+/** The instance a task or schedule was being written for was deleted meanwhile. */
+export class InstanceGoneError extends Error {
+  constructor(readonly instanceId: string) {
+    super(`instance ${instanceId} was deleted`);
+    this.name = 'InstanceGoneError';
+  }
+}

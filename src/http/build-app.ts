@@ -14,9 +14,13 @@ import type { AutoscanService } from '../service/autoscan-service.js';
 import type { InstanceService } from '../service/instance-service.js';
 import type { ReadinessService } from '../service/readiness-service.js';
 import type { TaskService } from '../service/task-service.js';
-import { signatureHook, tokenHook, type Authenticate, type FindAccessKey } from './auth.js';
+import { ReplayGuard } from './aksk/replay-guard.js';
+import { signatureHook, tokenHook, type Authenticate, type FindAccessKey, type SignatureChecks } from './auth.js';
 import { registerDashboard } from './dashboard.js';
-import { envelope, errorHandler } from './error-handler.js';
+import { registerBodyParsers } from './body-parsers.js';
+import { envelope, errorHandler, frameworkErrorHandler } from './error-handler.js';
+import { rejectNonFiniteNumbers } from './finite-numbers.js';
+import { ClientErrorResponder, serverFactory, type HttpServerSettings } from './http-server.js';
 import { registerOpenApi } from './openapi.js';
 import { hotkeyRoutes } from './routes/hotkey-routes.js';
 import { instanceRoutes } from './routes/instance-routes.js';
@@ -26,6 +30,8 @@ export interface HttpDependencies {
   readonly logger: Logger;
   readonly authenticate: Authenticate;
   readonly findAccessKey: FindAccessKey;
+  /** auth.refuse_replays: refuse a signature used twice within its window (memory per process). */
+  readonly refuseReplays: boolean;
   readonly instances: InstanceService;
   readonly tasks: TaskService;
   readonly autoscan: AutoscanService;
@@ -33,6 +39,8 @@ export interface HttpDependencies {
   /** metrics.token: when set, /metrics requires it as a bearer token. */
   readonly metricsToken: string | undefined;
   readonly readiness: ReadinessService;
+  /** Timeouts, the body limit and TLS (server: in the config). */
+  readonly server: HttpServerSettings;
 }
 
 declare module 'fastify' {
@@ -43,13 +51,19 @@ declare module 'fastify' {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const BODY_LIMIT = 1024 * 1024;
 
 export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.logger;
+  const clientErrors = new ClientErrorResponder(logger);
+  let stopping = false;
   const app = Fastify({
     loggerInstance: logger,
-    bodyLimit: BODY_LIMIT,
+    bodyLimit: deps.server.maxBodyBytes,
+    serverFactory: serverFactory(deps.server),
+    clientErrorHandler: clientErrors.handle,
+    frameworkErrors: frameworkErrorHandler,
+    // Fastify's own 503 while closing is not the DCS envelope; the onRequest hook below answers instead.
+    return503OnClosing: false,
     // Honour a caller's X-Request-Id (a load balancer's) when it looks sane, else make one.
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
@@ -60,25 +74,22 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
+    if (stopping) {
+      void reply.header('Connection', 'close');
+      throw new KeyheatError('serviceStopping', { detail: 'keyheat is stopping; retry on another keyheat process' });
+    }
   });
+  app.addHook('preClose', async () => {
+    stopping = true;
+  });
+  app.addHook('onRequest', clientErrors.onRequest);
+  app.addHook('preHandler', rejectNonFiniteNumbers);
+  app.addHook('onResponse', clientErrors.onResponse);
   app.addHook('onResponse', requestObserver(deps.metrics));
 
-  app.decorateRequest('rawBody', '');
-  app.decorateRequest('signaturePending', false);
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    request.rawBody = text;
-    if (text.trim() === '') {
-      done(null, undefined);
-      return;
-    }
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      done(new KeyheatError('invalidJson', { detail: (error as Error).message, cause: error }), undefined);
-    }
-  });
+  registerBodyParsers(app, deps.server.maxBodyBytes);
+  app.decorateRequest('pendingSignature', null);
+  const signatures: SignatureChecks = { findAccessKey: deps.findAccessKey, replays: deps.refuseReplays ? new ReplayGuard() : null };
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
@@ -103,8 +114,8 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
 
   await app.register(
     async (v2) => {
-      v2.addHook('onRequest', tokenHook(deps.authenticate));
-      v2.addHook('preValidation', signatureHook(deps.findAccessKey));
+      v2.addHook('onRequest', tokenHook(deps.authenticate, signatures));
+      v2.addHook('preValidation', signatureHook(signatures));
       await v2.register(instanceRoutes, { instances: deps.instances });
       await v2.register(hotkeyRoutes, { tasks: deps.tasks, autoscan: deps.autoscan });
     },

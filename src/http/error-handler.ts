@@ -32,7 +32,11 @@ export function toKeyheatError(error: FastifyError | Error, request: FastifyRequ
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new KeyheatError('invalidJson', { detail: 'send the body as Content-Type: application/json' });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return invalidParameter('body', 'the request body is too large');
+      return new KeyheatError('bodyTooLarge', { params: ['body'], detail: 'the request body is larger than server.max_body_bytes' });
+    case 'FST_ERR_BAD_URL':
+      return invalidParameter('path', 'the URL path has an invalid percent-encoding');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return invalidParameter('path', 'a path parameter is longer than 100 characters');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return invalidParameter('Content-Length');
     default:
@@ -42,6 +46,15 @@ export function toKeyheatError(error: FastifyError | Error, request: FastifyRequ
     return invalidParameter('request', fastifyError.message);
   }
   return new KeyheatError('internal', { cause: error });
+}
+
+/**
+ * Fastify's router errors (an invalid percent-encoding, an over-long path parameter) come here,
+ * before any hook has run: the X-Request-Id header is set here.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('X-Request-Id', request.id);
+  errorHandler(error, request, reply);
 }
 
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { describeFailure, meaningOf } from '../domain/failure-map.js';
-import type { Instance } from '../domain/instance.js';
+import { SECRET_UNREADABLE_REASON, type Instance } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import { compareWithPrevious } from '../analysis/trend.js';
 import { definedOptions, type AnalysisOutcome, type Task, type TaskProgress } from '../domain/task.js';
@@ -15,6 +15,7 @@ import type { Telemetry } from '../domain/telemetry.js';
 import type { AnalysisOptions } from '../engine/analysis-options.js';
 import type { AnalysisResult, AnalysisTarget } from '../engine/analyze-deployment.js';
 import type { Store } from '../storage/store.js';
+import { retryWhileStoreUnavailable } from './store-retry.js';
 
 export type Analyze = (target: AnalysisTarget, options: Partial<AnalysisOptions>) => Promise<AnalysisResult>;
 
@@ -141,8 +142,13 @@ export class TaskRunner {
   private async poll(): Promise<void> {
     try {
       while (!this.stopped && this.running.size < this.settings.concurrency) {
-        const task = await this.store.queue.claimNext(this.runnerId, this.now(), this.settings.leaseMs, this.projectsAtCap());
+        const task = await this.store.queue.claimNext(this.runnerId, this.now(), this.settings.leaseMs, this.projectsAtCap(), [...this.running.keys()]);
         if (task === undefined) return;
+        // The store already passes over tasks running here; this is the last line of defence.
+        if (this.running.has(task.id)) {
+          this.logger.error({ task_id: task.id }, 'claimed a task this process is already running; not starting it twice');
+          return;
+        }
         if (task.takenOver) {
           this.telemetry.leaseTakenOver();
           this.logger.warn({ task_id: task.id, attempt: task.attempts }, 'task taken over: its previous runner stopped renewing the lease');
@@ -186,6 +192,10 @@ export class TaskRunner {
       await this.finishFailed(task, 'the instance was deleted', log);
       return;
     }
+    if (instance.secretUnreadable === true) {
+      await this.finishFailed(task, SECRET_UNREADABLE_REASON, log);
+      return;
+    }
     const stopLease = this.keepLease(run, log);
     const started = performance.now();
     const elapsed = (): number => (performance.now() - started) / 1000;
@@ -198,7 +208,8 @@ export class TaskRunner {
       });
       if (run.stopReason !== null) return this.afterStop(run, log);
       this.telemetry.analysisEnded('success', elapsed(), result.stats.scannedKeys);
-      const stored = await this.store.queue.complete(task.id, this.runnerId, await this.withTrend(task, result), this.now());
+      const outcome = await this.whileUnavailable(() => this.withTrend(task, result), log);
+      const stored = await this.whileUnavailable(() => this.store.queue.complete(task.id, this.runnerId, outcome, this.now()), log);
       if (stored) {
         this.telemetry.taskFinished('success', task.scanType);
         log.info({ status: 'success', num: result.keys.length, scanned_keys: result.stats.scannedKeys, duration_ms: result.stats.durationMs }, 'task status changed');
@@ -216,6 +227,11 @@ export class TaskRunner {
     } finally {
       stopLease();
     }
+  }
+
+  /** A store write retried while the database is unreachable, for at most one lease (store-retry.ts). */
+  private whileUnavailable<T>(write: () => Promise<T>, log: Logger): Promise<T> {
+    return retryWhileStoreUnavailable(write, { budgetMs: this.settings.leaseMs, giveUp: () => this.hurried }, log);
   }
 
   /** The result compared with the instance's previous successful task: each key's previous counter, and the trend. */
@@ -238,7 +254,7 @@ export class TaskRunner {
   }
 
   private async finishFailed(task: Task, reason: string, log: Logger): Promise<void> {
-    const stored = await this.store.queue.fail(task.id, this.runnerId, reason, this.now());
+    const stored = await this.whileUnavailable(() => this.store.queue.fail(task.id, this.runnerId, reason, this.now()), log);
     if (!stored) return;
     this.telemetry.taskFinished('failed', task.scanType);
     log.warn({ status: 'failed', error_msg: reason }, 'task status changed');
@@ -250,17 +266,32 @@ export class TaskRunner {
    */
   private keepLease(run: Running, log: Logger): () => void {
     const interval = Math.max(200, Math.min(1000, Math.floor(this.settings.leaseMs / 3)));
+    // The schedule and the age of the lease are measured on the monotonic clock (setInterval and
+    // performance.now()); only the expiry written to the store is wall-clock, because other
+    // processes compare it with theirs.
+    let renewedAt = performance.now();
+    let renewing = false;
     const timer = setInterval(() => {
+      // One renewal at a time: a database that hangs must not pile them up.
+      if (renewing) return;
+      renewing = true;
       this.store.queue
         .renewLease(run.task.id, this.runnerId, this.now(), this.settings.leaseMs)
         .then((held) => {
-          if (!held && run.stopReason === null) {
+          if (held) renewedAt = performance.now();
+          else if (run.stopReason === null) {
             run.stopReason = 'lease-lost';
             run.controller.abort(new Error('task lease lost'));
             log.warn('task was deleted or taken over; stopping its analysis');
           }
         })
-        .catch((error: unknown) => log.error({ err: error }, 'renewing the task lease failed'));
+        .catch((error: unknown) => {
+          // A transient database failure: keep analysing. The CAS on the runner at the next
+          // renewal (or at the outcome) tells whether another process took the task meanwhile.
+          const unrenewedMs = Math.round(performance.now() - renewedAt);
+          log.error({ err: error, unrenewed_ms: unrenewedMs, lease_ms: this.settings.leaseMs }, 'renewing the task lease failed; retrying');
+        })
+        .finally(() => (renewing = false));
     }, interval);
     timer.unref();
     return () => clearInterval(timer);

@@ -79,6 +79,8 @@ export class AutoscanScheduler {
           this.telemetry.autoscanSlot('fired');
           this.telemetry.taskCreated('auto');
           log.info({ task_id: task.id, status: 'waiting', scan_type: 'auto' }, 'automatic analysis task created');
+        } else if (outcome === 'gone') {
+          log.info('automatic analysis not created: the instance was deleted; its schedule is removed');
         } else if (outcome === 'skipped') {
           this.telemetry.autoscanSlot('skipped');
           log.warn('automatic analysis skipped: the previous one is still waiting or running');

@@ -2,6 +2,9 @@
  * Token authentication. Tokens come from the config file (kept in memory, hashed) and from the
  * store (the generated admin token). Only SHA-256 hashes are compared or stored: a token is 256
  * random bits, so a fast hash is enough and a lookup by hash leaks no timing about the token.
+ * Once `projects:` are configured, only the config's tokens count: the generated admin token of
+ * an earlier first start is deleted and ignored, so a token printed long ago cannot outlive the
+ * switch to configured projects.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ProjectConfig } from '../config/config-schema.js';
@@ -25,16 +28,20 @@ export interface Bootstrap {
   readonly projectId: string | null;
   /** Present only on the start that created it: printed once, never stored in clear. */
   readonly newAdminToken: string | null;
+  /** With projects configured: the default project of an earlier first start, whose tokens no longer work. */
+  readonly retiredProjectId: string | null;
 }
 
 export class AuthService {
   private readonly configTokens = new Map<string, TokenGrant>();
   private readonly accessKeys = new Map<string, { secretKey: string; projectId: string }>();
+  private readonly projectsConfigured: boolean;
 
   constructor(
     private readonly store: Store,
     projects: readonly ProjectConfig[],
   ) {
+    this.projectsConfigured = projects.length > 0;
     for (const project of projects) {
       for (const token of project.tokens) this.configTokens.set(hashToken(token), { projectId: project.project_id, role: 'admin' });
       for (const token of project.readonly_tokens) this.configTokens.set(hashToken(token), { projectId: project.project_id, role: 'readonly' });
@@ -52,26 +59,31 @@ export class AuthService {
 
   async authenticate(token: string): Promise<TokenGrant | undefined> {
     const hash = hashToken(token);
-    return this.configTokens.get(hash) ?? (await this.store.auth.findToken(hash));
+    const configured = this.configTokens.get(hash);
+    if (configured !== undefined || this.projectsConfigured) return configured;
+    return await this.store.auth.findToken(hash);
   }
 
   /**
    * Without projects in the config, the first start creates a default project and an admin
-   * token; later starts reuse them.
+   * token; later starts reuse them. With projects, the generated project's tokens are deleted.
    */
   async bootstrap(projects: readonly ProjectConfig[]): Promise<Bootstrap> {
     const now = new Date();
     for (const project of projects) await this.store.auth.createProject(project.project_id, 'config', now);
-    if (projects.length > 0) return { projectId: null, newAdminToken: null };
     const existing = await this.store.auth.findGeneratedProject();
-    if (existing !== undefined) return { projectId: existing, newAdminToken: null };
+    if (projects.length > 0) {
+      if (existing !== undefined) await this.store.auth.deleteTokens(existing);
+      return { projectId: null, newAdminToken: null, retiredProjectId: existing ?? null };
+    }
+    if (existing !== undefined) return { projectId: existing, newAdminToken: null, retiredProjectId: null };
     const projectId = generateProjectId();
     const token = generateToken();
-    if (await this.store.auth.createGeneratedProject(projectId, hashToken(token), now)) return { projectId, newAdminToken: token };
+    if (await this.store.auth.createGeneratedProject(projectId, hashToken(token), now)) return { projectId, newAdminToken: token, retiredProjectId: null };
     // Another process sharing the database bootstrapped at the same moment: use its project.
     const winner = await this.store.auth.findGeneratedProject();
     if (winner === undefined) throw new Error('the default project vanished during start-up');
-    return { projectId: winner, newAdminToken: null };
+    return { projectId: winner, newAdminToken: null, retiredProjectId: null };
   }
 
   /** Issues a new admin token for the generated project; the old one stops working. */

@@ -1,5 +1,6 @@
 /** Daily automatic analysis settings (GET/PUT .../hotkey/autoscan). Running them is the scheduler's job. */
-import { invalidParameter } from '../domain/errors.js';
+import { invalidParameter, KeyheatError } from '../domain/errors.js';
+import { InstanceGoneError } from '../domain/store-errors.js';
 import { MAX_SCHEDULE_TIMES, SCHEDULE_TIME, type AutoscanConfig } from '../domain/autoscan.js';
 import type { Store } from '../storage/store.js';
 import type { InstanceService } from './instance-service.js';
@@ -32,7 +33,13 @@ export class AutoscanService {
       throw invalidParameter('schedule_at', 'enable_auto_scan is true but schedule_at lists no time');
     }
     const config = { instanceId, enableAutoScan: request.enableAutoScan, scheduleAt, updatedAt: new Date().toISOString() };
-    await this.store.autoscan.put(projectId, config);
+    try {
+      await this.store.autoscan.put(projectId, config);
+    } catch (error) {
+      // The instance was deleted meanwhile: no schedule is left behind for it.
+      if (error instanceof InstanceGoneError) throw new KeyheatError('instanceNotFound');
+      throw error;
+    }
     return config;
   }
 }

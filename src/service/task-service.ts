@@ -2,8 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { KeyheatError } from '../domain/errors.js';
 import { meaningOf } from '../domain/failure-map.js';
-import type { Instance } from '../domain/instance.js';
+import { SECRET_UNREADABLE_REASON, type Instance } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
+import { InstanceGoneError } from '../domain/store-errors.js';
 import type { ScanType, TaskStatus } from '../domain/task-status.js';
 import { TaskActiveConflict, wireTime, type Task, type TaskOptions, type TaskPage } from '../domain/task.js';
 import type { Telemetry } from '../domain/telemetry.js';
@@ -43,6 +44,8 @@ export class TaskService {
       return task;
     } catch (error) {
       if (error instanceof TaskActiveConflict) throw activeError(error.message);
+      // The instance was deleted while its preflight ran: nothing was written.
+      if (error instanceof InstanceGoneError) throw new KeyheatError('instanceNotFound');
       throw error;
     }
   }
@@ -75,6 +78,7 @@ export class TaskService {
 
   /** Every primary must be reachable, run Redis >= 4.0 and use an LFU maxmemory-policy. */
   private async preflight(instance: Instance): Promise<void> {
+    if (instance.secretUnreadable === true) throw new KeyheatError('instanceNotRunning', { detail: SECRET_UNREADABLE_REASON });
     try {
       const facts = await preflightDeployment(instance.endpoint, this.redis, this.lifetime);
       await this.store.instances.updateHealth(instance.id, 'RUNNING', facts.version, new Date());

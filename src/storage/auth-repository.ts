@@ -43,6 +43,11 @@ export class AuthRepository {
     }
   }
 
+  /** Deletes every stored token of the project (its generated token, once projects are configured). */
+  async deleteTokens(projectId: string): Promise<void> {
+    await this.db.deleteFrom('tokens').where('project_id', '=', projectId).execute();
+  }
+
   /** Replaces every stored token of the project with this one (used to create and to reset). */
   async replaceTokens(projectId: string, tokenHash: string, role: TokenRole, now: Date): Promise<void> {
     await this.db.transaction().execute(async (trx) => {

@@ -1,9 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { AutoscanConfig } from '../domain/autoscan.js';
+import { InstanceGoneError } from '../domain/store-errors.js';
+import type { StoreCapabilities } from './database.js';
+import { instanceStillExists } from './instance-guard.js';
 import type { Database } from './schema.js';
 
 export class AutoscanRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: Pick<StoreCapabilities, 'dialect'> = { dialect: 'sqlite' },
+  ) {}
 
   async get(instanceId: string): Promise<AutoscanConfig | undefined> {
     const row = await this.db.selectFrom('autoscan_configs').selectAll().where('instance_id', '=', instanceId).executeTakeFirst();
@@ -16,9 +22,16 @@ export class AutoscanRepository {
     };
   }
 
-  /** Every schedule that is on, across projects, with the project it belongs to. */
+  /** Every schedule that is on, across projects, with the project it belongs to (of existing instances only). */
   async listEnabled(): Promise<(AutoscanConfig & { projectId: string; updatedAt: string })[]> {
-    const rows = await this.db.selectFrom('autoscan_configs').selectAll().where('enable_auto_scan', '=', 1).orderBy('instance_id').execute();
+    // Only schedules whose instance exists: a leftover of a deleted instance never fires.
+    const rows = await this.db
+      .selectFrom('autoscan_configs')
+      .innerJoin('instances', 'instances.id', 'autoscan_configs.instance_id')
+      .selectAll('autoscan_configs')
+      .where('autoscan_configs.enable_auto_scan', '=', 1)
+      .orderBy('autoscan_configs.instance_id')
+      .execute();
     return rows.map((row) => ({
       instanceId: row.instance_id,
       projectId: row.project_id,
@@ -28,6 +41,7 @@ export class AutoscanRepository {
     }));
   }
 
+  /** Throws InstanceGoneError when the instance was deleted meanwhile (instance-guard.ts). */
   async put(projectId: string, config: AutoscanConfig & { updatedAt: string }): Promise<void> {
     const values = {
       instance_id: config.instanceId,
@@ -36,17 +50,20 @@ export class AutoscanRepository {
       schedule_at_json: JSON.stringify(config.scheduleAt),
       updated_at: config.updatedAt,
     };
-    await this.db
-      .insertInto('autoscan_configs')
-      .values(values)
-      .onConflict((oc) =>
-        oc.column('instance_id').doUpdateSet({
-          enable_auto_scan: values.enable_auto_scan,
-          schedule_at_json: values.schedule_at_json,
-          updated_at: values.updated_at,
-        }),
-      )
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      if (!(await instanceStillExists(trx, this.capabilities, config.instanceId))) throw new InstanceGoneError(config.instanceId);
+      await trx
+        .insertInto('autoscan_configs')
+        .values(values)
+        .onConflict((oc) =>
+          oc.column('instance_id').doUpdateSet({
+            enable_auto_scan: values.enable_auto_scan,
+            schedule_at_json: values.schedule_at_json,
+            updated_at: values.updated_at,
+          }),
+        )
+        .execute();
+    });
   }
 }
 

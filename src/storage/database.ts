@@ -2,13 +2,15 @@
  * The Kysely dialect factory: the only place that knows which database engine is in use.
  * Everything above talks to repositories in domain words.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { StoreLockedError, UnsupportedDatabaseUrl } from '../domain/store-errors.js';
+import { redactDatabaseUrl } from '../domain/redact-url.js';
 import { migrationProvider } from './migrations.js';
+import { createPrivateFile, makePrivateDir, tightenSqliteFiles } from './private-files.js';
+import { pgPoolConfig, POOL_DEFAULTS, unavailableAware, type PoolSettings } from './pg-pool.js';
 import type { Database } from './schema.js';
 
 export interface StoreCapabilities {
@@ -29,9 +31,9 @@ export interface DatabaseHandle {
 }
 
 
-export function openDatabase(url: string): DatabaseHandle {
+export function openDatabase(url: string, pool: PoolSettings = POOL_DEFAULTS): DatabaseHandle {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, pool);
   throw new UnsupportedDatabaseUrl(`unsupported database URL "${redactDatabaseUrl(url)}": use sqlite:PATH or postgres://user@host:5432/db`);
 }
 
@@ -39,9 +41,14 @@ function openSqlite(file: string): DatabaseHandle {
   if (file === '') throw new UnsupportedDatabaseUrl('sqlite: URL without a file path');
   const inMemory = file === ':memory:';
   // The database holds the Redis passwords of registered instances: owner-only access.
-  if (!inMemory) mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  // The file exists with 0600 before SQLite opens it (SQLite gives -wal and -shm the same mode);
+  // an existing file and its companions are tightened.
+  if (!inMemory) {
+    makePrivateDir(path.dirname(path.resolve(file)));
+    createPrivateFile(file);
+    tightenSqliteFiles(file);
+  }
   const sqlite = new SqliteDatabase(file);
-  if (!inMemory) chmodSync(file, 0o600);
   try {
     // One process owns the database: an exclusive lock, taken now and held until the
     // connection closes. It is the operating system's lock, so it goes with a dead process
@@ -70,23 +77,21 @@ function openSqlite(file: string): DatabaseHandle {
 /**
  * PostgreSQL through node-postgres. Several keyheat processes may share it. A `search_path` can
  * be given in the URL the libpq way: `postgres://u@h/db?options=-c%20search_path%3Dkeyheat`.
+ * A lost connection (restart, half-open TCP, timeout) surfaces as KeyheatError storeUnavailable
+ * (503), see pg-pool.ts; the next query opens a fresh connection.
  */
-function openPostgres(url: string): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000, application_name: 'keyheat' });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
+function openPostgres(url: string, settings: PoolSettings): DatabaseHandle {
+  const pool = new pg.Pool(pgPoolConfig(url, settings));
+  // An idle client losing its connection (server restart) must not crash the process: node-postgres
+  // emits 'error' on the pool, and an unhandled 'error' event would throw. The pool drops that client.
   pool.on('error', (error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: unavailableAware(pool) }) });
   return {
     db,
     capabilities: { dialect: 'postgres', singleProcess: false, supportsSkipLocked: true },
     description: `postgres ${redactDatabaseUrl(url)}`,
     close: () => db.destroy(),
   };
-}
-
-/** The URL without its password, for log lines. */
-export function redactDatabaseUrl(url: string): string {
-  return url.replace(/(\/\/[^:@/]*):[^@/]*@/, '$1:***@');
 }
 
 export async function migrateToLatest(db: Kysely<Database>, capabilities: StoreCapabilities): Promise<void> {

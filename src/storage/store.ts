@@ -4,6 +4,8 @@ import { AuthRepository } from './auth-repository.js';
 import { AutoscanRepository, AutoscanRunRepository } from './autoscan-repository.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle, type StoreCapabilities } from './database.js';
 import { InstanceRepository } from './instance-repository.js';
+import { generateSecretKey, type SecretKey } from '../domain/secret-box.js';
+import type { PoolSettings } from './pg-pool.js';
 import type { Database } from './schema.js';
 import { TaskQueue } from './task-queue.js';
 import { TaskRecords } from './task-records.js';
@@ -26,14 +28,23 @@ export interface Store {
 
 export interface StoreSettings {
   readonly maxTasksPerInstance: number;
+  /**
+   * Seals the stored Redis passwords. With a key, passwords still in plain text are sealed at
+   * open. Without one (commands that never read instances, such as token reset), a random key
+   * lives for this process only and plain passwords are left as they are.
+   */
+  readonly secretKey?: SecretKey;
+  /** PostgreSQL pool; ignored by SQLite. */
+  readonly pool?: PoolSettings;
 }
 
 export const STORE_DEFAULTS: StoreSettings = Object.freeze({ maxTasksPerInstance: 100 });
 
 export async function openStore(url: string, settings: StoreSettings = STORE_DEFAULTS): Promise<Store> {
-  const handle = openDatabase(url);
+  const handle = openDatabase(url, settings.pool);
   try {
     await migrateToLatest(handle.db, handle.capabilities);
+    if (settings.secretKey !== undefined) await new InstanceRepository(handle.db, settings.secretKey).sealPlainPasswords();
   } catch (error) {
     await handle.close();
     throw error;
@@ -47,11 +58,11 @@ function storeOver(handle: DatabaseHandle, settings: StoreSettings): Store {
     capabilities: handle.capabilities,
     description: handle.description,
     auth: new AuthRepository(db),
-    instances: new InstanceRepository(db),
-    tasks: new TaskRecords(db, settings),
+    instances: new InstanceRepository(db, settings.secretKey ?? generateSecretKey()),
+    tasks: new TaskRecords(db, settings, handle.capabilities),
     queue: new TaskQueue(db, handle.capabilities),
     autoscanRuns: new AutoscanRunRepository(db),
-    autoscan: new AutoscanRepository(db),
+    autoscan: new AutoscanRepository(db, handle.capabilities),
     // A table of ours rather than `select 1`: the answer proves the schema is there and readable too.
     ping: async () => {
       await sql`select 1 from projects limit 1`.execute(db);

@@ -27,15 +27,24 @@ export class TaskQueue {
    * On PostgreSQL the candidate row is locked FOR UPDATE SKIP LOCKED, so concurrent claimers
    * pass over each other; the partial unique index on running tasks keeps a second analysis of
    * the same instance out even when two claimers pick different tasks of it.
-   * Tasks of `skipProjects` are passed over (the claimer runs as many of theirs as it may).
+   * Tasks of `skipProjects` are passed over (the claimer runs as many of theirs as it may), and
+   * so are `runningHere`, the tasks the claimer is running: a stalled event loop or a wall clock
+   * jump can make its own lease look expired, and it must never start a task it already runs.
+   * Taking over an expired lease is a compare-and-set on the previous runner and expiry (the lease token).
    */
-  async claimNext(runnerId: string, now: Date, leaseMs: number, skipProjects: readonly string[] = []): Promise<ClaimedTask | undefined> {
+  async claimNext(
+    runnerId: string,
+    now: Date,
+    leaseMs: number,
+    skipProjects: readonly string[] = [],
+    runningHere: readonly string[] = [],
+  ): Promise<ClaimedTask | undefined> {
     const nowText = now.toISOString();
     try {
       return await this.db.transaction().execute(async (trx) => {
         let select = trx
           .selectFrom('hotkey_tasks as t')
-          .select(['t.id', 't.status', 't.lease_expires_at'])
+          .select(['t.id', 't.status', 't.lease_expires_at', 't.runner_id'])
           .where((eb) =>
             eb.or([
               eb.and([
@@ -54,6 +63,7 @@ export class TaskQueue {
             ]),
           )
           .$if(skipProjects.length > 0, (q) => q.where('t.project_id', 'not in', [...skipProjects]))
+          .$if(runningHere.length > 0, (q) => q.where('t.id', 'not in', [...runningHere]))
           .orderBy('t.created_at')
           .orderBy('t.id')
           .limit(1);
@@ -72,7 +82,9 @@ export class TaskQueue {
           }))
           .where('id', '=', candidate.id)
           .where('status', '=', candidate.status);
-        if (candidate.status === 'running') update = update.where('lease_expires_at', '=', candidate.lease_expires_at);
+        if (candidate.status === 'running') {
+          update = update.where('lease_expires_at', '=', candidate.lease_expires_at).where('runner_id', candidate.runner_id === null ? 'is' : '=', candidate.runner_id);
+        }
         const result = await update.executeTakeFirst();
         if (result.numUpdatedRows !== 1n) return undefined;
         const row = await trx.selectFrom('hotkey_tasks').selectAll().where('id', '=', candidate.id).executeTakeFirstOrThrow();

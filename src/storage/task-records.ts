@@ -5,7 +5,10 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { TaskStatus } from '../domain/task-status.js';
 import { TaskActiveConflict, type NewTask, type Task, type TaskPage } from '../domain/task.js';
+import { InstanceGoneError } from '../domain/store-errors.js';
 import { classifySqlError } from './classify-sql-error.js';
+import type { StoreCapabilities } from './database.js';
+import { instanceStillExists } from './instance-guard.js';
 import type { Database } from './schema.js';
 import { toTask } from './task-rows.js';
 
@@ -18,15 +21,18 @@ export class TaskRecords {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly settings: TaskRecordSettings,
+    private readonly capabilities: Pick<StoreCapabilities, 'dialect'> = { dialect: 'sqlite' },
   ) {}
 
   /**
    * Inserts a task unless one of the instance is waiting or running. The check and the insert
    * share a transaction, and the partial unique index catches what a check alone could miss.
+   * Throws InstanceGoneError when the instance was deleted meanwhile (instance-guard.ts).
    */
   async insert(task: NewTask): Promise<Task> {
     try {
       await this.db.transaction().execute(async (trx) => {
+        if (!(await instanceStillExists(trx, this.capabilities, task.instanceId))) throw new InstanceGoneError(task.instanceId);
         // A manual task waits for nothing; an auto task may queue behind a running manual one.
         const active = await trx
           .selectFrom('hotkey_tasks')
@@ -66,9 +72,14 @@ export class TaskRecords {
    * its ledger row: either both are written or neither (a crash in between leaves the slot
    * free for the next pass). Returns what happened to the slot.
    */
-  async insertScheduled(task: NewTask & { scanType: 'auto' }, slot: string, now: Date): Promise<'created' | 'skipped' | 'taken'> {
+  async insertScheduled(task: NewTask & { scanType: 'auto' }, slot: string, now: Date): Promise<'created' | 'skipped' | 'taken' | 'gone'> {
     try {
       return await this.db.transaction().execute(async (trx) => {
+        if (!(await instanceStillExists(trx, this.capabilities, task.instanceId))) {
+          // A schedule left behind by a delete that raced its PUT: drop it so it stops firing.
+          await trx.deleteFrom('autoscan_configs').where('instance_id', '=', task.instanceId).execute();
+          return 'gone';
+        }
         const ledger = await trx
           .insertInto('autoscan_runs')
           .values({ instance_id: task.instanceId, slot, task_id: null, outcome: 'claimed', created_at: now.toISOString() })

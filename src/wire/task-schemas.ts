@@ -158,7 +158,8 @@ export const TaskList = Type.Object(
 );
 
 export const ListTasksQuery = Type.Object({
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  // Bounded so that 1e300 or 2^63 is a 400 here, not a database error (retention keeps far fewer).
+  offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   status: Type.Optional(TaskStatus),
 });

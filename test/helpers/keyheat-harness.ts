@@ -10,7 +10,7 @@ import pino from 'pino';
 import { createKeyheat, type Keyheat, type KeyheatOverrides } from '../../src/app.js';
 import type { KeyheatConfig } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createPgSchema, type PgSchema, type StoreKind } from './stores.js';
+import { createPgSchema, TEST_SECRET_KEY, type PgSchema, type StoreKind } from './stores.js';
 
 export const P1 = '0123456789abcdef0123456789abcdef';
 export const P2 = 'fedcba9876543210fedcba9876543210';
@@ -84,7 +84,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const lines = options.logLines;
   const logger =
     lines === undefined ? pino({ level: 'silent' }) : pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
-  const config = testConfig(dataDir, { ...options.config, database: { url: databaseUrl } });
+  // PostgreSQL refuses to start without a configured secret key; SQLite generates one in the data dir.
+  const secrets = store === 'postgres' ? { secrets: { key: TEST_SECRET_KEY } } : {};
+  const config = testConfig(dataDir, { ...secrets, ...options.config, database: { url: databaseUrl } });
   const keyheat = await createKeyheat(config, logger, options.overrides);
   if (options.start !== false) keyheat.start();
 

@@ -1,6 +1,7 @@
 /** Runs `keyheat` as a real child process (from source, through tsx), for CLI and crash tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { TEST_SECRET_KEY } from './stores.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(ROOT, 'src/main.ts');
@@ -26,7 +27,8 @@ export interface RunOptions {
 export function runKeyheat(args: readonly string[], options: RunOptions = {}): KeyheatProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, ...options.env },
+    // A configured key, as PostgreSQL needs one; a test passes KEYHEAT_SECRET_KEY: '' to go without.
+    env: { KEYHEAT_SECRET_KEY: TEST_SECRET_KEY, ...process.env, ...options.env },
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   if (options.input !== undefined) child.stdin?.end(options.input);

@@ -39,3 +39,9 @@ async function adminQuery(sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * The secret key (base64 of 32 bytes) the harness and keyheat processes use where one must be
+ * configured (PostgreSQL refuses to start without it); a fixed value, for tests only.
+ */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');

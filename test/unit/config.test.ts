@@ -14,7 +14,7 @@ function file(contents: string): string {
 describe('loadConfig', () => {
   it('has documented defaults without any source', () => {
     const config = loadConfig({ env: {} });
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, request_timeout_ms: 30_000, keep_alive_timeout_ms: 72_000, idle_timeout_ms: 300_000, max_body_bytes: 65_536 });
     expect(config.data_dir).toBe('./data');
     expect(config.analysis.top_k).toBe(100);
     expect(config.runner.concurrency).toBe(4);
@@ -26,7 +26,7 @@ describe('loadConfig', () => {
     const name = file('server: { host: 0.0.0.0, port: 9000 }\nanalysis: { top_k: 20 }\n');
     const env = { KEYHEAT_PORT: '9100', KEYHEAT_ANALYSIS_TOP_K: '30', KEYHEAT_DATABASE_URL: 'sqlite:/tmp/x.db' };
     const config = loadConfig({ file: name, env, flags: { server: { port: '9200' } } });
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 9200 });
+    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 9200 });
     expect(config.analysis.top_k).toBe(30);
     expect(databaseUrl(config)).toBe('sqlite:/tmp/x.db');
   });
@@ -51,6 +51,13 @@ describe('loadConfig', () => {
   it('says so when the file is missing or not YAML', () => {
     expect(() => loadConfig({ file: '/nonexistent/keyheat.yaml', env: {} })).toThrow(/cannot read config file/);
     expect(() => loadConfig({ file: file('server: [unclosed'), env: {} })).toThrow(/not valid YAML/);
+  });
+
+  it('reads server.tls from the environment too, and wants both files', () => {
+    const config = loadConfig({ env: { KEYHEAT_SERVER_TLS_CERT: '/etc/keyheat/cert.pem', KEYHEAT_SERVER_TLS_KEY: '/etc/keyheat/key.pem' } });
+    expect(config.server.tls).toEqual({ cert: '/etc/keyheat/cert.pem', key: '/etc/keyheat/key.pem' });
+    expect(() => loadConfig({ env: { KEYHEAT_SERVER_TLS_CERT: '/etc/keyheat/cert.pem' } })).toThrow(/server\/tls\/key/);
+    expect(() => loadConfig({ env: { KEYHEAT_SERVER_REQUEST_TIMEOUT_MS: '10' } })).toThrow(/request_timeout_ms/);
   });
 
   it('refuses a non-numeric port from the environment', () => {

@@ -13,7 +13,7 @@ import { runGroup, type ClientIo, type CommandContext, type CommandGroup } from 
 import { waitForTask } from './task-wait.js';
 
 /** The list's paging ranges, read from the route's own query schema. */
-const OFFSET = { min: ListTasksQuery.properties.offset.minimum ?? 0, max: Number.MAX_SAFE_INTEGER, integer: true };
+const OFFSET = { min: ListTasksQuery.properties.offset.minimum ?? 0, max: ListTasksQuery.properties.offset.maximum ?? Number.MAX_SAFE_INTEGER, integer: true };
 const LIMIT = { min: ListTasksQuery.properties.limit.minimum ?? 1, max: ListTasksQuery.properties.limit.maximum ?? 1000, integer: true };
 
 const TASKS: CommandGroup = {

@@ -1,0 +1,57 @@
+/** `keyheat secrets rotate`: re-encrypts every stored Redis password with a new key. */
+import { parseArgs } from 'node:util';
+import { rotateSecretKey } from '../app.js';
+import { configFromArgs } from './config-flags.js';
+import { EXIT, UsageError } from './usage-error.js';
+
+export const SECRETS_USAGE = `Usage: keyheat secrets rotate --new-key-file FILE [--old-key-file FILE] [--config FILE] [--data-dir DIR]
+
+Re-encrypts every stored Redis password with the key in FILE (the base64 of 32 bytes, e.g.
+openssl rand -base64 32 > FILE; chmod 600 FILE), in one transaction: all or nothing.
+The current key comes from --old-key-file, else from KEYHEAT_SECRET_KEY, secrets.key_file or
+<data_dir>/secret.key, as keyheat serve finds it.
+With SQLite, run it while keyheat serve is stopped. With PostgreSQL, stop every keyheat
+process first. Then start keyheat with the new key (KEYHEAT_SECRET_KEY or secrets.key_file;
+with the generated key, replace <data_dir>/secret.key by the new file).`;
+
+export async function secretsCommand(args: readonly string[]): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === '--help' || action === '-h' || rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${SECRETS_USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (action !== 'rotate') throw new UsageError(action === undefined ? 'secrets needs an action: rotate' : `unknown secrets action "${action}"`, SECRETS_USAGE);
+  const { keyFiles, others } = splitKeyFlags(rest);
+  if (keyFiles.next === undefined) throw new UsageError('secrets rotate needs --new-key-file FILE', SECRETS_USAGE);
+  const loaded = configFromArgs(others, ['config', 'data-dir']);
+  const config = keyFiles.old === undefined ? loaded : { ...loaded, secrets: { key_file: keyFiles.old } };
+  const { instances, oldKeyId, newKeyId } = await rotateSecretKey(config, keyFiles.next);
+  process.stdout.write(
+    `Re-encrypted the stored passwords of ${instances} instance(s): key ${oldKeyId} -> ${newKeyId}.\n` +
+      'Start keyheat with the new key now (the old one no longer opens them).\n',
+  );
+  return EXIT.ok;
+}
+
+function splitKeyFlags(args: readonly string[]): { keyFiles: { next?: string; old?: string }; others: string[] } {
+  try {
+    const { values, tokens } = parseArgs({
+      args: [...args],
+      options: {
+        'new-key-file': { type: 'string' },
+        'old-key-file': { type: 'string' },
+        config: { type: 'string' },
+        'data-dir': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+      tokens: true,
+    });
+    const others = tokens.flatMap((token) =>
+      token.kind === 'option' && (token.name === 'config' || token.name === 'data-dir') ? [`--${token.name}`, token.value ?? ''] : [],
+    );
+    return { keyFiles: { next: values['new-key-file'], old: values['old-key-file'] }, others };
+  } catch (error) {
+    throw new UsageError((error as Error).message, SECRETS_USAGE);
+  }
+}
