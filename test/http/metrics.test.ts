@@ -4,7 +4,6 @@
  * the exposition parses as Prometheus text; /readyz answers 503 when the database is closed or
  * (PostgreSQL, through a TCP proxy that stops forwarding) hangs.
  */
-import net from 'node:net';
 import parsePrometheusTextFormat, { type PrometheusFamily, type PrometheusSample } from 'parse-prometheus-text-format';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -12,6 +11,7 @@ import { REDIS_FAILURE_KINDS } from '../../src/domain/redis-failure.js';
 import { P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { createPgSchema, postgresAvailable, STORES, type PgSchema } from '../helpers/stores.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 type Labels = Record<string, string>;
 
@@ -245,13 +245,13 @@ describe.each(STORES)('%s store', (store) => {
 
 describe.runIf(postgresAvailable())('postgres store that stops answering', () => {
   let schema: PgSchema;
-  let proxy: FreezableProxy;
+  let proxy: TcpProxy;
   let harness: Harness;
 
   beforeAll(async () => {
     schema = await createPgSchema();
     const url = new URL(schema.url);
-    proxy = await startFreezableProxy(url.hostname, Number(url.port || 5432));
+    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
     url.hostname = '127.0.0.1';
     url.port = String(proxy.port);
     harness = await startHarness({ databaseUrl: url.toString(), start: false });
@@ -342,51 +342,3 @@ describe('metrics.token', () => {
   });
 });
 
-interface FreezableProxy {
-  readonly port: number;
-  /** Holds every byte clients send from now on: the database sees nothing, like a partition. */
-  freeze(): void;
-  /** Forwards what was held and everything after. */
-  thaw(): void;
-  close(): Promise<void>;
-}
-
-async function startFreezableProxy(host: string, port: number): Promise<FreezableProxy> {
-  let frozen = false;
-  const flushes = new Set<() => void>();
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect({ host, port });
-    sockets.add(client).add(upstream);
-    const held: Buffer[] = [];
-    const flush = () => {
-      for (const chunk of held.splice(0)) upstream.write(chunk);
-    };
-    flushes.add(flush);
-    client.on('data', (chunk: Buffer) => (frozen ? held.push(chunk) : upstream.write(chunk)));
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
-    const end = () => {
-      flushes.delete(flush);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    freeze: () => {
-      frozen = true;
-    },
-    thaw: () => {
-      frozen = false;
-      for (const flush of flushes) flush();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        sockets.forEach((socket) => socket.destroy());
-        server.close(() => resolve());
-      }),
-  };
-}

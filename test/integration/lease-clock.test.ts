@@ -5,29 +5,13 @@
  * the previous runner.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Analyze } from '../../src/runner/task-runner.js';
-import { analyzeDeployment } from '../../src/engine/analyze-deployment.js';
+import { gatedAnalysis, type GatedAnalysis } from '../helpers/gated-analysis.js';
 import { P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { redisLike, startStub, type Stub } from '../helpers/resp-stub.js';
 import { STORES } from '../helpers/stores.js';
 
 const LEASE_MS = 1000;
 
-/** The real analysis, held at its start until `open()`; counts how often the runner started it. */
-function gatedAnalysis(): { analyze: Analyze; starts: () => number; open(): void } {
-  let starts = 0;
-  let open: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  const analyze: Analyze = async (target, options) => {
-    starts += 1;
-    await new Promise<void>((resolve, reject) => {
-      void gate.then(resolve);
-      options.signal?.addEventListener('abort', () => reject(options.signal?.reason as Error));
-    });
-    return analyzeDeployment(target, options);
-  };
-  return { analyze, starts: () => starts, open: () => open() };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -41,7 +25,7 @@ describe.each(STORES)('%s store: leases and the clock', (kind) => {
     stub = undefined;
   });
 
-  async function runningTask(runnerNow: () => Date, gated: ReturnType<typeof gatedAnalysis>): Promise<{ instanceId: string; taskId: string }> {
+  async function runningTask(runnerNow: () => Date, gated: GatedAnalysis): Promise<{ instanceId: string; taskId: string }> {
     stub = await startStub(redisLike());
     harness = await startHarness({ store: kind, config: { runner: { poll_interval_ms: 50, lease_ms: LEASE_MS } }, overrides: { analyze: gated.analyze, runnerNow } });
     const instanceId = await harness.registerInstance(stub.url);

@@ -6,80 +6,20 @@
  * task running across the outage ends in success.
  */
 import { execFileSync } from 'node:child_process';
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Analyze } from '../../src/runner/task-runner.js';
-import { analyzeDeployment } from '../../src/engine/analyze-deployment.js';
+import { gatedAnalysis, type GatedAnalysis } from '../helpers/gated-analysis.js';
 import { P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { redisLike, startStub, type Stub } from '../helpers/resp-stub.js';
 import { createPgSchema, postgresAvailable, type PgSchema } from '../helpers/stores.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
-interface CuttableProxy {
-  readonly port: number;
-  /** Drops every connection and refuses new ones, like a database that went down. */
-  cut(): void;
-  restore(): void;
-  close(): Promise<void>;
-}
 
-async function startCuttableProxy(host: string, port: number): Promise<CuttableProxy> {
-  let down = false;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    if (down) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect({ host, port });
-    sockets.add(client).add(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const end = () => {
-      sockets.delete(client);
-      sockets.delete(upstream);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    cut: () => {
-      down = true;
-      for (const socket of sockets) socket.destroy();
-    },
-    restore: () => {
-      down = false;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        sockets.forEach((socket) => socket.destroy());
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** The real analysis, held at its start until `open()`. */
-function gatedAnalysis(): { analyze: Analyze; started: Promise<void>; open(): void } {
-  let open: () => void = () => undefined;
-  let markStarted: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  const started = new Promise<void>((resolve) => (markStarted = resolve));
-  const analyze: Analyze = async (target, options) => {
-    markStarted();
-    await gate;
-    return analyzeDeployment(target, options);
-  };
-  return { analyze, started, open: () => open() };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.runIf(postgresAvailable())('postgres outage during work', () => {
   let schema: PgSchema | undefined;
-  let proxy: CuttableProxy | undefined;
+  let proxy: TcpProxy | undefined;
   let harness: Harness | undefined;
   let stub: Stub | undefined;
   afterEach(async () => {
@@ -94,7 +34,7 @@ describe.runIf(postgresAvailable())('postgres outage during work', () => {
     schema = undefined;
   });
 
-  async function start(databaseUrl: string, gated: ReturnType<typeof gatedAnalysis>): Promise<{ instanceId: string; taskId: string }> {
+  async function start(databaseUrl: string, gated: GatedAnalysis): Promise<{ instanceId: string; taskId: string }> {
     stub = await startStub(redisLike());
     harness = await startHarness({
       databaseUrl,
@@ -111,7 +51,7 @@ describe.runIf(postgresAvailable())('postgres outage during work', () => {
   it('a cut connection: 503 envelopes meanwhile, the running task ends in success, the process lives', async () => {
     schema = await createPgSchema();
     const url = new URL(schema.url);
-    proxy = await startCuttableProxy(url.hostname, Number(url.port || 5432));
+    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
     url.hostname = '127.0.0.1';
     url.port = String(proxy.port);
     const gated = gatedAnalysis();

@@ -6,18 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ceilingQps, estimateRate, logFactorFor, type LfuSettings } from '../../src/analysis/lfu-estimate.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
-/** mulberry32: a small seeded PRNG, so the test is the same every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Simulation {
   /** OBJECT FREQ readings, every 30 s over the last `sampleMinutes`. */
@@ -26,7 +16,7 @@ interface Simulation {
 
 /** A key read at `rate` per second for `minutes`, as Redis counts it. */
 function simulate(rate: number, lfu: LfuSettings, minutes: number, sampleMinutes: number, seed: number): Simulation {
-  const next = random(seed);
+  const next = seededRandom(seed);
   let counter = 5;
   let ldt = 0; // the minute of the last access (LFUGetTimeInMinutes)
   let t = 0;
