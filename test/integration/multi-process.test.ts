@@ -100,7 +100,12 @@ describe.runIf(postgresAvailable())('keyheat processes sharing one PostgreSQL', 
 
   it('accept exactly one of many concurrent creates for one instance, whichever process gets them', async () => {
     const [a, b] = nodes;
-    const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => api(i % 2 === 0 ? a! : b!, 'POST', '/instances/cache-a/hotkey-task')));
+    // Paced to about 4 s, so the accepted task is still active when the slowest of the eight
+    // requests (each checks the Redis first) reaches the database: an unpaced scan of 2001 keys
+    // can end before a loaded machine has answered them all, and the next create is then legal.
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => api(i % 2 === 0 ? a! : b!, 'POST', '/instances/cache-a/hotkey-task', { rate_limit: 500 })),
+    );
     const accepted = responses.filter((r) => r.status === 200);
     expect(accepted).toHaveLength(1);
     for (const r of responses.filter((x) => x.status !== 200)) expect(r.body['error_code']).toBe('DCS.4921');
