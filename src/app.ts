@@ -180,6 +180,10 @@ export function analysisOptions(config: KeyheatConfig): Omit<AnalysisOptions, 's
     maxDurationMs: config.analysis.max_duration_ms,
     prefixDelimiters: config.analysis.prefix_delimiters,
     prefixDepth: config.analysis.prefix_depth,
+    // Sampling is asked per task (sample_seconds); the summary's size is the service's.
+    sampleSeconds: 0,
+    sampleReplicas: false,
+    sampleCounters: config.analysis.sample_counters,
     redis: redisAccessOf(config),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { HotKey } from '../domain/hot-key.js';
 import type { Advice, GroupHeat, LfuReport, PrefixHeat } from '../domain/insights.js';
+import type { SampleSummary } from '../domain/sampling.js';
 import { logFactorFor } from './lfu-estimate.js';
 
 export interface AdviceInput {
@@ -13,18 +14,36 @@ export interface AdviceInput {
   readonly prefixes: readonly PrefixHeat[];
   readonly scannedKeys: number;
   readonly warmKeys: number;
+  /** The sampling phase, when the task had one; noLfuPolicy names the policy when there was no LFU scan. */
+  readonly sampling?: { readonly summary: SampleSummary; readonly noLfuPolicy: string | null } | null;
 }
+
+/** The measured cost of MONITOR (bench/sampling-cost.ts; README "What sampling costs"). */
+export const SAMPLING_COST =
+  'measured in bench/sampling-cost.ts, a saturated Redis served 0.75x its throughput meanwhile (0.38x with pipelined clients), a steady load of 20k/s kept its throughput with its p99 at 1.5x';
 
 /** A group carrying at least this share of the heat "carries most of it". */
 const DOMINANT_SHARE = 0.5;
 
 export function adviseOn(input: AdviceInput): Advice[] {
-  return [saturated(input), noWarmKeys(input), shardImbalance(input), namespaceDominates(input), noRates(input), assumed(input), differing(input)].filter(
+  return [
+    samplingOnly(input),
+    saturated(input),
+    noWarmKeys(input),
+    shardImbalance(input),
+    namespaceDominates(input),
+    noRates(input),
+    assumed(input),
+    differing(input),
+    samplingStopped(input),
+    samplingCost(input),
+  ].filter(
     (advice): advice is Advice => advice !== null,
   );
 }
 
-function saturated({ keys, lfu }: AdviceInput): Advice | null {
+function saturated(input: AdviceInput): Advice | null {
+  const { keys, lfu } = input;
   const count = keys.filter((key) => key.saturated === true).length;
   const settings = lfu[0];
   if (count === 0 || settings === undefined) return null;
@@ -36,12 +55,48 @@ function saturated({ keys, lfu }: AdviceInput): Advice | null {
     message:
       `${count} of the reported keys ${count === 1 ? 'is' : 'are'} at the counter's ceiling (255): ${reads}, and LFU cannot rank ${count === 1 ? 'it' : 'them'} further. ` +
       `CONFIG SET lfu-log-factor ${factor} (now ${settings.logFactor}) would put a rate ten times higher under the ceiling` +
-      `${ceiling === null ? '' : ` (${Number((ceiling * 10).toPrecision(3))}/s)`}; counters then climb more slowly.`,
+      `${ceiling === null ? '' : ` (${Number((ceiling * 10).toPrecision(3))}/s)`}; counters then climb more slowly.` +
+      (input.sampling == null ? ' A task with sample_seconds ranks such keys by their measured rate.' : ' `sampled` ranks them by their measured rate (sampled_qps).'),
   };
 }
 
-function noWarmKeys({ scannedKeys, warmKeys }: AdviceInput): Advice | null {
-  if (scannedKeys === 0 || warmKeys > 0) return null;
+/** No LFU scan: the policy keeps no counters, the sampled ranking is the answer. */
+function samplingOnly({ sampling }: AdviceInput): Advice | null {
+  if (sampling == null || sampling.noLfuPolicy === null) return null;
+  return {
+    code: 'sampling-only',
+    message:
+      `maxmemory-policy ${sampling.noLfuPolicy} keeps no LFU counters, so the LFU list (keys) is empty: \`sampled\` ranks keys by the commands seen in ` +
+      `${sampling.summary.seconds} s of MONITOR, which covers only keys used in that window. CONFIG SET maxmemory-policy allkeys-lfu (or volatile-lfu) ` +
+      'adds the complete, counter-based list.',
+  };
+}
+
+/** A node's window was cut: the rates cover less time there, or keyheat could not keep up. */
+function samplingStopped({ sampling }: AdviceInput): Advice | null {
+  const stopped = sampling?.summary.perNode.filter((n) => n.stoppedEarly !== null) ?? [];
+  if (stopped.length === 0) return null;
+  const first = stopped[0] as SampleSummary['perNode'][number];
+  return {
+    code: 'sampling-stopped-early',
+    message: `The sampling window ended early on ${stopped.length === 1 ? first.node : `${stopped.length} nodes, first ${first.node}`}: ${first.stoppedEarly ?? ''}. Rates there cover ${first.seconds} s; a shorter window or a quieter hour measures more evenly.`,
+  };
+}
+
+/** What MONITOR cost: said every time, not hidden (README "What sampling costs"). */
+function samplingCost({ sampling }: AdviceInput): Advice | null {
+  if (sampling == null) return null;
+  const { seconds, nodes, commandsPerS } = sampling.summary;
+  return {
+    code: 'sampling-cost',
+    message:
+      `The sampling phase ran MONITOR on ${nodes} node${nodes === 1 ? '' : 's'} for ${seconds} s (${commandsPerS.toLocaleString('en-US')} commands/s seen). ` +
+      `While MONITOR runs, Redis formats and sends every command to keyheat: ${SAMPLING_COST}. Keep windows short on busy instances.`,
+  };
+}
+
+function noWarmKeys({ scannedKeys, warmKeys, sampling }: AdviceInput): Advice | null {
+  if (scannedKeys === 0 || warmKeys > 0 || sampling?.noLfuPolicy != null) return null;
   return {
     code: 'no-warm-keys',
     message:

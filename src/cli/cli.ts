@@ -17,11 +17,15 @@ Commands:
         Run the service: DCS-compatible HTTP API and task runner.
   scan <redis-url> [--top N] [--json] [--pattern P] [--max-cpu-share S] [--idle-cpu-share S]
        [--max-block-us US] [--rate KEYS_PER_S] [--batch N] [--busy-batch N] [--timeout MS]
-       [--prefix-delimiters CHARS] [--prefix-depth 1-3]
+       [--prefix-delimiters CHARS] [--prefix-depth 1-3] [--sample 10s [--sample-replicas]]
         Analyse one Redis (standalone: every database; cluster: every primary) and print
         its hot keys. The password may be in the URL or in KEYHEAT_REDIS_PASSWORD.
+        --sample 10s first watches the commands (MONITOR) for 1s-120s and ranks keys by
+        measured rate too; it costs Redis throughput while it runs (README), and works
+        without an LFU policy. --sample-replicas watches the replicas as well.
         Exit codes: 0 done, 2 usage, 3 unreachable or authentication refused,
-        4 not analysable (maxmemory-policy not LFU, Redis < 4.0), 1 other failure.
+        4 not analysable (maxmemory-policy not LFU without --sample, Redis < 4.0,
+        MONITOR refused with --sample), 1 other failure.
   token reset [--config FILE] [--data-dir DIR]
         Issue a new admin token for the default project (the old one stops working).
         Run it while keyheat serve is stopped.

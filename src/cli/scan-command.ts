@@ -17,7 +17,7 @@ import { redisAccess } from '../redis/redis-access.js';
 import { parseRedisUrl, redactedUrl } from '../redis/redis-url.js';
 import { insightsToWire } from '../wire/insight-mappers.js';
 import { hotKeyToWire, statsToWire } from '../wire/wire-mappers.js';
-import { numeric } from './flag-values.js';
+import { numeric, sampleSeconds } from './flag-values.js';
 import { formatProgress, formatTable } from './scan-output.js';
 import { UsageError } from './usage-error.js';
 
@@ -38,7 +38,7 @@ export async function scanCommand(args: readonly string[], io: ScanIo = defaultI
   process.once('SIGINT', interrupt);
   const progress = io.stderr.isTTY === true ? progressPrinter(io.stderr) : null;
   try {
-    await preflightDeployment(endpoint, options.redis, controller.signal);
+    await preflightDeployment(endpoint, options.redis, controller.signal, { sampling: options.sampleSeconds > 0 ? { replicas: options.sampleReplicas } : undefined });
     const result = await analyzeDeployment({ endpoint }, { ...options, signal: controller.signal, onProgress: progress?.update });
     progress?.finish();
     io.stdout.write(json ? `${JSON.stringify(toJson(result))}\n` : formatTable(result, redactedUrl(endpoint)));
@@ -77,6 +77,8 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): { endpo
         timeout: { type: 'string' },
         'prefix-delimiters': { type: 'string' },
         'prefix-depth': { type: 'string' },
+        sample: { type: 'string' },
+        'sample-replicas': { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -104,7 +106,10 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): { endpo
     pattern: values.pattern,
     prefixDelimiters: delimiters(values['prefix-delimiters']),
     prefixDepth: numeric(values['prefix-depth'], '--prefix-depth', ANALYSIS_LIMITS.prefixDepth),
+    sampleSeconds: sampleSeconds(values.sample) ?? 0,
+    sampleReplicas: values['sample-replicas'],
   };
+  if (options.sampleReplicas && options.sampleSeconds === 0) throw new UsageError('--sample-replicas needs --sample');
   return { endpoint, options, json: values.json };
 }
 

@@ -8,6 +8,7 @@ import type { AnalysisStats, HotKey, NodeReport } from '../domain/hot-key.js';
 import type { InstanceMode } from '../domain/instance.js';
 import type { Heat, Insights, Trend } from '../domain/insights.js';
 import type { NodeProgress } from '../domain/task.js';
+import type { Sampling } from '../domain/sampling.js';
 import { textTable } from './text-table.js';
 
 const BAR_WIDTH = 24;
@@ -40,11 +41,13 @@ export function formatTable(result: ResultView, target: string): string {
   const cluster = result.mode === 'cluster';
   // Where no node's counters decay, every estimate is a count of accesses, and the column says so.
   const counts = result.keys.length > 0 && result.keys.every((key) => key.estQps === null);
-  const header = ['#', 'freq', counts ? 'est acc' : 'est/s', 'type', 'size', 'db', ...(cluster ? ['shard'] : []), 'key'];
+  const measured = result.keys.some((key) => key.sampledQps !== undefined);
+  const header = ['#', 'freq', counts ? 'est acc' : 'est/s', ...(measured ? ['seen/s'] : []), 'type', 'size', 'db', ...(cluster ? ['shard'] : []), 'key'];
   const rows = result.keys.map((key, i) => [
     String(i + 1),
     String(key.freq),
     estimateCell(key, counts),
+    ...(measured ? [key.sampledQps === undefined ? '-' : String(key.sampledQps)] : []),
     // The type is the server's word for module types: a stranger's text like the name.
     escapeControls(key.type),
     `${key.size} ${key.unit === 'byte' ? 'B' : 'items'}`,
@@ -60,8 +63,28 @@ export function formatTable(result: ResultView, target: string): string {
     (result.stats.vanishedKeys > 0 ? `; ${result.stats.vanishedKeys} keys vanished during the scan` : '');
   const reading = result.insights === null ? '' : formatInsights(result.insights);
   const cost = formatPacing(nodes ?? []);
-  if (result.keys.length === 0) return `${summary}\n${cost}${reading}`;
-  return `${textTable(header, rows, 3).join('\n')}\n${summary}\n${cost}${reading}`;
+  const sampled = result.insights?.sampling === undefined ? '' : formatSampling(result.insights.sampling, cluster);
+  if (result.keys.length === 0) return `${sampled}${summary}\n${cost}${reading}`;
+  return `${textTable(header, rows, 3).join('\n')}\n${summary}\n${cost}${sampled}${reading}`;
+}
+
+/** The sampling phase's own ranking: keys by measured commands/s, with its error bound. */
+export function formatSampling({ sampled, sample }: Sampling, cluster: boolean): string {
+  const nodes = `${sample.nodes} node${sample.nodes === 1 ? '' : 's'}`;
+  const title = `Measured rates: ${sample.seconds} s of MONITOR on ${nodes}, ${sample.commandsSeen.toLocaleString('en-US')} commands (${sample.commandsPerS.toLocaleString('en-US')}/s); a qps may be high by up to its err\n`;
+  const stopped = sample.stoppedEarly === null ? '' : `  stopped early: ${escapeControls(sample.stoppedEarly)}\n`;
+  if (sampled.length === 0) return `${title}${stopped}  no key was named by a command in the window\n`;
+  const header = ['#', 'qps', 'err', 'share', 'db', ...(cluster ? ['shard'] : []), 'key'];
+  const rows = sampled.map((key, i) => [
+    String(i + 1),
+    String(key.qps),
+    String(key.error),
+    `${(key.share * 100).toFixed(1)}%`,
+    String(key.db),
+    ...(cluster ? [escapeControls(key.shard ?? '')] : []),
+    escapeControls(key.name),
+  ]);
+  return `${title}${stopped}${textTable(header, rows, 3).join('\n')}\n`;
 }
 
 /**

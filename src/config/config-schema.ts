@@ -4,7 +4,7 @@
  * Every default is written next to its option.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, REDIS_LIMITS, type Limit } from '../domain/limits.js';
+import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, REDIS_LIMITS, type Limit, SAMPLE_LIMITS } from '../domain/limits.js';
 
 const Integer = (min: number, max: number, defaultValue: number, description: string) =>
   Type.Integer({ minimum: min, maximum: max, default: defaultValue, description });
@@ -111,6 +111,7 @@ export const ConfigSchema = Type.Object(
           description: 'namespace delimiters, each character one (printable ASCII, 1-8 of them)',
         }),
         prefix_depth: Limited(ANALYSIS_LIMITS.prefixDepth),
+        sample_counters: Limited(SAMPLE_LIMITS.counters),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -25,6 +25,9 @@ export interface HotKey {
   readonly saturated?: boolean;
   /** The key's counter in the instance's previous successful task; null when it was not in that task's keys. */
   readonly previousFreq?: number | null;
+  /** Measured by the task's sampling phase, when the key was seen in it (domain/sampling.ts). */
+  readonly sampledQps?: number;
+  readonly sampledShare?: number;
 }
 
 /** What scanning a node cost it, measured from its INFO commandstats. */

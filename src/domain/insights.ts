@@ -3,6 +3,7 @@
  * LFU settings, where the heat is (namespaces, shards or databases), what changed since the
  * previous analysis, and advice for an operator. All additions to DCS's task body.
  */
+import type { Sampling } from './sampling.js';
 
 /** One node's LFU settings (lfu-log-factor, lfu-decay-time), read with CONFIG GET or assumed. */
 export interface LfuReport {
@@ -64,6 +65,8 @@ export interface Advice {
 
 export interface Insights {
   readonly lfu: readonly LfuReport[];
+  /** Present when the task asked for a sampling phase (domain/sampling.ts). */
+  readonly sampling?: Sampling;
   readonly prefixes: readonly PrefixHeat[];
   readonly shards?: readonly GroupHeat[];
   readonly databases?: readonly GroupHeat[];

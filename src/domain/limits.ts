@@ -41,6 +41,13 @@ export const ANALYSIS_LIMITS = Object.freeze({
   maxDurationMs: limit(1000, 7 * 24 * 3_600_000, 6 * 3_600_000, 'an analysis still running after this long fails'),
 });
 
+/** The sampling phase (MONITOR), asked per task: `sample_seconds`, `keyheat scan --sample`. */
+export const SAMPLE_LIMITS = Object.freeze({
+  seconds: limit(1, 120, 10, 'seconds of a sampling phase: MONITOR on every primary (and replica if asked), commands counted per key; costs Redis throughput while it runs (README)'),
+  // 4096 counters: about 0.5 MB per node; a reported rate is overestimated by at most 1/4096 of the node's command rate.
+  counters: limit(64, 65_536, 4096, 'heavy-hitter counters per node watched (Space-Saving)'),
+});
+
 /**
  * Caps on what a Redis server may send or make keyheat do (config `redis.*`). Generous for real
  * Redis: the largest replies an analysis reads are INFO (tens of KB), CLUSTER NODES (about

@@ -51,6 +51,10 @@ export interface TaskOptions {
   readonly batchSize?: number;
   readonly busyBatchSize?: number;
   readonly rateLimit?: number;
+  /** Seconds of a sampling phase before the scan (domain/sampling.ts); absent = none. */
+  readonly sampleSeconds?: number;
+  /** Whether the sampling phase also watches replicas (reads they serve are traffic too). */
+  readonly sampleReplicas?: boolean;
 }
 
 /** Each task option's name on the wire (the POST body, the task's `options`). */
@@ -61,6 +65,8 @@ export const TASK_OPTION_WIRE_NAMES = {
   batchSize: 'batch_size',
   busyBatchSize: 'busy_batch_size',
   rateLimit: 'rate_limit',
+  sampleSeconds: 'sample_seconds',
+  sampleReplicas: 'sample_replicas',
 } as const satisfies Record<keyof TaskOptions, string>;
 
 /** The options that are set, in camelCase; null when none is (the service's defaults). */

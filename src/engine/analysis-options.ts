@@ -1,5 +1,5 @@
 /** Options of one analysis, with their defaults next to them (ranges: domain/limits.ts). */
-import { ANALYSIS_LIMITS, PREFIX_DELIMITERS } from '../domain/limits.js';
+import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, SAMPLE_LIMITS } from '../domain/limits.js';
 import type { NodeProgress } from '../domain/task.js';
 import { redisAccess, type RedisAccess } from '../redis/redis-access.js';
 
@@ -26,6 +26,12 @@ export interface AnalysisOptions {
   readonly pattern?: string | undefined;
   /** How long a cluster analysis waits for another node to take over a failed primary's slots. */
   readonly failoverWaitMs: number;
+  /** Seconds of a sampling phase (MONITOR) before the scan; 0 = none (engine/sample-deployment.ts). */
+  readonly sampleSeconds: number;
+  /** The sampling phase also watches replicas. */
+  readonly sampleReplicas: boolean;
+  /** Heavy-hitter counters per node watched. */
+  readonly sampleCounters: number;
   /** The whole analysis fails ('deadline') after this long, whatever the nodes do. */
   readonly maxDurationMs: number;
   /** Deadlines, reply limits, allowed networks, connection bounds. */
@@ -47,5 +53,9 @@ export const ANALYSIS_DEFAULTS = Object.freeze({
   prefixDepth: ANALYSIS_LIMITS.prefixDepth.default,
   failoverWaitMs: ANALYSIS_LIMITS.failoverWaitMs.default,
   maxDurationMs: ANALYSIS_LIMITS.maxDurationMs.default,
+  sampleSeconds: 0,
+  sampleReplicas: false,
+  sampleCounters: SAMPLE_LIMITS.counters.default,
   redis: redisAccess(),
 } satisfies Partial<AnalysisOptions>);
+

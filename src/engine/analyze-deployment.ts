@@ -5,6 +5,10 @@
  *
  * Memory: O(topK) candidates plus SCAN_WINDOW pages of key names per primary in flight,
  * whatever the keyspace size.
+ * With sampleSeconds, a sampling phase comes first (engine/sample-deployment.ts): MONITOR on
+ * every primary (and replica if asked) for that long; on a node without an LFU policy it is
+ * then the whole analysis.
+ *
  * Commands run on production nodes: INFO, SELECT, SCAN and OBJECT FREQ for every key; for the
  * final keys only CLIENT NO-TOUCH, TYPE and one size command; on a cluster also CLUSTER NODES,
  * and CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT for slots that moved during the scan.
@@ -18,13 +22,16 @@ import { endpointAddress, type InstanceMode, type RedisEndpoint } from '../domai
 import { RedisFailure } from '../domain/redis-failure.js';
 import { NodePool } from '../redis/node-pool.js';
 import { readLfuSettings } from '../redis/lfu-config.js';
-import { readServerFacts } from '../redis/preflight.js';
+import { lfuScanPossible, readServerFacts, refuseUnsupported } from '../redis/preflight.js';
+import { sampleTargets } from '../redis/sample-targets.js';
+import type { Candidate } from '../analysis/candidate.js';
 import { ANALYSIS_DEFAULTS, type AnalysisOptions } from './analysis-options.js';
 import { scanCluster } from './cluster-scan.js';
 import { HotKeyCollector } from './hot-key-collector.js';
-import { hotKeyOf, insightsOf } from './insights.js';
+import { hotKeyOf, insightsOf, samplingOnlyInsights } from './insights.js';
 import { probeCandidates } from './probe-candidates.js';
 import { ProgressBoard } from './progress-board.js';
+import { rateKey, sampleDeployment, type SamplingRun } from './sample-deployment.js';
 import { scanNode, type ScanContext } from './scan-node.js';
 
 export interface AnalysisTarget {
@@ -38,6 +45,12 @@ export interface AnalysisResult {
   readonly insights: Insights;
   /** With every node scanned (a failed-over primary appears with its replacement) and what it cost the node. */
   readonly stats: AnalysisStats & { readonly nodes: readonly NodeReport[] };
+}
+
+/** An LFU key with what the sampling phase measured of it, when it was seen there. */
+function withSampledRate(key: HotKey, candidate: Candidate, sampled: SamplingRun | null): HotKey {
+  const measured = sampled?.rates.get(rateKey(candidate.db, candidate.name));
+  return measured === undefined ? key : { ...key, sampledQps: measured.qps, sampledShare: measured.share };
 }
 
 /**
@@ -67,6 +80,19 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     const seed = await pool.open(address);
     const facts = await readServerFacts(seed);
     const mode: InstanceMode = facts.mode === 'cluster' ? 'cluster' : 'single';
+    // The sampling phase first: the scan's own commands must not be in what it measures.
+    let sampled: SamplingRun | null = null;
+    if (options.sampleSeconds > 0) {
+      refuseUnsupported(facts, seed.address, true);
+      const targets = await sampleTargets(seed, facts, target.endpoint.host, options.redis.maxClusterPrimaries, options.sampleReplicas);
+      sampled = await sampleDeployment(pool, targets, { seconds: options.sampleSeconds, counters: options.sampleCounters, topK: options.topK, signal: controller.signal });
+      controller.signal.throwIfAborted();
+      // A policy without LFU counters: the measured rates are the whole answer.
+      if (!lfuScanPossible(facts)) {
+        const stats = { scannedKeys: 0, vanishedKeys: 0, changedKeys: 0, durationMs: Math.round(performance.now() - started), nodes: [] };
+        return { mode, keys: [], stats, insights: samplingOnlyInsights(sampled.sampling, facts.maxmemoryPolicy) };
+      }
+    }
     // The seed's LFU settings choose the heat unit: rates where counters settle at one.
     const unit = ratesEstimable(await readLfuSettings(seed)) ? 'qps' : 'accesses';
     const heat = new HeatSummary({ delimiters: options.prefixDelimiters, depth: options.prefixDepth }, unit);
@@ -79,7 +105,7 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     }
     controller.signal.throwIfAborted();
     const probed = await probeCandidates(pool, collector.candidates());
-    const keys = probed.keys.map((key) => hotKeyOf(key, mode, collector.lfuOf(key.candidate.node)));
+    const keys = probed.keys.map((key) => withSampledRate(hotKeyOf(key, mode, collector.lfuOf(key.candidate.node)), key.candidate, sampled));
     const stats = {
       scannedKeys: collector.scannedKeys,
       vanishedKeys: collector.vanishedKeys + probed.vanished,
@@ -87,7 +113,8 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
       durationMs: Math.round(performance.now() - started),
       nodes: progress.reports(),
     };
-    return { mode, keys, stats, insights: insightsOf({ keys, mode, collector, nodes: stats.nodes.map((n) => n.node), scannedKeys: stats.scannedKeys }) };
+    const insights = insightsOf({ keys, mode, collector, nodes: stats.nodes.map((n) => n.node), scannedKeys: stats.scannedKeys, sampling: sampled?.sampling });
+    return { mode, keys, stats, insights };
   } catch (error) {
     if (controller.signal.aborted) throw controller.signal.reason;
     throw error;

@@ -9,6 +9,7 @@ import type { HotKey } from '../domain/hot-key.js';
 import type { GroupHeat, Insights, LfuReport } from '../domain/insights.js';
 import type { InstanceMode } from '../domain/instance.js';
 import type { LfuSettings } from '../domain/lfu.js';
+import type { Sampling } from '../domain/sampling.js';
 import type { HotKeyCollector } from './hot-key-collector.js';
 import type { ProbedKey } from './probe-candidates.js';
 
@@ -41,9 +42,11 @@ export interface InsightsInput {
   /** Every node scanned. */
   readonly nodes: readonly string[];
   readonly scannedKeys: number;
+  /** What the sampling phase measured, when the task had one. */
+  readonly sampling?: Sampling | undefined;
 }
 
-export function insightsOf({ keys, mode, collector, nodes, scannedKeys }: InsightsInput): Insights {
+export function insightsOf({ keys, mode, collector, nodes, scannedKeys, sampling }: InsightsInput): Insights {
   const lfu = lfuReports(nodes.map((node) => [node, collector.lfuOf(node)]));
   const prefixes = collector.heat.prefixes(TOP_PREFIXES);
   const groups = collector.heat.groups();
@@ -56,7 +59,19 @@ export function insightsOf({ keys, mode, collector, nodes, scannedKeys }: Insigh
     ...(shards === null ? {} : { shards }),
     ...(databases === null ? {} : { databases }),
     trend: null,
-    advice: adviseOn({ keys, lfu, shards, prefixes, scannedKeys, warmKeys }),
+    advice: adviseOn({ keys, lfu, shards, prefixes, scannedKeys, warmKeys, sampling: sampling === undefined ? null : { summary: sampling.sample, noLfuPolicy: null } }),
+    ...(sampling === undefined ? {} : { sampling }),
+  };
+}
+
+/** A sampling-only result (a policy without LFU counters): no LFU list, the measured ranking. */
+export function samplingOnlyInsights(sampling: Sampling, policy: string): Insights {
+  return {
+    lfu: [],
+    prefixes: [],
+    trend: null,
+    advice: adviseOn({ keys: [], lfu: [], shards: null, prefixes: [], scannedKeys: 0, warmKeys: 0, sampling: { summary: sampling.sample, noLfuPolicy: policy || '(unknown)' } }),
+    sampling,
   };
 }
 

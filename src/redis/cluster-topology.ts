@@ -22,8 +22,17 @@ export interface ClusterPrimary {
   readonly suspect: boolean;
 }
 
+/** A replica as CLUSTER NODES shows it: reads sent to it are traffic too (sampling). */
+export interface ClusterReplica {
+  readonly address: string;
+  /** Node id of the primary it replicates. */
+  readonly primaryId: string;
+}
+
 export interface ClusterTopology {
   readonly primaries: readonly ClusterPrimary[];
+  /** Healthy replicas (not failing, with an address). */
+  readonly replicas: readonly ClusterReplica[];
   /** Slots that were being migrated (either side) when the topology was read. */
   readonly migratingSlots: ReadonlySet<number>;
 }
@@ -56,19 +65,20 @@ export function scannablePrimaries(topology: ClusterTopology): ClusterPrimary[] 
 /** Parses CLUSTER NODES; throws TypeError on a line that is not what Redis writes. */
 export function parseClusterNodes(text: string, seedHost: string): ClusterTopology {
   const primaries: ClusterPrimary[] = [];
+  const replicas: ClusterReplica[] = [];
   const migratingSlots = new Set<number>();
   for (const line of text.split('\n')) {
     const fields = line.trim().split(' ');
     if (fields.length < 8) continue;
-    const [id, addressField, flagsField] = fields as [string, string, string];
+    const [id, addressField, flagsField, primaryId] = fields as [string, string, string, string];
     const flags = new Set(flagsField.split(','));
-    if (!flags.has('master') || flags.has('noaddr') || flags.has('handshake')) continue;
-    // ip:port@cport[,hostname]; a node that never learnt its own ip shows ":port".
-    const hostPort = addressField.split('@')[0] ?? '';
-    const colon = hostPort.lastIndexOf(':');
-    const host = colon <= 0 ? seedHost : hostPort.slice(0, colon);
-    const port = Number(hostPort.slice(colon + 1));
-    if (!Number.isInteger(port) || port < 1 || port > 65_535 || !validHost(host)) throw new TypeError('a node address is not host:port');
+    if (flags.has('noaddr') || flags.has('handshake')) continue;
+    if (flags.has('slave')) {
+      if (!flags.has('fail') && !flags.has('fail?') && /^[0-9a-f]{1,64}$/.test(primaryId)) replicas.push({ address: nodeAddress(addressField, seedHost).address, primaryId });
+      continue;
+    }
+    if (!flags.has('master')) continue;
+    const { host, port } = nodeAddress(addressField, seedHost);
     const slots: [number, number][] = [];
     for (const token of fields.slice(8)) {
       const migrating = /^\[(\d{1,5})-[<>]-[0-9a-f]{1,64}\]$/.exec(token);
@@ -85,7 +95,7 @@ export function parseClusterNodes(text: string, seedHost: string): ClusterTopolo
     }
     primaries.push({
       id,
-      address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+      address: nodeAddress(addressField, seedHost).address,
       host,
       port,
       slots,
@@ -93,7 +103,17 @@ export function parseClusterNodes(text: string, seedHost: string): ClusterTopolo
     });
   }
   primaries.sort((a, b) => (a.slots[0]?.[0] ?? SLOT_COUNT) - (b.slots[0]?.[0] ?? SLOT_COUNT));
-  return { primaries, migratingSlots };
+  return { primaries, replicas, migratingSlots };
+}
+
+/** `ip:port@cport[,hostname]`; a node that never learnt its own ip shows ":port". */
+function nodeAddress(field: string, seedHost: string): { host: string; port: number; address: string } {
+  const hostPort = field.split('@')[0] ?? '';
+  const colon = hostPort.lastIndexOf(':');
+  const host = colon <= 0 ? seedHost : hostPort.slice(0, colon);
+  const port = Number(hostPort.slice(colon + 1));
+  if (!Number.isInteger(port) || port < 1 || port > 65_535 || !validHost(host)) throw new TypeError('a node address is not host:port');
+  return { host, port, address: `${host.includes(':') ? `[${host}]` : host}:${port}` };
 }
 
 function checkedSlot(text: string | undefined): number {

@@ -11,6 +11,7 @@ import { readClusterTopology, scannablePrimaries } from './cluster-topology.js';
 import { NodePool } from './node-pool.js';
 import { checkedFacts, readServerFacts, refuseUnsupported } from './preflight.js';
 import type { RedisAccess } from './redis-access.js';
+import { probeMonitor, sampleTargets } from './sample-targets.js';
 
 export interface DeploymentFacts {
   readonly mode: InstanceMode;
@@ -36,27 +37,44 @@ export async function inspectDeployment(endpoint: RedisEndpoint, access: RedisAc
   }
 }
 
-/** Every primary reachable and analysable; throws the first failure. */
-export async function preflightDeployment(endpoint: RedisEndpoint, access: RedisAccess, signal?: AbortSignal): Promise<DeploymentFacts> {
+/** What a task asks of the deployment beyond the LFU scan. */
+export interface PreflightNeeds {
+  /** A sampling phase: MONITOR must be accepted (on the replicas too when they are watched); LFU is then optional. */
+  readonly sampling?: { readonly replicas: boolean } | undefined;
+}
+
+/**
+ * Every primary reachable and analysable; throws the first failure. With a sampling phase, a
+ * non-LFU policy is accepted (the task then only samples) and every node to watch must accept
+ * MONITOR, so a refusal is a 400 DCS.4922 at creation rather than a failed task.
+ */
+export async function preflightDeployment(endpoint: RedisEndpoint, access: RedisAccess, signal?: AbortSignal, needs: PreflightNeeds = {}): Promise<DeploymentFacts> {
   const pool = new NodePool(endpoint, access, signal);
+  const sampling = needs.sampling !== undefined;
   try {
     const seed = await pool.open(endpointAddress(endpoint));
     const facts = await readServerFacts(seed);
     if (facts.mode !== 'cluster') {
-      refuseUnsupported(facts, seed.address);
+      refuseUnsupported(facts, seed.address, sampling);
+      if (needs.sampling !== undefined) {
+        const targets = await sampleTargets(seed, facts, endpoint.host, access.maxClusterPrimaries, needs.sampling.replicas);
+        await forEachLimit(targets, PREFLIGHT_PARALLEL, (target) => probeMonitor(pool, target.address));
+      }
       return { mode: 'single', version: facts.version, primaries: [seed.address] };
     }
     const primaries = scannablePrimaries(await readClusterTopology(seed, endpoint.host, access.maxClusterPrimaries));
+    const targets = needs.sampling === undefined ? [] : await sampleTargets(seed, facts, endpoint.host, access.maxClusterPrimaries, needs.sampling.replicas);
     seed.close();
     if (primaries.length === 0) throw new RedisFailure('cluster-down', seed.address, `${seed.address}: no primary of the cluster owns a slot`);
     await forEachLimit(primaries, PREFLIGHT_PARALLEL, async (primary) => {
       const connection = await pool.open(primary.address);
       try {
-        await checkedFacts(connection);
+        await checkedFacts(connection, sampling);
       } finally {
         connection.close();
       }
     });
+    await forEachLimit(targets, PREFLIGHT_PARALLEL, (target) => probeMonitor(pool, target.address));
     return { mode: 'cluster', version: facts.version, primaries: primaries.map((p) => p.address) };
   } finally {
     pool.closeAll();

@@ -31,15 +31,30 @@ export function hotkeyUnsupportedReason(facts: ServerFacts, address: string): st
   return null;
 }
 
+/**
+ * What a task with a sampling phase needs of a node: a primary, not a Sentinel. Any version
+ * and policy will do: MONITOR needs neither LFU nor OBJECT FREQ (the LFU scan then is skipped).
+ */
+export function samplingUnsupportedReason(facts: ServerFacts, address: string): string | null {
+  if (facts.mode === 'sentinel') return `${address} is a Redis Sentinel; register the primary it monitors instead`;
+  if (facts.role !== 'master') return `${address} is a replica; register its primary (sample_replicas adds the replicas)`;
+  return null;
+}
+
+/** Whether the LFU scan can run on this node (hot key analysis proper). */
+export function lfuScanPossible(facts: ServerFacts): boolean {
+  return hotkeyUnsupportedReason(facts, '') === null;
+}
+
 /** INFO, then a failure of kind 'unsupported' when this node cannot be analysed. */
-export async function checkedFacts(connection: RespConnection): Promise<ServerFacts> {
+export async function checkedFacts(connection: RespConnection, sampling = false): Promise<ServerFacts> {
   const facts = await readServerFacts(connection);
-  refuseUnsupported(facts, connection.address);
+  refuseUnsupported(facts, connection.address, sampling);
   return facts;
 }
 
-/** Throws when facts already read show the node cannot be analysed. */
-export function refuseUnsupported(facts: ServerFacts, address: string): void {
-  const reason = hotkeyUnsupportedReason(facts, address);
+/** Throws when facts already read show the node cannot be analysed (with sampling: cannot be sampled). */
+export function refuseUnsupported(facts: ServerFacts, address: string, sampling = false): void {
+  const reason = sampling ? samplingUnsupportedReason(facts, address) : hotkeyUnsupportedReason(facts, address);
   if (reason !== null) throw new RedisFailure('unsupported', address, reason);
 }

@@ -56,6 +56,14 @@ export class RespConnection {
   private timer: NodeJS.Timeout | null = null;
   private readonly secrets: readonly (string | null)[];
   private readonly closeListeners: (() => void)[] = [];
+  private readonly onData = (chunk: Buffer): void => {
+    try {
+      this.parser.push(chunk);
+    } catch (error) {
+      if (!(error instanceof RespProtocolError)) throw error;
+      this.fail(new RedisFailure(error.reason, this.address, `${this.address}: ${error.message}`));
+    }
+  };
 
   private constructor(
     private readonly socket: net.Socket,
@@ -66,14 +74,7 @@ export class RespConnection {
     this.secrets = [password];
     this.parser = new RespParser((reply, bytes) => this.settle(reply, bytes), settings.limits);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        this.parser.push(chunk);
-      } catch (error) {
-        if (!(error instanceof RespProtocolError)) throw error;
-        this.fail(new RedisFailure(error.reason, address, `${address}: ${error.message}`));
-      }
-    });
+    socket.on('data', this.onData);
     socket.on('error', (error: NodeJS.ErrnoException) => this.fail(socketFailure(address, error)));
     socket.on('close', () => this.fail(new RedisFailure('unreachable', address, `${address} closed the connection`)));
   }
@@ -149,6 +150,25 @@ export class RespConnection {
   onClose(listener: () => void): void {
     if (this.closedError !== null) listener();
     else this.closeListeners.push(listener);
+  }
+
+  /** Why the connection closed; null while it is open. */
+  get closeReason(): RedisFailure | null {
+    return this.closedError;
+  }
+
+  /**
+   * Sends a command that turns the connection into a stream (MONITOR) and hands every byte
+   * received from then on to `onData`, which owns the protocol from there: the reply parser,
+   * its limits and the command deadline no longer apply. Close and onClose work as before.
+   * Only on an idle connection, which can never send a command again.
+   */
+  stream(command: readonly Arg[], onData: (chunk: Buffer) => void): void {
+    if (!this.idle) throw new Error('stream() needs a connection with no command in flight');
+    if (this.closedError !== null) throw this.closedError;
+    this.socket.off('data', this.onData);
+    this.socket.on('data', onData);
+    this.socket.write(encodeCommand(command));
   }
 
   /** Closes the connection; pending requests fail as cancelled. */

@@ -27,6 +27,8 @@ export interface ServerFacts {
   readonly maxmemoryPolicy: string;
   /** Databases that hold keys, with their key count, from the Keyspace section. */
   readonly keyspace: readonly { db: number; keys: number }[];
+  /** Online replicas a primary reports (INFO replication), as `host:port`. */
+  readonly replicas: readonly string[];
 }
 
 const VERSION = /^\d{1,4}(\.\d{1,6}){0,3}$/;
@@ -43,6 +45,14 @@ export function serverFacts(info: InfoFields): ServerFacts {
     if (count > 0) keyspace.push({ db: Number(db[1]), keys: count });
   }
   keyspace.sort((a, b) => a.db - b.db);
+  const replicas: string[] = [];
+  for (const [name, value] of info) {
+    if (!/^slave\d{1,5}$/.test(name)) continue;
+    const ip = /(?:^|,)ip=([0-9A-Za-z.:-]{1,253})(?:,|$)/.exec(value)?.[1];
+    const port = Number(/(?:^|,)port=(\d{1,5})(?:,|$)/.exec(value)?.[1]);
+    const online = /(?:^|,)state=online(?:,|$)/.test(value);
+    if (ip !== undefined && port >= 1 && port <= 65_535 && online) replicas.push(`${ip.includes(':') ? `[${ip}]` : ip}:${port}`);
+  }
   const version = info.get('redis_version') ?? '';
   const mode = info.get('redis_mode');
   return {
@@ -51,6 +61,7 @@ export function serverFacts(info: InfoFields): ServerFacts {
     role: info.get('role') === 'slave' ? 'slave' : 'master',
     maxmemoryPolicy: escapeControls(info.get('maxmemory_policy') ?? '', 64),
     keyspace,
+    replicas,
   };
 }
 

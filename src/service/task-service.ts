@@ -1,6 +1,6 @@
 /** The DCS hot key task family: create (with preflight), list, show, delete. */
 import { randomUUID } from 'node:crypto';
-import { KeyheatError } from '../domain/errors.js';
+import { invalidParameter, KeyheatError } from '../domain/errors.js';
 import { meaningOf } from '../domain/failure-map.js';
 import { SECRET_UNREADABLE_REASON, type Instance } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
@@ -34,9 +34,10 @@ export class TaskService {
    * analysis runs later in the runner: this never blocks on a scan.
    */
   async create(projectId: string, instanceId: string, scanType: ScanType = 'manual', options: TaskOptions | null = null): Promise<Task> {
+    if (options?.sampleReplicas === true && options.sampleSeconds === undefined) throw invalidParameter('sample_replicas', 'sample_replicas needs sample_seconds');
     const instance = await this.instances.get(projectId, instanceId);
     await this.rejectIfActive(instanceId);
-    await this.preflight(instance);
+    await this.preflight(instance, options);
     try {
       const task = await this.store.tasks.insert({ id: randomUUID(), projectId, instanceId, scanType, createdAt: wireTime(new Date()), options });
       this.telemetry.taskCreated(scanType);
@@ -76,11 +77,15 @@ export class TaskService {
     if (active !== undefined) throw activeError(`task ${active.id} of this instance is ${active.status}`);
   }
 
-  /** Every primary must be reachable, run Redis >= 4.0 and use an LFU maxmemory-policy. */
-  private async preflight(instance: Instance): Promise<void> {
+  /**
+   * Every primary must be reachable, run Redis >= 4.0 and use an LFU maxmemory-policy; with a
+   * sampling phase, any policy will do but every node to watch must accept MONITOR.
+   */
+  private async preflight(instance: Instance, options: TaskOptions | null): Promise<void> {
     if (instance.secretUnreadable === true) throw new KeyheatError('instanceNotRunning', { detail: SECRET_UNREADABLE_REASON });
     try {
-      const facts = await preflightDeployment(instance.endpoint, this.redis, this.lifetime);
+      const sampling = options?.sampleSeconds === undefined ? undefined : { replicas: options.sampleReplicas === true };
+      const facts = await preflightDeployment(instance.endpoint, this.redis, this.lifetime, { sampling });
       await this.store.instances.updateHealth(instance.id, 'RUNNING', facts.version, new Date());
     } catch (error) {
       if (!(error instanceof RedisFailure)) throw error;

@@ -1,6 +1,7 @@
 /** A result's reading (domain/insights.ts) on the wire: snake_case, DCS's field style. */
 import type { Static } from '@sinclair/typebox';
 import type { GroupHeat, Heat, Insights, LfuReport, PrefixHeat } from '../domain/insights.js';
+import type { Sampling } from '../domain/sampling.js';
 import type { InsightFields } from './task-schemas.js';
 
 type InsightWire = { [K in keyof typeof InsightFields]?: Static<(typeof InsightFields)[K]> };
@@ -20,6 +21,33 @@ export function insightsToWire(insights: Insights): InsightWire {
             gone: insights.trend.gone.map((k) => ({ name: k.name, ...(k.nameBase64 === undefined ? {} : { name_base64: k.nameBase64 }), db: k.db, freq: k.freq })),
           },
     advice: insights.advice.map((a) => ({ code: a.code, message: a.message })),
+    ...(insights.sampling === undefined ? {} : samplingToWire(insights.sampling)),
+  };
+}
+
+/** `sampled` and `sample`: the sampling phase's ranking and what it watched. */
+function samplingToWire({ sampled, sample }: Sampling): Pick<InsightWire, 'sampled' | 'sample'> {
+  return {
+    sampled: sampled.map((k) => ({
+      name: k.name,
+      ...(k.nameBase64 === undefined ? {} : { name_base64: k.nameBase64 }),
+      db: k.db,
+      ...(k.shard === undefined ? {} : { shard: k.shard }),
+      qps: k.qps,
+      share: k.share,
+      error: k.error,
+    })),
+    sample: {
+      requested_seconds: sample.requestedSeconds,
+      seconds: sample.seconds,
+      commands_seen: sample.commandsSeen,
+      commands_per_s: sample.commandsPerS,
+      nodes: sample.nodes,
+      bound: sample.bound,
+      counters: sample.counters,
+      stopped_early: sample.stoppedEarly,
+      per_node: sample.perNode.map((n) => ({ node: n.node, role: n.role, commands_seen: n.commandsSeen, seconds: n.seconds, stopped_early: n.stoppedEarly })),
+    },
   };
 }
 

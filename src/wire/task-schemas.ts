@@ -1,6 +1,6 @@
 /** DCS wire shapes of the hot key task family (dcs-api.md section 2). Fields marked "keyheat" are additions. */
 import { Type } from '@sinclair/typebox';
-import { ANALYSIS_LIMITS, type Limit } from '../domain/limits.js';
+import { ANALYSIS_LIMITS, SAMPLE_LIMITS, type Limit } from '../domain/limits.js';
 import { SCAN_TYPES, TASK_STATUSES } from '../domain/task-status.js';
 
 const TaskStatus = Type.Union(TASK_STATUSES.map((s) => Type.Literal(s)));
@@ -21,6 +21,8 @@ export const HotkeysBody = Type.Object(
     est_accesses: Type.Optional(Type.Integer({ description: 'keyheat: where est_qps is null, the accesses expected to bring a new key to freq' })),
     saturated: Type.Optional(Type.Boolean({ description: 'keyheat: freq is 255, the estimate is a lower bound' })),
     previous_freq: Type.Optional(Type.Union([Type.Integer(), Type.Null()], { description: "keyheat: the key's freq in the previous successful task; null if it was not in its keys" })),
+    sampled_qps: Type.Optional(Type.Number({ description: 'keyheat: commands/s naming the key during the sampling phase, when it was seen there' })),
+    sampled_share: Type.Optional(Type.Number({ description: "keyheat: the key's share of every command seen during the sampling phase, 0-1" })),
   },
   { $id: 'HotkeysBody', title: 'HotkeysBody' },
 );
@@ -64,6 +66,36 @@ const TrendBody = Type.Object({
   gone: Type.Array(Type.Object({ name: Type.String(), name_base64: Type.Optional(Type.String()), db: Type.Integer(), freq: Type.Integer() })),
 });
 
+const SampledKeyBody = Type.Object({
+  name: Type.String({ description: 'key name, escaped as in keys' }),
+  name_base64: Type.Optional(Type.String()),
+  db: Type.Integer(),
+  shard: Type.Optional(Type.String({ description: 'ip:port of the primary of its shard; cluster instances only' })),
+  qps: Type.Number({ description: 'commands/s naming the key over the window (upper bound)' }),
+  share: Type.Number({ description: 'its share of every command seen, 0-1' }),
+  error: Type.Number({ description: 'how much of qps may belong to other keys; qps - error is a lower bound' }),
+});
+
+const SampleBody = Type.Object({
+  requested_seconds: Type.Integer({ description: 'the window asked for' }),
+  seconds: Type.Number({ description: 'the window as it ran' }),
+  commands_seen: Type.Integer({ description: 'every command seen on every node watched, with or without keys' }),
+  commands_per_s: Type.Number(),
+  nodes: Type.Integer({ description: 'nodes watched' }),
+  bound: Type.Number({ description: 'the largest overestimate any reported qps can carry, per s' }),
+  counters: Type.Integer({ description: 'heavy-hitter counters per node' }),
+  stopped_early: Type.Union([Type.String(), Type.Null()], { description: 'why the window ended early on a node (keyheat could not keep up), else null' }),
+  per_node: Type.Array(
+    Type.Object({
+      node: Type.String(),
+      role: Type.Union([Type.Literal('primary'), Type.Literal('replica')]),
+      commands_seen: Type.Integer(),
+      seconds: Type.Number(),
+      stopped_early: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
+
 /** What a finished task's result means (keyheat additions, docs/reading-results.md). */
 export const InsightFields = {
   prefixes: Type.Optional(Type.Array(PrefixBody, { description: 'keyheat: the hottest namespaces over every warm key scanned' })),
@@ -71,6 +103,8 @@ export const InsightFields = {
   databases: Type.Optional(Type.Array(DatabaseHeat, { description: 'keyheat: standalone instances: the heat per database' })),
   trend: Type.Optional(Type.Union([TrendBody, Type.Null()], { description: 'keyheat: compared with the previous successful task; null for the first' })),
   advice: Type.Optional(Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), { description: 'keyheat: what the numbers mean for an operator' })),
+  sampled: Type.Optional(Type.Array(SampledKeyBody, { description: 'keyheat: with sample_seconds, the top keys by measured rate (MONITOR), which may include keys the LFU list lacks' })),
+  sample: Type.Optional(SampleBody),
 };
 
 export const NodeProgressBody = Type.Object({ node: Type.String(), scanned_keys: Type.Integer(), expected_keys: Type.Integer() });
@@ -110,9 +144,11 @@ const Pacing = {
   batch_size: TaskOption(ANALYSIS_LIMITS.batchSize),
   busy_batch_size: TaskOption(ANALYSIS_LIMITS.busyBatchSize),
   rate_limit: TaskOption(ANALYSIS_LIMITS.rateLimit),
+  sample_seconds: TaskOption(SAMPLE_LIMITS.seconds),
+  sample_replicas: Type.Optional(Type.Boolean({ description: 'keyheat: the sampling phase also watches replicas (reads they serve are traffic too)' })),
 };
 
-/** Optional body of create (DCS sends none): pacing for this task only. */
+/** Optional body of create (DCS sends none): pacing and sampling for this task only. */
 export const CreateTaskBody = Type.Object(Pacing, { additionalProperties: false });
 
 export const TaskBody = Type.Object(
@@ -129,7 +165,7 @@ export const TaskBody = Type.Object(
     error_msg: Type.Optional(Type.String({ description: 'keyheat: why a failed task failed' })),
     progress: Type.Optional(Progress),
     analysis: Type.Optional(AnalysisStats),
-    options: Type.Optional(Type.Object(Pacing, { description: 'keyheat: pacing given at creation' })),
+    options: Type.Optional(Type.Object(Pacing, { description: 'keyheat: pacing and sampling given at creation' })),
     ...InsightFields,
   },
   { $id: 'Task', title: 'Task' },

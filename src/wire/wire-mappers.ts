@@ -31,8 +31,8 @@ export function taskToWire(task: Task, options: { withKeys: boolean }): Static<t
 }
 
 /** A task's pacing options, snake_case, only those set. */
-export function optionsToWire(options: TaskOptions): Record<string, number> {
-  const wire: Record<string, number> = {};
+export function optionsToWire(options: TaskOptions): Record<string, number | boolean> {
+  const wire: Record<string, number | boolean> = {};
   for (const [name, wireName] of Object.entries(TASK_OPTION_WIRE_NAMES) as [keyof TaskOptions, string][]) {
     const value = options[name];
     if (value !== undefined) wire[wireName] = value;
@@ -42,10 +42,10 @@ export function optionsToWire(options: TaskOptions): Record<string, number> {
 
 /** The pacing options of a create body; null when it sets none. */
 export function optionsFromWire(body: Readonly<Record<string, unknown>>): TaskOptions | null {
-  const options: Record<string, number> = {};
+  const options: Record<string, number | boolean> = {};
   for (const [name, wireName] of Object.entries(TASK_OPTION_WIRE_NAMES)) {
     const value = body[wireName];
-    if (typeof value === 'number') options[name] = value;
+    if (typeof value === 'number' || typeof value === 'boolean') options[name] = value;
   }
   return definedOptions(options);
 }
@@ -105,6 +105,8 @@ export function hotKeyToWire(key: HotKey): Static<typeof HotkeysBody> {
     ...(key.estAccesses === undefined || key.estAccesses === null ? {} : { est_accesses: key.estAccesses }),
     ...(key.saturated === undefined ? {} : { saturated: key.saturated }),
     ...(key.previousFreq === undefined ? {} : { previous_freq: key.previousFreq }),
+    ...(key.sampledQps === undefined ? {} : { sampled_qps: key.sampledQps }),
+    ...(key.sampledShare === undefined ? {} : { sampled_share: key.sampledShare }),
   };
 }
 

@@ -7,6 +7,7 @@ import type { Static } from '@sinclair/typebox';
 import type { AnalysisStats as StatsDomain, HotKey } from '../domain/hot-key.js';
 import type { GroupHeat, Insights, LfuReport, PrefixHeat } from '../domain/insights.js';
 import type { NodeProgress } from '../domain/task.js';
+import type { Sampling } from '../domain/sampling.js';
 import type { AnalysisStats, HotkeysBody, NodeProgressBody, TaskBody } from './task-schemas.js';
 
 type TaskWire = Static<typeof TaskBody>;
@@ -27,6 +28,8 @@ export function hotKeyFromWire(key: Static<typeof HotkeysBody>): HotKey {
     ...(key.est_accesses === undefined ? {} : { estAccesses: key.est_accesses }),
     ...(key.saturated === undefined ? {} : { saturated: key.saturated }),
     ...(key.previous_freq === undefined ? {} : { previousFreq: key.previous_freq }),
+    ...(key.sampled_qps === undefined ? {} : { sampledQps: key.sampled_qps }),
+    ...(key.sampled_share === undefined ? {} : { sampledShare: key.sampled_share }),
   };
 }
 
@@ -72,6 +75,32 @@ export function insightsFromWire(task: TaskWire): Insights | null {
             gone: task.trend.gone.map((k) => ({ name: k.name, ...(k.name_base64 === undefined ? {} : { nameBase64: k.name_base64 }), db: k.db, freq: k.freq })),
           },
     advice: task.advice.map((a) => ({ code: a.code, message: a.message })),
+    ...(task.sampled === undefined || task.sample === undefined ? {} : { sampling: samplingFromWire(task.sampled, task.sample) }),
+  };
+}
+
+function samplingFromWire(sampled: NonNullable<TaskWire['sampled']>, sample: NonNullable<TaskWire['sample']>): Sampling {
+  return {
+    sampled: sampled.map((k) => ({
+      name: k.name,
+      ...(k.name_base64 === undefined ? {} : { nameBase64: k.name_base64 }),
+      db: k.db,
+      ...(k.shard === undefined ? {} : { shard: k.shard }),
+      qps: k.qps,
+      share: k.share,
+      error: k.error,
+    })),
+    sample: {
+      requestedSeconds: sample.requested_seconds,
+      seconds: sample.seconds,
+      commandsSeen: sample.commands_seen,
+      commandsPerS: sample.commands_per_s,
+      nodes: sample.nodes,
+      bound: sample.bound,
+      counters: sample.counters,
+      stoppedEarly: sample.stopped_early,
+      perNode: sample.per_node.map((n) => ({ node: n.node, role: n.role, commandsSeen: n.commands_seen, seconds: n.seconds, stoppedEarly: n.stopped_early })),
+    },
   };
 }
 

@@ -24,6 +24,12 @@ describe('CLUSTER NODES parsing', () => {
     expect(topology.primaries.find((p) => p.address === '127.0.0.1:30009')?.suspect).toBe(true);
   });
 
+  it('lists healthy replicas with the primary they follow', () => {
+    expect(topology.replicas).toEqual([{ address: '127.0.0.1:30004', primaryId: 'e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca' }]);
+    const failing = parseClusterNodes(`${NODES}\ncccc 127.0.0.1:30005@31005 slave,fail e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 0 1 connected`, 'seed');
+    expect(failing.replicas).toHaveLength(1);
+  });
+
   it('records migrating slots', () => {
     expect([...topology.migratingSlots]).toEqual([10924]);
   });

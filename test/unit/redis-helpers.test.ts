@@ -17,7 +17,21 @@ describe('INFO parsing', () => {
         { db: 0, keys: 12 },
         { db: 3, keys: 7 },
       ],
+      replicas: [],
     });
+  });
+
+  it('lists online replicas from INFO replication, and nothing a server could smuggle in', () => {
+    const facts = serverFacts(
+      parseInfo(
+        '# Replication\r\nrole:master\r\nconnected_slaves:4\r\n' +
+          'slave0:ip=10.0.0.8,port=6380,state=online,offset=1,lag=0\r\n' +
+          'slave1:ip=::1,port=6381,state=online,offset=1,lag=0\r\n' +
+          'slave2:ip=10.0.0.9,port=6382,state=wait_bgsave,offset=0,lag=0\r\n' +
+          'slave3:ip=10.0.0.9 evil,port=70000,state=online\r\n',
+      ),
+    );
+    expect(facts.replicas).toEqual(['10.0.0.8:6380', '[::1]:6381']);
   });
 
   it('compares versions numerically', () => {

@@ -11,7 +11,7 @@ import { hotKeyToWire, taskToWire } from '../../src/wire/wire-mappers.js';
 import { hotKeyFromWire, insightsFromWire, nodeProgressFromWire, statsFromWire } from '../../src/wire/wire-readers.js';
 
 const KEYS: HotKey[] = [
-  { name: 'user:42', type: 'string', db: 0, shard: '10.0.0.1:7000', size: 3, unit: 'byte', freq: 255, estQps: 41.7, saturated: true, previousFreq: 250 },
+  { name: 'user:42', type: 'string', db: 0, shard: '10.0.0.1:7000', size: 3, unit: 'byte', freq: 255, estQps: 41.7, saturated: true, previousFreq: 250, sampledQps: 1830, sampledShare: 0.612 },
   { name: '\\xff\\x00bin', nameBase64: '/wBiaW4=', type: 'hash', db: 0, shard: '10.0.0.2:7000', size: 2, unit: 'count', freq: 84, estQps: 13.2, saturated: false, previousFreq: null },
   { name: 'counted', type: 'list', db: 0, shard: '10.0.0.2:7000', size: 9, unit: 'count', freq: 30, estQps: null, estAccesses: 120, saturated: false },
   // A key of a task finished before keyheat estimated rates: none of the additions.
@@ -44,6 +44,27 @@ const INSIGHTS: Insights = {
   ],
   trend: { comparedWith: 'cbfded43', new: ['counted'], gone: [{ name: 'pay:1', db: 0, freq: 37 }, { name: '\\xfe', nameBase64: '/g==', db: 0, freq: 9 }] },
   advice: [{ code: 'saturated-keys', message: '1 of the reported keys is at the ceiling.' }],
+  sampling: {
+    sampled: [
+      { name: 'user:42', db: 0, shard: '10.0.0.1:7000', qps: 1830, share: 0.612, error: 0 },
+      { name: 'only-sampled', db: 0, shard: '10.0.0.2:7000', qps: 612, share: 0.2, error: 0.5 },
+      { name: '\\xff', nameBase64: '/w==', db: 0, shard: '10.0.0.2:7000', qps: 3.1, share: 0.001, error: 0.5 },
+    ],
+    sample: {
+      requestedSeconds: 10,
+      seconds: 9.5,
+      commandsSeen: 28_400,
+      commandsPerS: 2989,
+      nodes: 2,
+      bound: 0.5,
+      counters: 4096,
+      stoppedEarly: 'keyheat read the stream 2.1 s behind the node',
+      perNode: [
+        { node: '10.0.0.1:7000', role: 'primary', commandsSeen: 20_000, seconds: 10, stoppedEarly: null },
+        { node: '10.0.0.2:7000', role: 'primary', commandsSeen: 8400, seconds: 9.5, stoppedEarly: 'keyheat read the stream 2.1 s behind the node' },
+      ],
+    },
+  },
 };
 
 function task(overrides: Partial<Task> = {}): Task {

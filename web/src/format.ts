@@ -6,6 +6,11 @@ export function rate(key: Pick<HotKey, 'est_qps' | 'est_accesses' | 'saturated'>
   return `${key.saturated === true ? '≥ ' : ''}${key.est_qps.toLocaleString(undefined, { maximumSignificantDigits: 3 })}/s`;
 }
 
+/** A measured rate (commands/s) to three significant digits: "1,230/s", "0.5/s". */
+export function perSecond(value: number): string {
+  return `${value.toLocaleString(undefined, { maximumSignificantDigits: 3 })}/s`;
+}
+
 export function percent(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
 }
@@ -35,6 +40,8 @@ export function duration(ms: number): string {
 }
 
 const CSV_COLUMNS = ['name', 'type', 'db', 'shard', 'size', 'unit', 'freq', 'est_qps', 'est_accesses', 'saturated', 'previous_freq'] as const;
+/** Added only when the task had a sampling phase, so exports of other tasks keep their columns. */
+const SAMPLED_CSV_COLUMNS = ['sampled_qps', 'sampled_share'] as const;
 
 /** RFC 4180 CSV of a task's keys; a cell that a spreadsheet would run as a formula is quoted with a leading '. */
 export function keysCsv(keys: readonly HotKey[]): string {
@@ -43,8 +50,9 @@ export function keysCsv(keys: readonly HotKey[]): string {
     if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
-  const lines = keys.map((key) => CSV_COLUMNS.map((column) => cell(key[column])).join(','));
-  return `${[CSV_COLUMNS.join(','), ...lines].join('\r\n')}\r\n`;
+  const columns: readonly (keyof HotKey)[] = keys.some((key) => key.sampled_qps !== undefined) ? [...CSV_COLUMNS, ...SAMPLED_CSV_COLUMNS] : CSV_COLUMNS;
+  const lines = keys.map((key) => columns.map((column) => cell(key[column])).join(','));
+  return `${[columns.join(','), ...lines].join('\r\n')}\r\n`;
 }
 
 export function download(filename: string, type: string, content: string): void {

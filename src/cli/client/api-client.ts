@@ -56,7 +56,7 @@ export class ApiClient {
     await this.exchange('DELETE', `/instances/${encodeURIComponent(instanceId)}`);
   }
 
-  createTask(instanceId: string, pacing: Readonly<Record<string, number>>): Promise<TaskWire> {
+  createTask(instanceId: string, pacing: Readonly<Record<string, number | boolean>>): Promise<TaskWire> {
     return this.call('POST', `/instances/${encodeURIComponent(instanceId)}/hotkey-task`, TaskBody, pacing);
   }
 

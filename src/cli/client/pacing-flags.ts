@@ -5,12 +5,15 @@
 import type { ParseArgsConfig } from 'node:util';
 import { ANALYSIS_LIMITS, type Limit } from '../../domain/limits.js';
 import { TASK_OPTION_WIRE_NAMES, type TaskOptions } from '../../domain/task.js';
-import { optionalNumeric } from '../flag-values.js';
+import { optionalNumeric, sampleSeconds } from '../flag-values.js';
+import { UsageError } from '../usage-error.js';
 import type { Flags } from './run-client.js';
+
+type PacingOption = Exclude<keyof TaskOptions, 'sampleSeconds' | 'sampleReplicas'>;
 
 interface PacingFlag {
   readonly flag: string;
-  readonly option: keyof TaskOptions;
+  readonly option: PacingOption;
   readonly placeholder: string;
   /** Shorter than the limit's description: one line of --help. */
   readonly help: string;
@@ -27,15 +30,23 @@ const PACING_FLAGS: readonly PacingFlag[] = [
 
 const limitOf = (flag: PacingFlag): Limit => ANALYSIS_LIMITS[flag.option];
 
-export const PACING_OPTIONS: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(PACING_FLAGS.map((f) => [f.flag, { type: 'string' }]));
+export const PACING_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  ...Object.fromEntries(PACING_FLAGS.map((f) => [f.flag, { type: 'string' }])),
+  sample: { type: 'string' },
+  'sample-replicas': { type: 'boolean' },
+};
 
 /** The create body: only the flags given, by their wire names; the server's config decides the rest. */
-export function pacingFromFlags(flags: Flags): Record<string, number> {
-  const body: Record<string, number> = {};
+export function pacingFromFlags(flags: Flags): Record<string, number | boolean> {
+  const body: Record<string, number | boolean> = {};
   for (const f of PACING_FLAGS) {
     const value = optionalNumeric(flags.string(f.flag), `--${f.flag}`, limitOf(f));
     if (value !== undefined) body[TASK_OPTION_WIRE_NAMES[f.option]] = value;
   }
+  const seconds = sampleSeconds(flags.string('sample'));
+  if (flags.boolean('sample-replicas') && seconds === undefined) throw new UsageError('--sample-replicas needs --sample');
+  if (seconds !== undefined) body[TASK_OPTION_WIRE_NAMES.sampleSeconds] = seconds;
+  if (flags.boolean('sample-replicas')) body[TASK_OPTION_WIRE_NAMES.sampleReplicas] = true;
   return body;
 }
 
@@ -47,5 +58,10 @@ export function pacingHelp(): string {
   return PACING_FLAGS.map((f) => {
     const limit = limitOf(f);
     return `  ${`--${f.flag} ${f.placeholder}`.padEnd(HELP_COLUMN)}${f.help} (${limit.min}-${limit.max.toLocaleString('en-US')})`;
-  }).join('\n');
+  })
+    .concat([
+      `  ${'--sample 10s'.padEnd(HELP_COLUMN)}first watch the commands (MONITOR) for this long (1s-120s); see README`,
+      `  ${'--sample-replicas'.padEnd(HELP_COLUMN)}watch the replicas too`,
+    ])
+    .join('\n');
 }

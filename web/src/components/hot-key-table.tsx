@@ -1,14 +1,14 @@
 /**
- * A task's hot keys as a real table: sortable by counter, estimated rate, size, db and shard,
- * filterable by name, type, db and shard. Marks: saturated (counter 255), new (not in the
- * previous task) and rising (counter up since then). Names not valid UTF-8 arrive escaped
- * (\xff) from the API and are shown as such.
+ * A task's hot keys as a real table: sortable by counter, estimated rate, size, db and shard
+ * (and sampled rate, after a sampling phase), filterable by name, type, db and shard. Marks:
+ * saturated (counter 255), new (not in the previous task) and rising (counter up since then).
+ * Names not valid UTF-8 arrive escaped (\xff) from the API and are shown as such.
  */
 import { useMemo, useState } from 'preact/hooks';
-import { rate, size } from '../format';
+import { percent, perSecond, rate, size } from '../format';
 import type { HotKey, Task } from '../wire';
 
-type SortKey = 'freq' | 'est' | 'size' | 'db' | 'shard';
+type SortKey = 'freq' | 'est' | 'size' | 'db' | 'shard' | 'sampled';
 interface Sort {
   readonly by: SortKey;
   readonly descending: boolean;
@@ -26,6 +26,8 @@ const value = (key: HotKey, by: SortKey): number | string => {
       return key.db;
     case 'shard':
       return key.shard ?? '';
+    case 'sampled':
+      return key.sampled_qps ?? -1;
   }
 };
 
@@ -33,6 +35,8 @@ export function HotKeyTable(props: { readonly task: Task }) {
   const keys = props.task.keys ?? [];
   const cluster = keys.some((k) => k.shard !== undefined);
   const compared = props.task.trend !== null && props.task.trend !== undefined;
+  // The column only where the sampling phase saw at least one of these keys.
+  const sampled = keys.some((k) => k.sampled_qps !== undefined);
   const [sort, setSort] = useState<Sort>({ by: 'freq', descending: true });
   const [name, setName] = useState('');
   const [type, setType] = useState('');
@@ -68,6 +72,15 @@ export function HotKeyTable(props: { readonly task: Task }) {
     );
   };
 
+  if (keys.length === 0) {
+    return (
+      <section aria-labelledby="keys-title">
+        <h2 id="keys-title">Hot keys</h2>
+        <EmptyKeys task={props.task} />
+      </section>
+    );
+  }
+
   return (
     <section aria-labelledby="keys-title">
       <h2 id="keys-title">Hot keys</h2>
@@ -95,6 +108,7 @@ export function HotKeyTable(props: { readonly task: Task }) {
               {cluster ? header('Shard', 'shard') : null}
               {header('Counter', 'freq')}
               {header('Est. rate', 'est')}
+              {sampled ? header('Sampled qps', 'sampled') : null}
               <th scope="col">Previous</th>
             </tr>
           </thead>
@@ -111,6 +125,11 @@ export function HotKeyTable(props: { readonly task: Task }) {
                 {cluster ? <td class="mono">{k.shard}</td> : null}
                 <td class="num">{k.freq}</td>
                 <td class="num">{rate(k)}</td>
+                {sampled ? (
+                  <td class="num" title={k.sampled_share === undefined ? 'Not seen during the sampling phase' : `${percent(k.sampled_share)} of the commands sampled`}>
+                    {k.sampled_qps === undefined ? '–' : perSecond(k.sampled_qps)}
+                  </td>
+                ) : null}
                 <td class="num">{k.previous_freq ?? (compared ? '—' : '')}</td>
               </tr>
             ))}
@@ -119,6 +138,24 @@ export function HotKeyTable(props: { readonly task: Task }) {
       </div>
     </section>
   );
+}
+
+/**
+ * Why there is no LFU list. Without LFU counters (a maxmemory-policy that is not LFU) only a
+ * sampling phase can rank keys, so the page points there rather than showing an empty table.
+ */
+function EmptyKeys(props: { readonly task: Task }) {
+  const { task } = props;
+  if (task.sampled === undefined) return <p class="notice">This analysis found no keys to report.</p>;
+  if (task.analysis?.lfu === undefined) {
+    return (
+      <p class="notice">
+        This instance keeps no LFU counters (its maxmemory-policy is not an LFU one), so there is no LFU ranking. Its keys are ranked by their measured
+        rates: see “Measured rates (sampling)” above.
+      </p>
+    );
+  }
+  return <p class="notice">The LFU scan found no keys to report; the measured rates (sampling) above rank the keys seen during the window.</p>;
 }
 
 function Marks(props: { readonly hotKey: HotKey; readonly compared: boolean }) {

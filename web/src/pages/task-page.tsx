@@ -1,9 +1,10 @@
-/** One task: its hot keys (sortable, filterable), what they mean (charts, advice), export and delete. */
+/** One task: its hot keys (sortable, filterable), its measured rates when it sampled, what they mean (charts, advice), export and delete. */
 import { useState } from 'preact/hooks';
 import { api, messageOf, type Session } from '../api';
 import { Confirm } from '../components/confirm';
 import { HotKeyTable } from '../components/hot-key-table';
 import { NodeProgress } from '../components/node-progress';
+import { SampledTable } from '../components/sampled-table';
 import { TaskCharts } from '../components/task-charts';
 import { download, duration, keysCsv, taskFileName, when } from '../format';
 import { href, navigate } from '../router';
@@ -73,6 +74,10 @@ function TaskBody(props: { readonly task: Task; readonly reload: () => void }) {
   }
   if (task.status === 'failed') return <p class="error">{task.error_msg ?? 'The analysis failed.'}</p>;
   const lfu = task.analysis?.lfu;
+  const keys = task.keys ?? [];
+  // Without an LFU list (an instance without LFU counters) the measured ranking is the answer: it comes first.
+  const sampledFirst = task.sampled !== undefined && keys.length === 0;
+  const charted = keys.length > 0 || (task.prefixes ?? []).length > 0 || (task.shards ?? task.databases ?? []).length > 0;
   return (
     <>
       <p class="sub">
@@ -92,8 +97,10 @@ function TaskBody(props: { readonly task: Task; readonly reload: () => void }) {
           </ul>
         </section>
       ) : null}
-      <TaskCharts task={task} />
+      {sampledFirst ? <SampledTable task={task} /> : null}
+      {charted ? <TaskCharts task={task} /> : null}
       <HotKeyTable task={task} />
+      {task.sampled !== undefined && !sampledFirst ? <SampledTable task={task} /> : null}
     </>
   );
 }
