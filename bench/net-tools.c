@@ -82,11 +82,16 @@ struct side {
   /* Chunks read from this side, waiting to be written to the peer. */
   struct chunk *head, *tail;
   int eof;
+  /* Closed in this batch of events: later events of the batch may still name it. */
+  int closed;
 };
 
 #define MAX_SIDES 256
 static struct side *sides[MAX_SIDES];
 static int side_count = 0;
+/* Sides closed in the current batch, freed once the batch is handled. */
+static struct side *graveyard[MAX_SIDES];
+static int graveyard_count = 0;
 
 static void set_nonblocking(int fd) {
   int one = 1;
@@ -95,6 +100,7 @@ static void set_nonblocking(int fd) {
 }
 
 static void close_pair(int ep, struct side *s) {
+  if (s->closed) return;
   struct side *p = s->peer;
   for (int i = 0; i < side_count; i++) {
     if (sides[i] == s || sides[i] == p) {
@@ -112,8 +118,14 @@ static void close_pair(int ep, struct side *s) {
       x->head = c->next;
       free(c);
     }
-    free(x);
+    x->tail = NULL;
+    x->closed = 1;
+    graveyard[graveyard_count++] = x;
   }
+}
+
+static void bury(void) {
+  while (graveyard_count > 0) free(graveyard[--graveyard_count]);
 }
 
 /* Writes every due chunk; returns the earliest due time still pending (or INT64_MAX). */
@@ -143,6 +155,8 @@ static int64_t flush_due(int ep) {
 
 static int delay_line(int listen_port, int target_port, int64_t delay_us) {
   prctl(PR_SET_TIMERSLACK, 1UL);
+  /* A peer that closes while data is still flowing is a closed pair, not a reason to die. */
+  signal(SIGPIPE, SIG_IGN);
   int server = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(server, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -173,6 +187,7 @@ static int delay_line(int listen_port, int target_port, int64_t delay_us) {
     int n = epoll_pwait2(ep, events, 64, wait, NULL);
     for (int i = 0; i < n; i++) {
       struct side *s = events[i].data.ptr;
+      if (s != NULL && s->closed) continue;
       if (s == NULL) {
         int client = accept(server, NULL, NULL);
         if (client < 0 || side_count + 2 > MAX_SIDES) {
@@ -215,6 +230,7 @@ static int delay_line(int listen_port, int target_port, int64_t delay_us) {
       if (s->tail) s->tail->next = c; else s->head = c;
       s->tail = c;
     }
+    bury();
   }
 }
 
