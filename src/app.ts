@@ -7,11 +7,12 @@ import type { Logger } from 'pino';
 import type { KeyheatConfig } from './config/config-schema.js';
 import { databaseUrl } from './config/load-config.js';
 import { readServerTls } from './config/server-tls.js';
-import type { AnalysisOptions } from './engine/analysis-options.js';
+import type { AnalysisOptions, BigKeyAnalysisOptions } from './engine/analysis-options.js';
+import { analyzeBigKeys } from './engine/analyze-bigkeys.js';
 import { analyzeDeployment } from './engine/analyze-deployment.js';
 import { buildHttpApp } from './http/build-app.js';
 import { PrometheusMetrics } from './metrics/prometheus-metrics.js';
-import { TaskRunner, type Analyze } from './runner/task-runner.js';
+import { TaskRunner, type Analyze, type AnalyzeBig } from './runner/task-runner.js';
 import { AutoscanScheduler } from './scheduler/autoscan-scheduler.js';
 import { AuthService, type Bootstrap } from './service/auth-service.js';
 import { AutoscanService } from './service/autoscan-service.js';
@@ -45,6 +46,8 @@ export interface Keyheat {
 export interface KeyheatOverrides {
   /** Replaces the analysis engine; tests of the runner's bookkeeping use it. */
   readonly analyze?: Analyze;
+  /** Replaces the big key analysis engine. */
+  readonly analyzeBig?: AnalyzeBig;
   /** The scheduler's clock (tests drive schedules with their own). */
   readonly now?: () => Date;
   /** The runner's wall clock, for the lease expiry it writes (tests jump it). */
@@ -82,7 +85,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
     const lifetime = new AbortController();
     const runner = new TaskRunner(
       store,
-      overrides.analyze ?? analyzeDeployment,
+      { hot: overrides.analyze ?? analyzeDeployment, big: overrides.analyzeBig ?? analyzeBigKeys },
       {
         concurrency: config.runner.concurrency,
         maxRunningPerProject: config.runner.max_running_per_project,
@@ -90,6 +93,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
         leaseMs: config.runner.lease_ms,
         maxAttempts: config.runner.max_attempts,
         analysis: analysisOptions(config),
+        bigKeys: bigKeyOptions(config),
       },
       logger.child({ component: 'runner' }),
       metrics,
@@ -99,8 +103,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       store,
       redis,
       async (instanceId) => {
-        const active = await store.tasks.findActive(instanceId);
-        if (active !== undefined) await runner.cancel(active.id);
+        for (const active of await store.tasks.activeOf(instanceId)) await runner.cancel(active.id);
       },
       metrics,
       lifetime.signal,
@@ -185,6 +188,15 @@ export function analysisOptions(config: KeyheatConfig): Omit<AnalysisOptions, 's
     sampleReplicas: false,
     sampleCounters: config.analysis.sample_counters,
     redis: redisAccessOf(config),
+  };
+}
+
+/** Big key tasks' thresholds and where they scan, from config bigkeys.* (a task may set its own thresholds). */
+export function bigKeyOptions(config: KeyheatConfig): Pick<BigKeyAnalysisOptions, 'thresholds' | 'memoryUsage' | 'preferReplicas'> {
+  return {
+    thresholds: { stringBytes: config.bigkeys.string_bytes, collectionCount: config.bigkeys.collection_count, perType: config.bigkeys.per_type },
+    memoryUsage: config.bigkeys.memory_usage,
+    preferReplicas: config.bigkeys.prefer_replicas,
   };
 }
 

@@ -26,6 +26,14 @@ Commands:
         Exit codes: 0 done, 2 usage, 3 unreachable or authentication refused,
         4 not analysable (maxmemory-policy not LFU without --sample, Redis < 4.0,
         MONITOR refused with --sample), 1 other failure.
+  scan <redis-url> --big [--string-bytes N] [--collection-count N] [--per-type N] [--memory]
+       [--primaries] [--json] [--pattern P] [pacing flags as above]
+        Big key analysis: every key's type and size (any Redis version and policy), on a
+        replica of each shard where one can be reached, else the primary. Reports per type
+        the N biggest keys (default 20) over the thresholds (default: strings over 10240
+        bytes, collections over 5000 items), every type's totals and namespaces by size.
+        --memory reads MEMORY USAGE of every key too; --primaries reads the primaries.
+        Same exit codes; --top and --sample are for hot keys only.
   token reset [--config FILE] [--data-dir DIR]
         Issue a new admin token for the default project (the old one stops working).
         Run it while keyheat serve is stopped.

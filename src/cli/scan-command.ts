@@ -6,19 +6,21 @@
 import { parseArgs } from 'node:util';
 import { describeFailure, meaningOf, SCAN_EXIT } from '../domain/failure-map.js';
 import type { RedisEndpoint } from '../domain/instance.js';
-import { ANALYSIS_LIMITS, PREFIX_DELIMITERS } from '../domain/limits.js';
+import { ANALYSIS_LIMITS, BIGKEY_LIMITS, PREFIX_DELIMITERS } from '../domain/limits.js';
 import { escapeControls } from '../domain/display-text.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { NodeProgress } from '../domain/task.js';
-import { ANALYSIS_DEFAULTS, type AnalysisOptions } from '../engine/analysis-options.js';
+import { ANALYSIS_DEFAULTS, BIG_KEY_ANALYSIS_DEFAULTS, type AnalysisOptions, type BigKeyAnalysisOptions } from '../engine/analysis-options.js';
+import { analyzeBigKeys } from '../engine/analyze-bigkeys.js';
 import { analyzeDeployment, type AnalysisResult } from '../engine/analyze-deployment.js';
 import { preflightDeployment } from '../redis/deployment-preflight.js';
 import { redisAccess } from '../redis/redis-access.js';
 import { parseRedisUrl, redactedUrl } from '../redis/redis-url.js';
+import { bigKeyResultToWire } from '../wire/bigkey-mappers.js';
 import { insightsToWire } from '../wire/insight-mappers.js';
 import { hotKeyToWire, statsToWire } from '../wire/wire-mappers.js';
 import { numeric, sampleSeconds } from './flag-values.js';
-import { formatProgress, formatTable } from './scan-output.js';
+import { formatBigTable, formatProgress, formatTable } from './scan-output.js';
 import { UsageError } from './usage-error.js';
 
 export { SCAN_EXIT };
@@ -32,12 +34,19 @@ export interface ScanIo {
 const defaultIo: ScanIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 
 export async function scanCommand(args: readonly string[], io: ScanIo = defaultIo): Promise<number> {
-  const { endpoint, options, json } = parseScanArgs(args, io.env);
+  const { endpoint, options, json, big } = parseScanArgs(args, io.env);
   const controller = new AbortController();
   const interrupt = (): void => controller.abort(new RedisFailure('cancelled', '', 'interrupted'));
   process.once('SIGINT', interrupt);
   const progress = io.stderr.isTTY === true ? progressPrinter(io.stderr) : null;
   try {
+    if (big !== null) {
+      // No hot key preflight: any version and maxmemory-policy will do (the engine refuses a Sentinel).
+      const result = await analyzeBigKeys({ endpoint }, { ...options, ...big, signal: controller.signal, onProgress: progress?.update });
+      progress?.finish();
+      io.stdout.write(json ? `${JSON.stringify(bigKeyResultToWire(result))}\n` : formatBigTable(result, redactedUrl(endpoint)));
+      return SCAN_EXIT.ok;
+    }
     await preflightDeployment(endpoint, options.redis, controller.signal, { sampling: options.sampleSeconds > 0 ? { replicas: options.sampleReplicas } : undefined });
     const result = await analyzeDeployment({ endpoint }, { ...options, signal: controller.signal, onProgress: progress?.update });
     progress?.finish();
@@ -57,7 +66,10 @@ export async function scanCommand(args: readonly string[], io: ScanIo = defaultI
   }
 }
 
-function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): { endpoint: RedisEndpoint; options: AnalysisOptions; json: boolean } {
+/** What `--big` adds to the options; null for a hot key scan. */
+type BigKeyFlags = Pick<BigKeyAnalysisOptions, 'thresholds' | 'memoryUsage' | 'preferReplicas'>;
+
+function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): { endpoint: RedisEndpoint; options: AnalysisOptions; json: boolean; big: BigKeyFlags | null } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -79,6 +91,12 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): { endpo
         'prefix-depth': { type: 'string' },
         sample: { type: 'string' },
         'sample-replicas': { type: 'boolean', default: false },
+        big: { type: 'boolean', default: false },
+        'string-bytes': { type: 'string' },
+        'collection-count': { type: 'string' },
+        'per-type': { type: 'string' },
+        memory: { type: 'boolean', default: false },
+        primaries: { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -110,7 +128,37 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): { endpo
     sampleReplicas: values['sample-replicas'],
   };
   if (options.sampleReplicas && options.sampleSeconds === 0) throw new UsageError('--sample-replicas needs --sample');
-  return { endpoint, options, json: values.json };
+  return { endpoint, options, json: values.json, big: bigKeyFlags(values) };
+}
+
+/** `--big` and its flags; the hot key flags it cannot take, and its flags without it, are usage errors. */
+function bigKeyFlags(values: {
+  big: boolean;
+  top?: string | undefined;
+  sample?: string | undefined;
+  'string-bytes'?: string | undefined;
+  'collection-count'?: string | undefined;
+  'per-type'?: string | undefined;
+  memory: boolean;
+  primaries: boolean;
+}): BigKeyFlags | null {
+  const own = (['string-bytes', 'collection-count', 'per-type', 'memory', 'primaries'] as const).filter((flag) => values[flag] !== undefined && values[flag] !== false);
+  if (!values.big) {
+    if (own.length > 0) throw new UsageError(`--${own[0] as string} needs --big`);
+    return null;
+  }
+  if (values.top !== undefined) throw new UsageError('--top is for hot keys; with --big use --per-type');
+  if (values.sample !== undefined) throw new UsageError('--sample is for hot keys; it cannot be used with --big');
+  const defaults = BIG_KEY_ANALYSIS_DEFAULTS;
+  return {
+    thresholds: {
+      stringBytes: numeric(values['string-bytes'], '--string-bytes', BIGKEY_LIMITS.stringBytes),
+      collectionCount: numeric(values['collection-count'], '--collection-count', BIGKEY_LIMITS.collectionCount),
+      perType: numeric(values['per-type'], '--per-type', BIGKEY_LIMITS.perType),
+    },
+    memoryUsage: values.memory || defaults.memoryUsage,
+    preferReplicas: values.primaries ? false : defaults.preferReplicas,
+  };
 }
 
 /** Namespace delimiters: as analysis.prefix_delimiters in the config, 1-8 printable ASCII characters. */

@@ -4,6 +4,7 @@
  * task read over HTTP, so both show a result the same way.
  */
 import { escapeControls } from '../domain/display-text.js';
+import type { BigKeyNode, BigKeyResult } from '../domain/big-key.js';
 import type { AnalysisStats, HotKey, NodeReport } from '../domain/hot-key.js';
 import type { InstanceMode } from '../domain/instance.js';
 import type { Heat, Insights, Trend } from '../domain/insights.js';
@@ -143,4 +144,72 @@ export function formatPacing(nodes: readonly NodeReport[]): string {
       return `  ${escapeControls(n.node)}: ${share}${block}${n.trafficSeen ? ', while serving other clients' : ', idle'}\n`;
     })
     .join('');
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** A size for people: bytes in B/KB/MB, elements as items. */
+function sizeText(size: number, unit: 'byte' | 'count'): string {
+  if (unit === 'count') return `${size.toLocaleString('en-US')} items`;
+  if (size >= 1024 * 1024) return `${(size / (1024 * 1024)).toFixed(1)} MB`;
+  if (size >= 1024) return `${(size / 1024).toFixed(1)} KB`;
+  return `${size} B`;
+}
+
+/**
+ * A big key analysis: the big keys (per type, biggest first), then every type's totals, the
+ * nodes read (which, why a primary, NO-TOUCH, what it cost), namespaces by size, and advice.
+ */
+export function formatBigTable(result: BigKeyResult & { readonly mode: InstanceMode }, target: string): string {
+  const cluster = result.mode === 'cluster';
+  const memory = result.keys.some((key) => key.memoryBytes !== undefined);
+  const header = ['#', 'size', ...(memory ? ['memory'] : []), 'ttl', 'type', 'db', ...(cluster ? ['shard'] : []), 'key'];
+  const rows = result.keys.map((key, i) => [
+    String(i + 1),
+    sizeText(key.size, key.unit),
+    ...(memory ? [key.memoryBytes === undefined ? '-' : sizeText(key.memoryBytes, 'byte')] : []),
+    key.ttl === undefined ? '-' : key.ttl < 0 ? 'none' : `${key.ttl} s`,
+    // The type is the server's word for module types: a stranger's text like the name.
+    escapeControls(key.type),
+    String(key.db),
+    ...(cluster ? [escapeControls(key.shard ?? '')] : []),
+    escapeControls(key.name),
+  ]);
+  const { stats, thresholds } = result;
+  const limits = `strings over ${thresholds.stringBytes.toLocaleString('en-US')} B, collections over ${thresholds.collectionCount.toLocaleString('en-US')} items, ${thresholds.perType} per type`;
+  const summary =
+    `${target}: ${result.keys.length} big key${result.keys.length === 1 ? '' : 's'} (${limits}) among ${stats.scannedKeys.toLocaleString('en-US')} keys ` +
+    `(${result.mode}, ${stats.nodes.length} node${stats.nodes.length === 1 ? '' : 's'}) in ${(stats.durationMs / 1000).toFixed(2)} s` +
+    (stats.vanishedKeys > 0 ? `; ${stats.vanishedKeys} keys vanished during the scan` : '') +
+    (stats.changedKeys > 0 ? `; ${stats.changedKeys} changed type` : '');
+  const lines: string[] = [];
+  if (result.types.length > 0) lines.push('By type:');
+  for (const t of result.types) {
+    const largest = t.largest === null ? '' : `, largest ${escapeControls(t.largest.name)} (${sizeText(t.largest.size, t.unit)})`;
+    const used = t.memoryBytes === undefined ? '' : `, ${sizeText(t.memoryBytes, 'byte')} of memory`;
+    lines.push(`  ${escapeControls(t.type)}: ${plural(t.keys, 'key')}, ${sizeText(t.totalSize, t.unit)} in all${used}, ${t.bigKeys.toLocaleString('en-US')} big${largest}`);
+  }
+  lines.push('Nodes read:');
+  for (const n of stats.nodes) lines.push(bigNodeLine(n));
+  if (result.prefixes.length > 0) {
+    lines.push(`Biggest namespaces (by ${result.prefixesBy === 'memory' ? 'memory' : 'size: bytes and items added up'}):`);
+    for (const p of result.prefixes.slice(0, 5)) {
+      lines.push(`  ${p.prefix === '' ? '(no namespace)' : escapeControls(p.prefix)}: ${plural(p.keys, 'key')}, ${result.prefixesBy === 'memory' ? sizeText(p.weight, 'byte') : p.weight.toLocaleString('en-US')}, ${(p.share * 100).toFixed(1)}%`);
+    }
+  }
+  for (const a of result.advice) lines.push(`Advice (${escapeControls(a.code)}): ${escapeControls(a.message)}`);
+  const table = result.keys.length === 0 ? '' : `${textTable(header, rows, 2).join('\n')}\n`;
+  return `${table}${summary}\n${lines.map((l) => `${l}\n`).join('')}`;
+}
+
+/** One node read: its role (and shard), why a primary, NO-TOUCH, and what the scan cost it. */
+function bigNodeLine(n: BigKeyNode): string {
+  const role = `${n.role}${n.shard === undefined || n.shard === n.node ? '' : ` of ${escapeControls(n.shard)}`}`;
+  const share = n.cpuShare === null ? 'cost unmeasured' : `${(n.cpuShare * 100).toFixed(1)}% of its main thread`;
+  const block = n.longestBlockUs === null ? '' : `, longest page ${n.longestBlockUs} us`;
+  const touch = n.noTouch ? 'NO-TOUCH' : 'no NO-TOUCH (Redis < 7.2)';
+  const skipped = n.replicaSkipped === null ? '' : `; ${escapeControls(n.replicaSkipped)}`;
+  return `  ${escapeControls(n.node)} (${role}): ${plural(n.scannedKeys, 'key')}, ${touch}, ${share}${block}${n.trafficSeen ? ', while serving other clients' : ', idle'}${skipped}`;
 }

@@ -4,7 +4,7 @@
  * Every default is written next to its option.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, REDIS_LIMITS, type Limit, SAMPLE_LIMITS } from '../domain/limits.js';
+import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, REDIS_LIMITS, type Limit, SAMPLE_LIMITS, BIGKEY_LIMITS } from '../domain/limits.js';
 
 const Integer = (min: number, max: number, defaultValue: number, description: string) =>
   Type.Integer({ minimum: min, maximum: max, default: defaultValue, description });
@@ -114,6 +114,16 @@ export const ConfigSchema = Type.Object(
         sample_counters: Limited(SAMPLE_LIMITS.counters),
       },
       { default: {}, additionalProperties: false },
+    ),
+    bigkeys: Type.Object(
+      {
+        string_bytes: Limited(BIGKEY_LIMITS.stringBytes),
+        collection_count: Limited(BIGKEY_LIMITS.collectionCount),
+        per_type: Limited(BIGKEY_LIMITS.perType),
+        memory_usage: Type.Boolean({ default: false, description: 'read MEMORY USAGE of every key (totals and namespaces by memory); it costs more than the size commands' }),
+        prefer_replicas: Type.Boolean({ default: true, description: 'scan a replica of each shard where one is reachable, as DCS does; false = the primaries' }),
+      },
+      { default: {}, additionalProperties: false, description: 'big key analysis: what makes a key big (DCS console definitions by default)' },
     ),
     redis: Type.Object(
       {

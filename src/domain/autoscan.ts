@@ -1,6 +1,9 @@
-/** Daily automatic analysis settings of one instance (DCS autoscan). */
+/** Daily automatic analysis settings of one instance (DCS autoscan), one per kind of analysis. */
+import type { TaskKind } from './task-status.js';
 export interface AutoscanConfig {
   readonly instanceId: string;
+  /** Which analysis the schedule runs; 'hot' when absent. */
+  readonly kind?: TaskKind;
   readonly enableAutoScan: boolean;
   /** Daily UTC times, "HH:mm", sorted, unique. */
   readonly scheduleAt: readonly string[];

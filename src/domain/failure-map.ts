@@ -33,7 +33,7 @@ export const FAILURE_MAP: Readonly<Record<RedisFailureKind, FailureMeaning>> = {
     health: 'RUNNING',
     summary: "the Redis user may not run a command keyheat needs",
   },
-  unsupported: { error: 'hotkeyUnsupported', registerParam: 'url', exitCode: SCAN_EXIT.unsupported, health: 'RUNNING', summary: 'hot key analysis is not supported' },
+  unsupported: { error: 'hotkeyUnsupported', registerParam: 'url', exitCode: SCAN_EXIT.unsupported, health: 'RUNNING', summary: 'the analysis is not supported here' },
   denied: { error: 'instanceNotRunning', registerParam: 'url', exitCode: SCAN_EXIT.unsupported, health: 'ERROR', summary: 'keyheat may not connect there (network.allow)' },
   protocol: { error: 'instanceNotRunning', registerParam: 'url', exitCode: SCAN_EXIT.failure, health: 'ERROR', summary: 'the server does not speak the Redis protocol as expected' },
   limit: { error: 'instanceNotRunning', registerParam: 'url', exitCode: SCAN_EXIT.failure, health: 'ERROR', summary: 'a reply exceeded a configured limit' },
@@ -61,6 +61,8 @@ export function describeFailure(failure: RedisFailure): string {
  * one `keyheat scan` gives for the same failure.
  */
 export function failureKindOf(text: string): RedisFailureKind | null {
+  // The wording before big key analysis shared it, in tasks that failed then.
+  if (text.startsWith('hot key analysis is not supported: ')) return 'unsupported';
   for (const [kind, meaning] of Object.entries(FAILURE_MAP) as [RedisFailureKind, FailureMeaning][]) {
     if (text.startsWith(`${meaning.summary}: `)) return kind;
   }

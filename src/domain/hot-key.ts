@@ -28,6 +28,8 @@ export interface HotKey {
   /** Measured by the task's sampling phase, when the key was seen in it (domain/sampling.ts). */
   readonly sampledQps?: number;
   readonly sampledShare?: number;
+  /** Also in the instance's latest successful big key task (set when a task is read, not stored). */
+  readonly alsoBig?: boolean;
 }
 
 /** What scanning a node cost it, measured from its INFO commandstats. */

@@ -48,6 +48,14 @@ export const SAMPLE_LIMITS = Object.freeze({
   counters: limit(64, 65_536, 4096, 'heavy-hitter counters per node watched (Space-Saving)'),
 });
 
+/** Big key analysis (config `bigkeys.*`, per task in the bigkey-task body, `keyheat scan --big` flags). */
+export const BIGKEY_LIMITS = Object.freeze({
+  // DCS's console definitions: a string over 10 KB, a collection over 5,000 elements; 20 keys per type.
+  stringBytes: limit(1, 512 * MIB, 10 * 1024, 'a string (or a module type value) is a big key above this many bytes'),
+  collectionCount: limit(1, 4_294_967_295, 5000, 'a list, set, sorted set, hash or stream is a big key above this many elements'),
+  perType: limit(1, 1000, 20, 'big keys reported per type, the biggest first'),
+});
+
 /**
  * Caps on what a Redis server may send or make keyheat do (config `redis.*`). Generous for real
  * Redis: the largest replies an analysis reads are INFO (tens of KB), CLUSTER NODES (about

@@ -2,10 +2,18 @@
 export const TASK_STATUSES = ['waiting', 'running', 'success', 'failed'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
+/** The two analyses of the DCS cache analysis family: hot keys (LFU) and big keys (size). */
+export const TASK_KINDS = ['hot', 'big'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+export function isTaskKind(value: unknown): value is TaskKind {
+  return typeof value === 'string' && (TASK_KINDS as readonly string[]).includes(value);
+}
+
 export const SCAN_TYPES = ['manual', 'auto'] as const;
 export type ScanType = (typeof SCAN_TYPES)[number];
 
-/** A task in one of these states blocks another task of the same instance and scan type. */
+/** A task in one of these states blocks another task of the same instance, kind and scan type. */
 export const ACTIVE_STATUSES: readonly TaskStatus[] = ['waiting', 'running'];
 
 const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {

@@ -1,18 +1,23 @@
 import type { AnalysisStats, HotKey } from './hot-key.js';
 import type { Insights } from './insights.js';
-import type { ScanType, TaskStatus } from './task-status.js';
+import type { BigKeyResult } from './big-key.js';
+import type { ScanType, TaskKind, TaskStatus } from './task-status.js';
 
 export interface Task {
   readonly id: string;
   readonly projectId: string;
   readonly instanceId: string;
+  /** Hot key (LFU) or big key analysis. */
+  readonly kind: TaskKind;
   readonly status: TaskStatus;
   readonly scanType: ScanType;
   readonly createdAt: string;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
-  /** Null until the task succeeds. */
+  /** Hot key tasks: null until the task succeeds (and always null for big key tasks). */
   readonly keys: readonly HotKey[] | null;
+  /** Big key tasks: the result, null until the task succeeds. */
+  readonly bigResult: BigKeyResult | null;
   readonly stats: AnalysisStats | null;
   /** What the result means (LFU settings, heat by namespace and shard, trend, advice); null until success. */
   readonly insights: Insights | null;
@@ -45,6 +50,12 @@ export interface TaskProgress {
 
 /** Per-task overrides of the analysis pacing (meanings and ranges: domain/limits.ts). */
 export interface TaskOptions {
+  /** Big key tasks: what makes a key big, and how many per type (domain/big-key.ts). */
+  readonly stringBytes?: number;
+  readonly collectionCount?: number;
+  readonly perType?: number;
+  /** Big key tasks: MEMORY USAGE of every key. */
+  readonly memoryUsage?: boolean;
   readonly maxCpuShare?: number;
   readonly idleCpuShare?: number;
   readonly maxBlockUs?: number;
@@ -67,6 +78,10 @@ export const TASK_OPTION_WIRE_NAMES = {
   rateLimit: 'rate_limit',
   sampleSeconds: 'sample_seconds',
   sampleReplicas: 'sample_replicas',
+  stringBytes: 'string_bytes',
+  collectionCount: 'collection_count',
+  perType: 'per_type',
+  memoryUsage: 'memory_usage',
 } as const satisfies Record<keyof TaskOptions, string>;
 
 /** The options that are set, in camelCase; null when none is (the service's defaults). */
@@ -81,6 +96,8 @@ export interface NewTask {
   readonly id: string;
   readonly projectId: string;
   readonly instanceId: string;
+  /** 'hot' when absent. */
+  readonly kind?: TaskKind;
   readonly scanType: ScanType;
   readonly createdAt: string;
   readonly options?: TaskOptions | null;
@@ -92,18 +109,30 @@ export interface TaskPage {
   readonly records: readonly Task[];
 }
 
-/** What a successful analysis leaves in its task. */
+/** What a successful hot key analysis leaves in its task. */
 export interface AnalysisOutcome {
+  readonly kind?: 'hot';
   readonly keys: readonly HotKey[];
   readonly stats: AnalysisStats;
   /** Absent in tasks finished before keyheat read results (docs/reading-results.md). */
   readonly insights?: Insights;
 }
 
-/** Another task of the instance is already waiting or running. */
+/** What a successful big key analysis leaves in its task. */
+export interface BigKeyOutcome {
+  readonly kind: 'big';
+  readonly result: BigKeyResult;
+}
+
+export type TaskOutcome = AnalysisOutcome | BigKeyOutcome;
+
+/** Another task of the instance (and kind) is already waiting or running. */
 export class TaskActiveConflict extends Error {
-  constructor(readonly instanceId: string) {
-    super(`a hot key task of instance ${instanceId} is already waiting or running`);
+  constructor(
+    readonly instanceId: string,
+    readonly kind: TaskKind = 'hot',
+  ) {
+    super(`a ${kind} key task of instance ${instanceId} is already waiting or running`);
     this.name = 'TaskActiveConflict';
   }
 }

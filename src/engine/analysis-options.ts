@@ -1,5 +1,6 @@
 /** Options of one analysis, with their defaults next to them (ranges: domain/limits.ts). */
 import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, SAMPLE_LIMITS } from '../domain/limits.js';
+import { BIG_KEY_DEFAULTS, type BigKeyThresholds } from '../domain/big-key.js';
 import type { NodeProgress } from '../domain/task.js';
 import { redisAccess, type RedisAccess } from '../redis/redis-access.js';
 
@@ -59,3 +60,18 @@ export const ANALYSIS_DEFAULTS = Object.freeze({
   redis: redisAccess(),
 } satisfies Partial<AnalysisOptions>);
 
+/** A big key analysis: the same pacing, budgets and limits, plus what makes a key big. */
+export interface BigKeyAnalysisOptions extends AnalysisOptions {
+  readonly thresholds: BigKeyThresholds;
+  /** Read MEMORY USAGE of every key (totals and namespaces by memory); else only of the reported keys. */
+  readonly memoryUsage: boolean;
+  /** Scan a replica of each shard where one is reachable (DCS's behaviour); false = the primaries. */
+  readonly preferReplicas: boolean;
+}
+
+export const BIG_KEY_ANALYSIS_DEFAULTS = Object.freeze({
+  ...ANALYSIS_DEFAULTS,
+  thresholds: BIG_KEY_DEFAULTS,
+  memoryUsage: false,
+  preferReplicas: true,
+} satisfies Partial<BigKeyAnalysisOptions>);

@@ -24,6 +24,7 @@ export class NodePacer {
     pool: NodePool,
     options: AnalysisOptions,
     private readonly signal: AbortSignal,
+    sizeCommandsPerKey: number,
   ) {
     this.limiter = options.rateLimit > 0 ? new RateLimiter(options.rateLimit) : null;
     this.rateCap = this.limiter === null ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(options.rateLimit / 10));
@@ -36,12 +37,15 @@ export class NodePacer {
     });
     // busy_batch_size = batch_size: one page size always, as before budgets existed.
     const adapt = options.busyBatchSize !== options.batchSize;
-    this.monitor = new TrafficMonitor(node, pool, this.controller, adapt);
+    this.monitor = new TrafficMonitor(node, pool, this.controller, adapt, sizeCommandsPerKey);
   }
 
-  /** Starts watching the node; finish() when done. */
-  static start(node: string, pool: NodePool, options: AnalysisOptions, signal: AbortSignal): NodePacer {
-    const pacer = new NodePacer(node, pool, options, signal);
+  /**
+   * Starts watching the node; finish() when done. `sizeCommandsPerKey`: the size commands a big
+   * key scan sends per key (STRLEN..., MEMORY USAGE), so that they are not taken for traffic.
+   */
+  static start(node: string, pool: NodePool, options: AnalysisOptions, signal: AbortSignal, sizeCommandsPerKey = 0): NodePacer {
+    const pacer = new NodePacer(node, pool, options, signal, sizeCommandsPerKey);
     pacer.monitor.start();
     return pacer;
   }

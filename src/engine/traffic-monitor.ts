@@ -2,7 +2,8 @@
  * Watches one node while keyheat scans it, from INFO commandstats every 100 ms:
  * - whether other clients are served (commands not of keyheat's kinds above 100/s): the pacing
  *   uses the busy budgets then, the idle ones otherwise;
- * - what a key costs the node (usec of SCAN and OBJECT per OBJECT FREQ call), which sets the
+ * - what a key costs the node (usec of the scan's commands per key read: per OBJECT FREQ call in
+ *   a hot key scan, per TYPE call in a big key scan), which sets the
  *   page size and the pauses (analysis/pace-controller.ts);
  * - what the scan cost in all: its share of the main thread and its longest page.
  *
@@ -41,6 +42,9 @@ export class TrafficMonitor {
   private largestPage = 0;
   private longestBlockUs: number | null = null;
   private trafficSeen = false;
+  /** Size commands keyheat sent since the last sample (big key scans), and what the node had not yet run of them. */
+  private ownSizeSent = 0;
+  private ownSizeCarry = 0;
 
   constructor(
     private readonly node: string,
@@ -48,6 +52,8 @@ export class TrafficMonitor {
     private readonly controller: PaceController,
     /** false: the page size never adapts (busy_batch_size = batch_size); the node is read as idle. */
     private readonly adapt: boolean,
+    /** Size commands the scan sends per key (a big key scan: 1, 2 with MEMORY USAGE; a hot key scan: 0). */
+    private readonly sizeCommandsPerKey = 0,
     private readonly settings: TrafficSettings = TRAFFIC_DEFAULTS,
   ) {
     if (!adapt) controller.setBusy(false);
@@ -62,6 +68,7 @@ export class TrafficMonitor {
   /** A page of `keys` keys is about to be sent. */
   pageSent(keys: number): void {
     this.largestPage = Math.max(this.largestPage, keys);
+    this.ownSizeSent += keys * this.sizeCommandsPerKey;
   }
 
   /** Stops sampling after one last sample, and says what the scan cost the node. */
@@ -93,6 +100,21 @@ export class TrafficMonitor {
       });
   }
 
+  /**
+   * Of the size commands the node ran in an interval, those keyheat did not send. A page sent
+   * just before a sample is run just after it: what the node had not yet run is carried over.
+   */
+  private othersSizeCalls(ran: number): number {
+    const own = this.ownSizeSent + this.ownSizeCarry;
+    this.ownSizeSent = 0;
+    if (ran >= own) {
+      this.ownSizeCarry = 0;
+      return ran - own;
+    }
+    this.ownSizeCarry = own - ran;
+    return 0;
+  }
+
   private async sample(): Promise<void> {
     const stats = await this.pool.withShared(this.node, (connection) => readCommandStats(connection));
     const at = performance.now();
@@ -100,7 +122,7 @@ export class TrafficMonitor {
     this.first ??= { at, stats };
     this.last = { at, stats };
     if (previous === null) return;
-    const keys = stats.objectCalls - previous.stats.objectCalls;
+    const keys = keysRead(stats) - keysRead(previous.stats);
     const usec = spent(stats) - spent(previous.stats);
     if (keys < 0 || usec < 0) {
       // CONFIG RESETSTAT: the counters started again; so does the accounting.
@@ -113,14 +135,23 @@ export class TrafficMonitor {
       if (this.largestPage > 0) this.longestBlockUs = Math.max(this.longestBlockUs ?? 0, this.largestPage * perKey);
     }
     this.largestPage = 0;
-    const othersPerSecond = ((stats.othersCalls - previous.stats.othersCalls) * 1000) / Math.max(1, at - previous.at);
+    const othersPerSecond = ((stats.othersCalls - previous.stats.othersCalls + this.othersSizeCalls(stats.sizeCalls - previous.stats.sizeCalls)) * 1000) / Math.max(1, at - previous.at);
     const busy = othersPerSecond > this.settings.busyOpsPerSecond;
     if (busy) this.trafficSeen = true;
     if (this.adapt) this.controller.setBusy(busy);
   }
 }
 
-/** Microseconds the node spent in the scan's commands. */
+/**
+ * Microseconds the node spent in the scan's commands: a hot key scan's SCAN and OBJECT FREQ, a
+ * big key scan's SCAN, TYPE and size commands (others' size commands too, where both run: a
+ * small overestimate of the cost, which makes the pacing gentler, never harsher).
+ */
 function spent(stats: CommandStats): number {
-  return stats.scanUsec + stats.objectUsec;
+  return stats.scanUsec + stats.objectUsec + stats.typeUsec + stats.sizeUsec;
+}
+
+/** Keys read: one OBJECT FREQ each in a hot key scan, one TYPE each in a big key scan. */
+function keysRead(stats: CommandStats): number {
+  return stats.objectCalls + stats.typeCalls;
 }

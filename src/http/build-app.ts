@@ -22,6 +22,7 @@ import { envelope, errorHandler, frameworkErrorHandler } from './error-handler.j
 import { rejectNonFiniteNumbers } from './finite-numbers.js';
 import { ClientErrorResponder, serverFactory, type HttpServerSettings } from './http-server.js';
 import { registerOpenApi } from './openapi.js';
+import { bigkeyRoutes } from './routes/bigkey-routes.js';
 import { hotkeyRoutes } from './routes/hotkey-routes.js';
 import { instanceRoutes } from './routes/instance-routes.js';
 import { requestObserver, serviceRoutes, type MetricsEndpoint } from './routes/service-routes.js';
@@ -118,6 +119,7 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
       v2.addHook('preValidation', signatureHook(signatures));
       await v2.register(instanceRoutes, { instances: deps.instances });
       await v2.register(hotkeyRoutes, { tasks: deps.tasks, autoscan: deps.autoscan });
+      await v2.register(bigkeyRoutes, { tasks: deps.tasks, autoscan: deps.autoscan });
     },
     { prefix: '/v2/:project_id' },
   );

@@ -34,6 +34,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       security: [{ authToken: [] }, { sdkHmacSha256: [] }],
       tags: [
         { name: 'hotkey', description: 'The DCS hot key analysis API' },
+        { name: 'bigkey', description: 'The DCS big key analysis API' },
         { name: 'instances', description: 'Redis deployments registered with keyheat (keyheat)' },
         { name: 'service', description: 'Operations' },
       ],

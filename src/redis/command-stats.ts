@@ -6,17 +6,28 @@
 import type { RespConnection } from './resp-connection.js';
 
 export interface CommandStats {
-  /** Calls of every command that is not one of keyheat's: other clients' traffic. */
+  /** Calls of every command that is not one of keyheat's, nor a size command: other clients' traffic. */
   readonly othersCalls: number;
   readonly scanCalls: number;
   readonly scanUsec: number;
   /** OBJECT FREQ (Redis 7+: object|freq; before: every OBJECT subcommand together). */
   readonly objectCalls: number;
   readonly objectUsec: number;
+  /** TYPE: one per key read in a big key scan (a hot key scan sends it for its final keys only). */
+  readonly typeCalls: number;
+  readonly typeUsec: number;
+  /**
+   * The size commands (STRLEN, LLEN, SCARD, ZCARD, HLEN, XLEN, MEMORY USAGE), which a big key
+   * scan sends for every key and other clients send too: the traffic monitor counts as others'
+   * whatever exceeds what keyheat sent.
+   */
+  readonly sizeCalls: number;
+  readonly sizeUsec: number;
 }
 
 /** Commands keyheat itself sends during a scan; everything else is other clients' traffic. */
-const OWN_COMMANDS = /^cmdstat_(scan|object(\|.*)?|info|select|client(\|.*)?|auth|ping|type|cluster(\|.*)?|asking|command(\|.*)?)$/;
+const OWN_COMMANDS = /^cmdstat_(scan|object(\|.*)?|info|select|client(\|.*)?|auth|ping|type|cluster(\|.*)?|asking|readonly|command(\|.*)?)$/;
+const SIZE_COMMANDS = /^cmdstat_(strlen|llen|scard|zcard|hlen|xlen|memory\|usage|memory)$/;
 const STAT = /^(cmdstat_[a-z0-9_|-]{1,64}):calls=(\d{1,15}),usec=(\d{1,18})(?:,|$)/;
 
 export function parseCommandStats(text: string): CommandStats {
@@ -25,6 +36,10 @@ export function parseCommandStats(text: string): CommandStats {
   let scanUsec = 0;
   let objectCalls = 0;
   let objectUsec = 0;
+  let typeCalls = 0;
+  let typeUsec = 0;
+  let sizeCalls = 0;
+  let sizeUsec = 0;
   for (const line of text.split('\r\n')) {
     const match = STAT.exec(line);
     if (match === null) continue;
@@ -37,10 +52,17 @@ export function parseCommandStats(text: string): CommandStats {
     } else if (name === 'cmdstat_object|freq' || name === 'cmdstat_object') {
       objectCalls += calls;
       objectUsec += usec;
+    } else if (name === 'cmdstat_type') {
+      typeCalls += calls;
+      typeUsec += usec;
+    } else if (SIZE_COMMANDS.test(name)) {
+      sizeCalls += calls;
+      sizeUsec += usec;
+      continue;
     }
     if (!OWN_COMMANDS.test(name)) othersCalls += calls;
   }
-  return { othersCalls, scanCalls, scanUsec, objectCalls, objectUsec };
+  return { othersCalls, scanCalls, scanUsec, objectCalls, objectUsec, typeCalls, typeUsec, sizeCalls, sizeUsec };
 }
 
 export async function readCommandStats(connection: RespConnection): Promise<CommandStats> {

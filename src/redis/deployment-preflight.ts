@@ -41,6 +41,8 @@ export async function inspectDeployment(endpoint: RedisEndpoint, access: RedisAc
 export interface PreflightNeeds {
   /** A sampling phase: MONITOR must be accepted (on the replicas too when they are watched); LFU is then optional. */
   readonly sampling?: { readonly replicas: boolean } | undefined;
+  /** No LFU scan at all (a big key analysis): reachable nodes of any version and policy, a registered replica included. */
+  readonly noLfu?: boolean;
 }
 
 /**
@@ -50,12 +52,12 @@ export interface PreflightNeeds {
  */
 export async function preflightDeployment(endpoint: RedisEndpoint, access: RedisAccess, signal?: AbortSignal, needs: PreflightNeeds = {}): Promise<DeploymentFacts> {
   const pool = new NodePool(endpoint, access, signal);
-  const sampling = needs.sampling !== undefined;
+  const lfuOptional = needs.noLfu === true ? 'big' : needs.sampling !== undefined;
   try {
     const seed = await pool.open(endpointAddress(endpoint));
     const facts = await readServerFacts(seed);
     if (facts.mode !== 'cluster') {
-      refuseUnsupported(facts, seed.address, sampling);
+      refuseUnsupported(facts, seed.address, lfuOptional);
       if (needs.sampling !== undefined) {
         const targets = await sampleTargets(seed, facts, endpoint.host, access.maxClusterPrimaries, needs.sampling.replicas);
         await forEachLimit(targets, PREFLIGHT_PARALLEL, (target) => probeMonitor(pool, target.address));
@@ -69,7 +71,7 @@ export async function preflightDeployment(endpoint: RedisEndpoint, access: Redis
     await forEachLimit(primaries, PREFLIGHT_PARALLEL, async (primary) => {
       const connection = await pool.open(primary.address);
       try {
-        await checkedFacts(connection, sampling);
+        await checkedFacts(connection, lfuOptional);
       } finally {
         connection.close();
       }

@@ -32,12 +32,18 @@ export function hotkeyUnsupportedReason(facts: ServerFacts, address: string): st
 }
 
 /**
- * What a task with a sampling phase needs of a node: a primary, not a Sentinel. Any version
- * and policy will do: MONITOR needs neither LFU nor OBJECT FREQ (the LFU scan then is skipped).
+ * What an analysis that needs no LFU counters asks of a registered node (a sampling phase, a
+ * big key analysis): a primary, not a Sentinel. Any version and policy will do.
  */
-export function samplingUnsupportedReason(facts: ServerFacts, address: string): string | null {
+export function nodeUnsupportedReason(facts: ServerFacts, address: string): string | null {
   if (facts.mode === 'sentinel') return `${address} is a Redis Sentinel; register the primary it monitors instead`;
-  if (facts.role !== 'master') return `${address} is a replica; register its primary (sample_replicas adds the replicas)`;
+  if (facts.role !== 'master') return `${address} is a replica; register its primary (keyheat finds its replicas itself)`;
+  return null;
+}
+
+/** What a big key analysis asks of a registered node: not a Sentinel (a replica is read as it is: big key analysis prefers replicas anyway). */
+export function bigKeyUnsupportedReason(facts: ServerFacts, address: string): string | null {
+  if (facts.mode === 'sentinel') return `${address} is a Redis Sentinel; register the primary it monitors instead`;
   return null;
 }
 
@@ -47,14 +53,14 @@ export function lfuScanPossible(facts: ServerFacts): boolean {
 }
 
 /** INFO, then a failure of kind 'unsupported' when this node cannot be analysed. */
-export async function checkedFacts(connection: RespConnection, sampling = false): Promise<ServerFacts> {
+export async function checkedFacts(connection: RespConnection, lfuOptional: boolean | 'big' = false): Promise<ServerFacts> {
   const facts = await readServerFacts(connection);
-  refuseUnsupported(facts, connection.address, sampling);
+  refuseUnsupported(facts, connection.address, lfuOptional);
   return facts;
 }
 
-/** Throws when facts already read show the node cannot be analysed (with sampling: cannot be sampled). */
-export function refuseUnsupported(facts: ServerFacts, address: string, sampling = false): void {
-  const reason = sampling ? samplingUnsupportedReason(facts, address) : hotkeyUnsupportedReason(facts, address);
+/** Throws when facts already read show the node cannot be analysed (lfuOptional: a sampling phase; 'big': a big key analysis). */
+export function refuseUnsupported(facts: ServerFacts, address: string, lfuOptional: boolean | 'big' = false): void {
+  const reason = lfuOptional === 'big' ? bigKeyUnsupportedReason(facts, address) : lfuOptional ? nodeUnsupportedReason(facts, address) : hotkeyUnsupportedReason(facts, address);
   if (reason !== null) throw new RedisFailure('unsupported', address, reason);
 }

@@ -1,5 +1,5 @@
 /**
- * Runs hot key tasks in this process: claims waiting tasks (compare-and-set in the store),
+ * Runs hot key and big key tasks in this process: claims waiting tasks (compare-and-set in the store),
  * holds a lease it renews while the analysis runs, records progress and the outcome.
  * A task's status changes only through the store's CAS methods called from here and from
  * the task service (create, delete); this class logs every change it makes.
@@ -10,14 +10,23 @@ import { describeFailure, meaningOf } from '../domain/failure-map.js';
 import { SECRET_UNREADABLE_REASON, type Instance } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import { compareWithPrevious } from '../analysis/trend.js';
-import { definedOptions, type AnalysisOutcome, type Task, type TaskProgress } from '../domain/task.js';
+import { definedOptions, type AnalysisOutcome, type Task, type TaskOptions, type TaskProgress } from '../domain/task.js';
 import type { Telemetry } from '../domain/telemetry.js';
-import type { AnalysisOptions } from '../engine/analysis-options.js';
+import type { BigKeyResult } from '../domain/big-key.js';
+import type { InstanceMode } from '../domain/instance.js';
+import type { AnalysisOptions, BigKeyAnalysisOptions } from '../engine/analysis-options.js';
 import type { AnalysisResult, AnalysisTarget } from '../engine/analyze-deployment.js';
 import type { Store } from '../storage/store.js';
 import { retryWhileStoreUnavailable } from './store-retry.js';
 
 export type Analyze = (target: AnalysisTarget, options: Partial<AnalysisOptions>) => Promise<AnalysisResult>;
+export type AnalyzeBig = (target: AnalysisTarget, options: Partial<BigKeyAnalysisOptions>) => Promise<BigKeyResult & { mode: InstanceMode }>;
+
+/** The engines the runner runs, one per kind of task. */
+export interface Analyzers {
+  readonly hot: Analyze;
+  readonly big: AnalyzeBig;
+}
 
 export interface RunnerSettings {
   readonly concurrency: number;
@@ -28,6 +37,8 @@ export interface RunnerSettings {
   readonly maxAttempts: number;
   /** Options passed to every analysis (top-K, batch size, timeouts). */
   readonly analysis: Omit<AnalysisOptions, 'signal' | 'onProgress'>;
+  /** What makes a key big, for big key tasks without their own (config bigkeys.*). */
+  readonly bigKeys: Pick<BigKeyAnalysisOptions, 'thresholds' | 'memoryUsage' | 'preferReplicas'>;
 }
 
 /** Why a running analysis was stopped, so the runner knows what to write afterwards. */
@@ -62,7 +73,7 @@ export class TaskRunner {
 
   constructor(
     private readonly store: Store,
-    private readonly analyze: Analyze,
+    private readonly analyzers: Analyzers,
     private readonly settings: RunnerSettings,
     private readonly logger: Logger,
     private readonly telemetry: Telemetry,
@@ -200,19 +211,26 @@ export class TaskRunner {
     const started = performance.now();
     const elapsed = (): number => (performance.now() - started) / 1000;
     try {
-      const result = await this.analyze(targetOf(instance), {
-        ...this.settings.analysis,
-        ...definedOptions(task.options),
-        signal: run.controller.signal,
-        onProgress: this.progressRecorder(task, log),
-      });
-      if (run.stopReason !== null) return this.afterStop(run, log);
-      this.telemetry.analysisEnded('success', elapsed(), result.stats.scannedKeys);
-      const outcome = await this.whileUnavailable(() => this.withTrend(task, result), log);
-      const stored = await this.whileUnavailable(() => this.store.queue.complete(task.id, this.runnerId, outcome, this.now()), log);
-      if (stored) {
+      const common = { ...this.settings.analysis, ...definedOptions(task.options), signal: run.controller.signal, onProgress: this.progressRecorder(task, log) };
+      let finished: { stored: boolean; num: number; scannedKeys: number; durationMs: number };
+      if (task.kind === 'big') {
+        // Stored with its mode: a cluster's keys carry their shard.
+        const result = await this.analyzers.big(targetOf(instance), { ...common, ...this.bigOptions(task.options) });
+        if (run.stopReason !== null) return this.afterStop(run, log);
+        this.telemetry.analysisEnded('success', elapsed(), result.stats.scannedKeys);
+        const stored = await this.whileUnavailable(() => this.store.queue.complete(task.id, this.runnerId, { kind: 'big', result }, this.now()), log);
+        finished = { stored, num: result.keys.length, scannedKeys: result.stats.scannedKeys, durationMs: result.stats.durationMs };
+      } else {
+        const result = await this.analyzers.hot(targetOf(instance), common);
+        if (run.stopReason !== null) return this.afterStop(run, log);
+        this.telemetry.analysisEnded('success', elapsed(), result.stats.scannedKeys);
+        const outcome = await this.whileUnavailable(() => this.withTrend(task, result), log);
+        const stored = await this.whileUnavailable(() => this.store.queue.complete(task.id, this.runnerId, outcome, this.now()), log);
+        finished = { stored, num: result.keys.length, scannedKeys: result.stats.scannedKeys, durationMs: result.stats.durationMs };
+      }
+      if (finished.stored) {
         this.telemetry.taskFinished('success', task.scanType);
-        log.info({ status: 'success', num: result.keys.length, scanned_keys: result.stats.scannedKeys, duration_ms: result.stats.durationMs }, 'task status changed');
+        log.info({ status: 'success', num: finished.num, scanned_keys: finished.scannedKeys, duration_ms: finished.durationMs }, 'task status changed');
         await this.store.instances.updateHealth(instance.id, 'RUNNING', null, this.now());
       } else {
         log.warn('analysis finished but the task was deleted or taken over meanwhile; result dropped');
@@ -229,6 +247,20 @@ export class TaskRunner {
     }
   }
 
+  /** A big key task's thresholds: its own where it set them, else the service's. */
+  private bigOptions(options: TaskOptions | null): Pick<BigKeyAnalysisOptions, 'thresholds' | 'memoryUsage' | 'preferReplicas'> {
+    const defaults = this.settings.bigKeys;
+    return {
+      thresholds: {
+        stringBytes: options?.stringBytes ?? defaults.thresholds.stringBytes,
+        collectionCount: options?.collectionCount ?? defaults.thresholds.collectionCount,
+        perType: options?.perType ?? defaults.thresholds.perType,
+      },
+      memoryUsage: options?.memoryUsage ?? defaults.memoryUsage,
+      preferReplicas: defaults.preferReplicas,
+    };
+  }
+
   /** A store write retried while the database is unreachable, for at most one lease (store-retry.ts). */
   private whileUnavailable<T>(write: () => Promise<T>, log: Logger): Promise<T> {
     return retryWhileStoreUnavailable(write, { budgetMs: this.settings.leaseMs, giveUp: () => this.hurried }, log);
@@ -236,7 +268,7 @@ export class TaskRunner {
 
   /** The result compared with the instance's previous successful task: each key's previous counter, and the trend. */
   private async withTrend(task: Task, result: AnalysisResult): Promise<AnalysisOutcome> {
-    const previous = await this.store.tasks.latestSuccess(task.instanceId);
+    const previous = await this.store.tasks.latestSuccess(task.instanceId, 'hot');
     const compared = compareWithPrevious(result.keys, previous === undefined ? null : { id: previous.id, keys: previous.keys ?? [] });
     return { keys: compared.keys, stats: result.stats, insights: { ...result.insights, trend: compared.trend } };
   }

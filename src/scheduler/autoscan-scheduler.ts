@@ -1,6 +1,6 @@
 /**
  * Turns autoscan settings into auto tasks: at each `schedule_at` time (UTC, daily), one task
- * with scan_type "auto" per instance. Every keyheat process runs this; exactly one of them
+ * with scan_type "auto" per instance and kind (hot and big key schedules are independent). Every keyheat process runs this; exactly one of them
  * creates the task: the slot's row in the autoscan_runs ledger, whose primary key (instance,
  * slot) only one insert can win, is written in the same transaction as the task, so a crash
  * between the two leaves neither. Slot ids come from the UTC date and time, not from when a
@@ -64,15 +64,15 @@ export class AutoscanScheduler {
         const verdict = judgeSlot(occurrence, now, new Date(config.updatedAt), window);
         if (verdict === 'before-enabled') continue;
         const slot = slotId(occurrence);
-        const log = this.logger.child({ instance_id: config.instanceId, slot });
+        const log = this.logger.child({ instance_id: config.instanceId, kind: config.kind, slot });
         if (verdict === 'missed') {
-          if (await this.store.autoscanRuns.claim(config.instanceId, slot, now, 'missed: no keyheat process was running within the catch-up window')) {
+          if (await this.store.autoscanRuns.claim(config.instanceId, slot, now, 'missed: no keyheat process was running within the catch-up window', config.kind)) {
             this.telemetry.autoscanSlot('missed');
             log.warn('automatic analysis slot missed');
           }
           continue;
         }
-        const task = { id: randomUUID(), projectId: config.projectId, instanceId: config.instanceId, scanType: 'auto' as const, createdAt: wireTime(now) };
+        const task = { id: randomUUID(), projectId: config.projectId, instanceId: config.instanceId, kind: config.kind, scanType: 'auto' as const, createdAt: wireTime(now) };
         const outcome = await this.store.tasks.insertScheduled(task, slot, now);
         if (outcome === 'created') {
           created += 1;

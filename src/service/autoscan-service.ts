@@ -1,7 +1,11 @@
-/** Daily automatic analysis settings (GET/PUT .../hotkey/autoscan). Running them is the scheduler's job. */
+/**
+ * Daily automatic analysis settings (GET/PUT .../hotkey/autoscan and .../bigkey/autoscan), one
+ * schedule per kind, independent of each other. Running them is the scheduler's job.
+ */
 import { invalidParameter, KeyheatError } from '../domain/errors.js';
 import { InstanceGoneError } from '../domain/store-errors.js';
 import { MAX_SCHEDULE_TIMES, SCHEDULE_TIME, type AutoscanConfig } from '../domain/autoscan.js';
+import type { TaskKind } from '../domain/task-status.js';
 import type { Store } from '../storage/store.js';
 import type { InstanceService } from './instance-service.js';
 
@@ -12,9 +16,9 @@ export class AutoscanService {
   ) {}
 
   /** A never-configured instance reads as disabled with no times, updated when it was registered. */
-  async get(projectId: string, instanceId: string): Promise<AutoscanConfig & { updatedAt: string }> {
+  async get(projectId: string, instanceId: string, kind: TaskKind = 'hot'): Promise<AutoscanConfig & { updatedAt: string }> {
     const instance = await this.instances.get(projectId, instanceId);
-    const stored = await this.store.autoscan.get(instanceId);
+    const stored = await this.store.autoscan.get(instanceId, kind);
     return {
       instanceId,
       enableAutoScan: stored?.enableAutoScan ?? false,
@@ -23,7 +27,12 @@ export class AutoscanService {
     };
   }
 
-  async put(projectId: string, instanceId: string, request: { enableAutoScan: boolean; scheduleAt: readonly string[] }): Promise<AutoscanConfig & { updatedAt: string }> {
+  async put(
+    projectId: string,
+    instanceId: string,
+    request: { enableAutoScan: boolean; scheduleAt: readonly string[] },
+    kind: TaskKind = 'hot',
+  ): Promise<AutoscanConfig & { updatedAt: string }> {
     await this.instances.get(projectId, instanceId);
     const bad = request.scheduleAt.find((time) => !SCHEDULE_TIME.test(time));
     if (bad !== undefined) throw invalidParameter('schedule_at', `"${bad}" is not a UTC time HH:mm between 00:00 and 23:59`);
@@ -32,7 +41,7 @@ export class AutoscanService {
     if (request.enableAutoScan && scheduleAt.length === 0) {
       throw invalidParameter('schedule_at', 'enable_auto_scan is true but schedule_at lists no time');
     }
-    const config = { instanceId, enableAutoScan: request.enableAutoScan, scheduleAt, updatedAt: new Date().toISOString() };
+    const config = { instanceId, kind, enableAutoScan: request.enableAutoScan, scheduleAt, updatedAt: new Date().toISOString() };
     try {
       await this.store.autoscan.put(projectId, config);
     } catch (error) {

@@ -1,12 +1,19 @@
-/** The DCS hot key task family: create (with preflight), list, show, delete. */
+/**
+ * The DCS cache analysis task families, hot keys and big keys: create (with preflight), list,
+ * show, delete. The two kinds share everything but their error codes, their preflight (big key
+ * analysis needs no LFU policy) and their results; a hot and a big key task of one instance
+ * may run at the same time, two of one kind may not.
+ */
 import { randomUUID } from 'node:crypto';
-import { invalidParameter, KeyheatError } from '../domain/errors.js';
+import type { BigKey } from '../domain/big-key.js';
+import { invalidParameter, KeyheatError, type ErrorKind } from '../domain/errors.js';
 import { meaningOf } from '../domain/failure-map.js';
+import type { HotKey } from '../domain/hot-key.js';
 import { SECRET_UNREADABLE_REASON, type Instance } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import { InstanceGoneError } from '../domain/store-errors.js';
-import type { ScanType, TaskStatus } from '../domain/task-status.js';
-import { TaskActiveConflict, wireTime, type Task, type TaskOptions, type TaskPage } from '../domain/task.js';
+import type { ScanType, TaskKind, TaskStatus } from '../domain/task-status.js';
+import { TASK_OPTION_WIRE_NAMES, TaskActiveConflict, wireTime, type Task, type TaskOptions, type TaskPage } from '../domain/task.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import { preflightDeployment } from '../redis/deployment-preflight.js';
 import type { RedisAccess } from '../redis/redis-access.js';
@@ -17,6 +24,16 @@ export interface TaskRunnerHandle {
   wake(): void;
   cancel(taskId: string): Promise<void>;
 }
+
+/** Each kind's DCS errors: already running, unknown id, cannot be analysed. */
+const KIND_ERRORS: Readonly<Record<TaskKind, { active: ErrorKind; notFound: ErrorKind; unsupported: ErrorKind }>> = {
+  hot: { active: 'hotkeyTaskActive', notFound: 'hotkeyNotFound', unsupported: 'hotkeyUnsupported' },
+  big: { active: 'bigkeyTaskActive', notFound: 'bigkeyNotFound', unsupported: 'bigkeyUnsupported' },
+};
+
+/** Options that belong to one kind only: given to the other, they are a mistake worth saying. */
+const HOT_ONLY: readonly (keyof TaskOptions)[] = ['sampleSeconds', 'sampleReplicas'];
+const BIG_ONLY: readonly (keyof TaskOptions)[] = ['stringBytes', 'collectionCount', 'perType', 'memoryUsage'];
 
 export class TaskService {
   constructor(
@@ -33,59 +50,84 @@ export class TaskService {
    * Records a task after checking, on the instance itself, that it can be analysed. The
    * analysis runs later in the runner: this never blocks on a scan.
    */
-  async create(projectId: string, instanceId: string, scanType: ScanType = 'manual', options: TaskOptions | null = null): Promise<Task> {
-    if (options?.sampleReplicas === true && options.sampleSeconds === undefined) throw invalidParameter('sample_replicas', 'sample_replicas needs sample_seconds');
+  async create(projectId: string, instanceId: string, scanType: ScanType = 'manual', options: TaskOptions | null = null, kind: TaskKind = 'hot'): Promise<Task> {
+    checkOptions(options, kind);
     const instance = await this.instances.get(projectId, instanceId);
-    await this.rejectIfActive(instanceId);
-    await this.preflight(instance, options);
+    await this.rejectIfActive(instanceId, kind);
+    await this.preflight(instance, options, kind);
     try {
-      const task = await this.store.tasks.insert({ id: randomUUID(), projectId, instanceId, scanType, createdAt: wireTime(new Date()), options });
+      const task = await this.store.tasks.insert({ id: randomUUID(), projectId, instanceId, kind, scanType, createdAt: wireTime(new Date()), options });
       this.telemetry.taskCreated(scanType);
       this.runner.wake();
       return task;
     } catch (error) {
-      if (error instanceof TaskActiveConflict) throw activeError(error.message);
+      if (error instanceof TaskActiveConflict) throw new KeyheatError(KIND_ERRORS[kind].active, { detail: error.message });
       // The instance was deleted while its preflight ran: nothing was written.
       if (error instanceof InstanceGoneError) throw new KeyheatError('instanceNotFound');
       throw error;
     }
   }
 
-  async list(projectId: string, instanceId: string, page: { offset: number; limit: number; status?: TaskStatus | undefined }): Promise<TaskPage> {
+  async list(projectId: string, instanceId: string, page: { offset: number; limit: number; status?: TaskStatus | undefined }, kind: TaskKind = 'hot'): Promise<TaskPage> {
     await this.instances.get(projectId, instanceId);
-    return this.store.tasks.list(projectId, instanceId, page);
-  }
-
-  async get(projectId: string, instanceId: string, taskId: string): Promise<Task> {
-    await this.instances.get(projectId, instanceId);
-    const task = await this.store.tasks.get(projectId, instanceId, taskId);
-    if (task === undefined) throw new KeyheatError('hotkeyNotFound');
-    return task;
-  }
-
-  /** Deletes a task; a running analysis of it stops first. Returns the task as it was. */
-  async delete(projectId: string, instanceId: string, taskId: string): Promise<Task> {
-    await this.get(projectId, instanceId, taskId);
-    await this.runner.cancel(taskId);
-    const deleted = await this.store.tasks.delete(projectId, instanceId, taskId);
-    if (deleted === undefined) throw new KeyheatError('hotkeyNotFound');
-    return deleted;
-  }
-
-  private async rejectIfActive(instanceId: string): Promise<void> {
-    const active = await this.store.tasks.findActive(instanceId);
-    if (active !== undefined) throw activeError(`task ${active.id} of this instance is ${active.status}`);
+    return this.store.tasks.list(projectId, instanceId, page, kind);
   }
 
   /**
-   * Every primary must be reachable, run Redis >= 4.0 and use an LFU maxmemory-policy; with a
-   * sampling phase, any policy will do but every node to watch must accept MONITOR.
+   * A task with its keys. Keys that are also in the instance's latest successful task of the
+   * other kind are flagged (alsoBig on hot keys, alsoHot on big keys): big and hot is the worst
+   * kind of key. The flags are computed on reading, so they follow the newest analyses.
    */
-  private async preflight(instance: Instance, options: TaskOptions | null): Promise<void> {
+  async get(projectId: string, instanceId: string, taskId: string, kind: TaskKind = 'hot'): Promise<Task> {
+    await this.instances.get(projectId, instanceId);
+    const task = await this.store.tasks.get(projectId, instanceId, taskId, kind);
+    if (task === undefined) throw new KeyheatError(KIND_ERRORS[kind].notFound);
+    return this.withCrossFlags(task);
+  }
+
+  /** Deletes a task; a running analysis of it stops first. Returns the task as it was. */
+  async delete(projectId: string, instanceId: string, taskId: string, kind: TaskKind = 'hot'): Promise<Task> {
+    await this.instances.get(projectId, instanceId);
+    const existing = await this.store.tasks.get(projectId, instanceId, taskId, kind);
+    if (existing === undefined) throw new KeyheatError(KIND_ERRORS[kind].notFound);
+    await this.runner.cancel(taskId);
+    const deleted = await this.store.tasks.delete(projectId, instanceId, taskId, kind);
+    if (deleted === undefined) throw new KeyheatError(KIND_ERRORS[kind].notFound);
+    return deleted;
+  }
+
+  private async withCrossFlags(task: Task): Promise<Task> {
+    if (task.status !== 'success') return task;
+    if (task.kind === 'hot' && task.keys !== null) {
+      const other = await this.store.tasks.latestSuccess(task.instanceId, 'big');
+      if (other?.bigResult == null) return task;
+      const big = new Set(other.bigResult.keys.map(identity));
+      return { ...task, keys: task.keys.map((key): HotKey => ({ ...key, alsoBig: big.has(identity(key)) })) };
+    }
+    if (task.kind === 'big' && task.bigResult !== null) {
+      const other = await this.store.tasks.latestSuccess(task.instanceId, 'hot');
+      if (other?.keys == null) return task;
+      const hot = new Set(other.keys.map(identity));
+      return { ...task, bigResult: { ...task.bigResult, keys: task.bigResult.keys.map((key): BigKey => ({ ...key, alsoHot: hot.has(identity(key)) })) } };
+    }
+    return task;
+  }
+
+  private async rejectIfActive(instanceId: string, kind: TaskKind): Promise<void> {
+    const active = await this.store.tasks.findActive(instanceId, kind);
+    if (active !== undefined) throw new KeyheatError(KIND_ERRORS[kind].active, { detail: `task ${active.id} of this instance is ${active.status}` });
+  }
+
+  /**
+   * Hot keys: every primary must be reachable, run Redis >= 4.0 and use an LFU maxmemory-policy;
+   * with a sampling phase, any policy will do but every node to watch must accept MONITOR.
+   * Big keys: every primary reachable, any version and policy.
+   */
+  private async preflight(instance: Instance, options: TaskOptions | null, kind: TaskKind): Promise<void> {
     if (instance.secretUnreadable === true) throw new KeyheatError('instanceNotRunning', { detail: SECRET_UNREADABLE_REASON });
     try {
-      const sampling = options?.sampleSeconds === undefined ? undefined : { replicas: options.sampleReplicas === true };
-      const facts = await preflightDeployment(instance.endpoint, this.redis, this.lifetime, { sampling });
+      const sampling = kind === 'hot' && options?.sampleSeconds !== undefined ? { replicas: options.sampleReplicas === true } : undefined;
+      const facts = await preflightDeployment(instance.endpoint, this.redis, this.lifetime, { sampling, noLfu: kind === 'big' });
       await this.store.instances.updateHealth(instance.id, 'RUNNING', facts.version, new Date());
     } catch (error) {
       if (!(error instanceof RedisFailure)) throw error;
@@ -93,11 +135,22 @@ export class TaskService {
       const meaning = meaningOf(error);
       if (meaning.health !== null) await this.store.instances.updateHealth(instance.id, meaning.health, null, new Date());
       const detail = error.kind === 'cancelled' ? 'keyheat is shutting down; try again on another keyheat process' : error.message;
-      throw new KeyheatError(meaning.error, { detail });
+      throw new KeyheatError(meaning.error === 'hotkeyUnsupported' ? KIND_ERRORS[kind].unsupported : meaning.error, { detail });
     }
   }
 }
 
-function activeError(detail: string): KeyheatError {
-  return new KeyheatError('hotkeyTaskActive', { detail });
+/** One key across the two kinds of task: its database and exact name (escaped names by their bytes). */
+function identity(key: { readonly db: number; readonly name: string; readonly nameBase64?: string | undefined }): string {
+  return `${key.db}\0${key.nameBase64 === undefined ? `n:${key.name}` : `b:${key.nameBase64}`}`;
+}
+
+function checkOptions(options: TaskOptions | null, kind: TaskKind): void {
+  if (options === null) return;
+  const foreign = (kind === 'hot' ? BIG_ONLY : HOT_ONLY).find((name) => options[name] !== undefined);
+  if (foreign !== undefined) {
+    const wire = TASK_OPTION_WIRE_NAMES[foreign];
+    throw invalidParameter(wire, `${wire} is for ${kind === 'hot' ? 'big' : 'hot'} key tasks only`);
+  }
+  if (options.sampleReplicas === true && options.sampleSeconds === undefined) throw invalidParameter('sample_replicas', 'sample_replicas needs sample_seconds');
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AutoscanConfig } from '../domain/autoscan.js';
+import { isTaskKind, type TaskKind } from '../domain/task-status.js';
 import { InstanceGoneError } from '../domain/store-errors.js';
 import type { StoreCapabilities } from './database.js';
 import { instanceStillExists } from './instance-guard.js';
@@ -11,10 +12,11 @@ export class AutoscanRepository {
     private readonly capabilities: Pick<StoreCapabilities, 'dialect'> = { dialect: 'sqlite' },
   ) {}
 
-  async get(instanceId: string): Promise<AutoscanConfig | undefined> {
-    const row = await this.db.selectFrom('autoscan_configs').selectAll().where('instance_id', '=', instanceId).executeTakeFirst();
+  async get(instanceId: string, kind: TaskKind = 'hot'): Promise<AutoscanConfig | undefined> {
+    const row = await this.db.selectFrom('autoscan_configs').selectAll().where('instance_id', '=', instanceId).where('kind', '=', kind).executeTakeFirst();
     if (row === undefined) return undefined;
     return {
+      kind,
       instanceId: row.instance_id,
       enableAutoScan: row.enable_auto_scan === 1,
       scheduleAt: JSON.parse(row.schedule_at_json) as string[],
@@ -23,7 +25,7 @@ export class AutoscanRepository {
   }
 
   /** Every schedule that is on, across projects, with the project it belongs to (of existing instances only). */
-  async listEnabled(): Promise<(AutoscanConfig & { projectId: string; updatedAt: string })[]> {
+  async listEnabled(): Promise<(AutoscanConfig & { projectId: string; updatedAt: string; kind: TaskKind })[]> {
     // Only schedules whose instance exists: a leftover of a deleted instance never fires.
     const rows = await this.db
       .selectFrom('autoscan_configs')
@@ -31,8 +33,10 @@ export class AutoscanRepository {
       .selectAll('autoscan_configs')
       .where('autoscan_configs.enable_auto_scan', '=', 1)
       .orderBy('autoscan_configs.instance_id')
+      .orderBy('autoscan_configs.kind')
       .execute();
     return rows.map((row) => ({
+      kind: isTaskKind(row.kind) ? row.kind : 'hot',
       instanceId: row.instance_id,
       projectId: row.project_id,
       enableAutoScan: true,
@@ -45,6 +49,7 @@ export class AutoscanRepository {
   async put(projectId: string, config: AutoscanConfig & { updatedAt: string }): Promise<void> {
     const values = {
       instance_id: config.instanceId,
+      kind: config.kind ?? 'hot',
       project_id: projectId,
       enable_auto_scan: config.enableAutoScan ? 1 : 0,
       schedule_at_json: JSON.stringify(config.scheduleAt),
@@ -56,7 +61,7 @@ export class AutoscanRepository {
         .insertInto('autoscan_configs')
         .values(values)
         .onConflict((oc) =>
-          oc.column('instance_id').doUpdateSet({
+          oc.columns(['instance_id', 'kind']).doUpdateSet({
             enable_auto_scan: values.enable_auto_scan,
             schedule_at_json: values.schedule_at_json,
             updated_at: values.updated_at,
@@ -73,20 +78,20 @@ export class AutoscanRunRepository {
 
   /**
    * Records a slot that creates no task (missed). Exactly one caller, across all processes,
-   * gets true: the primary key (instance_id, slot) makes the insert idempotent. Slots that do
+   * gets true: the primary key (instance_id, kind, slot) makes the insert idempotent. Slots that do
    * create a task go through TaskRepository.insertScheduled, in one transaction with the task.
    */
-  async claim(instanceId: string, slot: string, now: Date, outcome: string): Promise<boolean> {
+  async claim(instanceId: string, slot: string, now: Date, outcome: string, kind: TaskKind = 'hot'): Promise<boolean> {
     const result = await this.db
       .insertInto('autoscan_runs')
-      .values({ instance_id: instanceId, slot, task_id: null, outcome: outcome.slice(0, 255), created_at: now.toISOString() })
-      .onConflict((oc) => oc.columns(['instance_id', 'slot']).doNothing())
+      .values({ instance_id: instanceId, kind, slot, task_id: null, outcome: outcome.slice(0, 255), created_at: now.toISOString() })
+      .onConflict((oc) => oc.columns(['instance_id', 'kind', 'slot']).doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
-  async list(instanceId: string): Promise<{ slot: string; taskId: string | null; outcome: string }[]> {
-    const rows = await this.db.selectFrom('autoscan_runs').selectAll().where('instance_id', '=', instanceId).orderBy('slot').execute();
+  async list(instanceId: string, kind: TaskKind = 'hot'): Promise<{ slot: string; taskId: string | null; outcome: string }[]> {
+    const rows = await this.db.selectFrom('autoscan_runs').selectAll().where('instance_id', '=', instanceId).where('kind', '=', kind).orderBy('slot').execute();
     return rows.map((row) => ({ slot: row.slot, taskId: row.task_id, outcome: row.outcome }));
   }
 

@@ -110,6 +110,64 @@ const scaleOut: Migration = {
   },
 };
 
+/**
+ * Big key analysis: tasks, schedules and the scheduler's ledger gain a kind ('hot' or 'big'),
+ * and every one-at-a-time rule becomes per kind (a hot and a big analysis of one instance may
+ * run together). Existing rows are hot key rows. The autoscan tables are rebuilt, since their
+ * primary keys gain the kind and SQLite cannot alter a primary key.
+ */
+const bigKeys: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('hotkey_tasks').addColumn('kind', 'varchar(8)', (c) => c.notNull().defaultTo('hot')).execute();
+    await db.schema.dropIndex('hotkey_tasks_one_active').execute();
+    await db.schema
+      .createIndex('tasks_one_active_per_kind')
+      .on('hotkey_tasks')
+      .columns(['instance_id', 'kind', 'scan_type'])
+      .unique()
+      .where(sql.ref('status'), 'in', ['waiting', 'running'])
+      .execute();
+    await db.schema.dropIndex('hotkey_tasks_one_running').execute();
+    await db.schema
+      .createIndex('tasks_one_running_per_kind')
+      .on('hotkey_tasks')
+      .columns(['instance_id', 'kind'])
+      .unique()
+      .where(sql.ref('status'), '=', 'running')
+      .execute();
+
+    await db.schema
+      .createTable('autoscan_configs_by_kind')
+      .addColumn('instance_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('kind', 'varchar(8)', (c) => c.notNull())
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('enable_auto_scan', 'integer', (c) => c.notNull())
+      .addColumn('schedule_at_json', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+      .addPrimaryKeyConstraint('autoscan_configs_by_kind_pk', ['instance_id', 'kind'])
+      .execute();
+    await sql`insert into autoscan_configs_by_kind (instance_id, kind, project_id, enable_auto_scan, schedule_at_json, updated_at)
+              select instance_id, 'hot', project_id, enable_auto_scan, schedule_at_json, updated_at from autoscan_configs`.execute(db);
+    await db.schema.dropTable('autoscan_configs').execute();
+    await db.schema.alterTable('autoscan_configs_by_kind').renameTo('autoscan_configs').execute();
+
+    await db.schema
+      .createTable('autoscan_runs_by_kind')
+      .addColumn('instance_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('kind', 'varchar(8)', (c) => c.notNull())
+      .addColumn('slot', 'varchar(32)', (c) => c.notNull())
+      .addColumn('task_id', 'varchar(64)')
+      .addColumn('outcome', 'varchar(255)', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .addPrimaryKeyConstraint('autoscan_runs_by_kind_pk', ['instance_id', 'kind', 'slot'])
+      .execute();
+    await sql`insert into autoscan_runs_by_kind (instance_id, kind, slot, task_id, outcome, created_at)
+              select instance_id, 'hot', slot, task_id, outcome, created_at from autoscan_runs`.execute(db);
+    await db.schema.dropTable('autoscan_runs').execute();
+    await db.schema.alterTable('autoscan_runs_by_kind').renameTo('autoscan_runs').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ '0001_initial': initial, '0002_task_options': taskOptions, '0003_scale_out': scaleOut }),
+  getMigrations: () => Promise.resolve({ '0001_initial': initial, '0002_task_options': taskOptions, '0003_scale_out': scaleOut, '0004_big_keys': bigKeys }),
 };

@@ -30,10 +30,13 @@ export interface InstancesTable {
   updated_at: string;
 }
 
+/** Tasks of both kinds (the name is from when there was one). */
 export interface HotkeyTasksTable {
   id: string;
   project_id: string;
   instance_id: string;
+  /** 'hot' or 'big'. */
+  kind: string;
   status: string;
   scan_type: string;
   created_at: string;
@@ -55,6 +58,8 @@ export interface HotkeyTasksTable {
 
 export interface AutoscanConfigsTable {
   instance_id: string;
+  /** 'hot' or 'big': each kind has its own schedule. */
+  kind: string;
   project_id: string;
   enable_auto_scan: number;
   /** JSON array of "HH:mm" (UTC). */
@@ -64,6 +69,7 @@ export interface AutoscanConfigsTable {
 
 export interface AutoscanRunsTable {
   instance_id: string;
+  kind: string;
   /** The daily slot, UTC: "2026-11-29T21:00". */
   slot: string;
   /** The auto task created for the slot, if one was. */

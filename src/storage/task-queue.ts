@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { ActiveTaskCounts } from '../domain/telemetry.js';
 import { canTransition, type TaskStatus } from '../domain/task-status.js';
-import type { AnalysisOutcome, Task, TaskProgress } from '../domain/task.js';
+import type { Task, TaskOutcome, TaskProgress } from '../domain/task.js';
 import { classifySqlError } from './classify-sql-error.js';
 import type { StoreCapabilities } from './database.js';
 import type { Database } from './schema.js';
@@ -22,7 +22,8 @@ export class TaskQueue {
   ) {}
 
   /**
-   * Claims the oldest runnable task: a waiting one whose instance has no live analysis, or a
+   * Claims the oldest runnable task: a waiting one whose instance has no live analysis of its
+   * kind (a hot and a big key analysis of one instance may run together), or a
    * running one whose runner's lease ran out (that runner died). Returns it as now running.
    * On PostgreSQL the candidate row is locked FOR UPDATE SKIP LOCKED, so concurrent claimers
    * pass over each other; the partial unique index on running tasks keeps a second analysis of
@@ -55,6 +56,7 @@ export class TaskQueue {
                       .selectFrom('hotkey_tasks as r')
                       .select('r.id')
                       .whereRef('r.instance_id', '=', 't.instance_id')
+                      .whereRef('r.kind', '=', 't.kind')
                       .where('r.status', '=', 'running'),
                   ),
                 ),
@@ -131,10 +133,10 @@ export class TaskQueue {
     return result.numUpdatedRows === 1n;
   }
 
-  async complete(id: string, runnerId: string, outcome: AnalysisOutcome, now: Date): Promise<boolean> {
+  async complete(id: string, runnerId: string, outcome: TaskOutcome, now: Date): Promise<boolean> {
     return this.transition(id, 'running', 'success', runnerId, {
       finished_at: now.toISOString(),
-      num: outcome.keys.length,
+      num: outcome.kind === 'big' ? outcome.result.keys.length : outcome.keys.length,
       result_json: JSON.stringify(outcome),
     });
   }

@@ -3,7 +3,7 @@
  * and deleting them. Status changes after creation belong to the queue (task-queue.ts).
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { TaskStatus } from '../domain/task-status.js';
+import type { TaskKind, TaskStatus } from '../domain/task-status.js';
 import { TaskActiveConflict, type NewTask, type Task, type TaskPage } from '../domain/task.js';
 import { InstanceGoneError } from '../domain/store-errors.js';
 import { classifySqlError } from './classify-sql-error.js';
@@ -30,24 +30,28 @@ export class TaskRecords {
    * Throws InstanceGoneError when the instance was deleted meanwhile (instance-guard.ts).
    */
   async insert(task: NewTask): Promise<Task> {
+    const kind = task.kind ?? 'hot';
     try {
       await this.db.transaction().execute(async (trx) => {
         if (!(await instanceStillExists(trx, this.capabilities, task.instanceId))) throw new InstanceGoneError(task.instanceId);
         // A manual task waits for nothing; an auto task may queue behind a running manual one.
+        // Hot and big key tasks are independent of each other.
         const active = await trx
           .selectFrom('hotkey_tasks')
           .select('id')
           .where('instance_id', '=', task.instanceId)
+          .where('kind', '=', kind)
           .where('status', 'in', ['waiting', 'running'])
           .$if(task.scanType === 'auto', (q) => q.where('scan_type', '=', 'auto'))
           .executeTakeFirst();
-        if (active !== undefined) throw new TaskActiveConflict(task.instanceId);
+        if (active !== undefined) throw new TaskActiveConflict(task.instanceId, kind);
         await trx
           .insertInto('hotkey_tasks')
           .values({
             id: task.id,
             project_id: task.projectId,
             instance_id: task.instanceId,
+            kind,
             status: 'waiting',
             scan_type: task.scanType,
             created_at: task.createdAt,
@@ -56,13 +60,13 @@ export class TaskRecords {
             options_json: task.options === undefined || task.options === null ? null : JSON.stringify(task.options),
           })
           .execute();
-        await this.enforceRetention(trx, task.instanceId);
+        await this.enforceRetention(trx, task.instanceId, kind);
       });
     } catch (error) {
-      if (classifySqlError(error) === 'unique-violation') throw new TaskActiveConflict(task.instanceId);
+      if (classifySqlError(error) === 'unique-violation') throw new TaskActiveConflict(task.instanceId, kind);
       throw error;
     }
-    const created = await this.get(task.projectId, task.instanceId, task.id);
+    const created = await this.get(task.projectId, task.instanceId, task.id, kind);
     if (created === undefined) throw new Error(`task ${task.id} vanished right after insert`);
     return created;
   }
@@ -73,6 +77,7 @@ export class TaskRecords {
    * free for the next pass). Returns what happened to the slot.
    */
   async insertScheduled(task: NewTask & { scanType: 'auto' }, slot: string, now: Date): Promise<'created' | 'skipped' | 'taken' | 'gone'> {
+    const kind = task.kind ?? 'hot';
     try {
       return await this.db.transaction().execute(async (trx) => {
         if (!(await instanceStillExists(trx, this.capabilities, task.instanceId))) {
@@ -82,14 +87,15 @@ export class TaskRecords {
         }
         const ledger = await trx
           .insertInto('autoscan_runs')
-          .values({ instance_id: task.instanceId, slot, task_id: null, outcome: 'claimed', created_at: now.toISOString() })
-          .onConflict((oc) => oc.columns(['instance_id', 'slot']).doNothing())
+          .values({ instance_id: task.instanceId, kind, slot, task_id: null, outcome: 'claimed', created_at: now.toISOString() })
+          .onConflict((oc) => oc.columns(['instance_id', 'kind', 'slot']).doNothing())
           .executeTakeFirst();
         if (Number(ledger.numInsertedOrUpdatedRows ?? 0n) !== 1) return 'taken';
         const active = await trx
           .selectFrom('hotkey_tasks')
           .select('id')
           .where('instance_id', '=', task.instanceId)
+          .where('kind', '=', kind)
           .where('scan_type', '=', 'auto')
           .where('status', 'in', ['waiting', 'running'])
           .executeTakeFirst();
@@ -97,14 +103,15 @@ export class TaskRecords {
         if (active === undefined) {
           await trx
             .insertInto('hotkey_tasks')
-            .values({ id: task.id, project_id: task.projectId, instance_id: task.instanceId, status: 'waiting', scan_type: 'auto', created_at: task.createdAt, num: 0, attempts: 0 })
+            .values({ id: task.id, project_id: task.projectId, instance_id: task.instanceId, kind, status: 'waiting', scan_type: 'auto', created_at: task.createdAt, num: 0, attempts: 0 })
             .execute();
-          await this.enforceRetention(trx, task.instanceId);
+          await this.enforceRetention(trx, task.instanceId, kind);
         }
         await trx
           .updateTable('autoscan_runs')
           .set({ task_id: active === undefined ? task.id : null, outcome })
           .where('instance_id', '=', task.instanceId)
+          .where('kind', '=', kind)
           .where('slot', '=', slot)
           .execute();
         return active === undefined ? 'created' : 'skipped';
@@ -116,12 +123,13 @@ export class TaskRecords {
     }
   }
 
-  /** Keeps at most maxTasksPerInstance tasks of an instance, deleting the oldest finished first. */
-  private async enforceRetention(trx: Transaction<Database>, instanceId: string): Promise<void> {
+  /** Keeps at most maxTasksPerInstance tasks of an instance and kind, deleting the oldest finished first. */
+  private async enforceRetention(trx: Transaction<Database>, instanceId: string, kind: TaskKind): Promise<void> {
     const { count } = await trx
       .selectFrom('hotkey_tasks')
       .select((eb) => eb.fn.countAll<number | string>().as('count'))
       .where('instance_id', '=', instanceId)
+      .where('kind', '=', kind)
       .executeTakeFirstOrThrow();
     const excess = Number(count) - this.settings.maxTasksPerInstance;
     if (excess <= 0) return;
@@ -129,6 +137,7 @@ export class TaskRecords {
       .selectFrom('hotkey_tasks')
       .select('id')
       .where('instance_id', '=', instanceId)
+      .where('kind', '=', kind)
       .where('status', 'in', ['success', 'failed'])
       .orderBy('created_at')
       .orderBy('id')
@@ -137,23 +146,26 @@ export class TaskRecords {
     if (victims.length > 0) await trx.deleteFrom('hotkey_tasks').where('id', 'in', victims.map((v) => v.id)).execute();
   }
 
-  async get(projectId: string, instanceId: string, id: string): Promise<Task | undefined> {
+  /** A task of the instance and kind: a hot key id asked for as a big key task is not found, and the reverse. */
+  async get(projectId: string, instanceId: string, id: string, kind: TaskKind = 'hot'): Promise<Task | undefined> {
     const row = await this.db
       .selectFrom('hotkey_tasks')
       .selectAll()
       .where('id', '=', id)
       .where('project_id', '=', projectId)
       .where('instance_id', '=', instanceId)
+      .where('kind', '=', kind)
       .executeTakeFirst();
     return row === undefined ? undefined : toTask(row);
   }
 
-  /** The instance's most recently finished successful task, if any (the trend compares with it). */
-  async latestSuccess(instanceId: string): Promise<Task | undefined> {
+  /** The instance's most recently finished successful task of a kind, if any (the trend compares with it). */
+  async latestSuccess(instanceId: string, kind: TaskKind = 'hot'): Promise<Task | undefined> {
     const row = await this.db
       .selectFrom('hotkey_tasks')
       .selectAll()
       .where('instance_id', '=', instanceId)
+      .where('kind', '=', kind)
       .where('status', '=', 'success')
       .orderBy('finished_at', 'desc')
       .orderBy('id', 'desc')
@@ -161,16 +173,23 @@ export class TaskRecords {
     return row === undefined ? undefined : toTask(row);
   }
 
-  /** The waiting or running task of an instance, if any. */
-  async findActive(instanceId: string): Promise<Task | undefined> {
+  /** The waiting or running task of an instance and kind, if any. */
+  async findActive(instanceId: string, kind: TaskKind = 'hot'): Promise<Task | undefined> {
     const row = await this.db
       .selectFrom('hotkey_tasks')
       .selectAll()
       .where('instance_id', '=', instanceId)
+      .where('kind', '=', kind)
       .where('status', 'in', ['waiting', 'running'])
       .orderBy('created_at')
       .executeTakeFirst();
     return row === undefined ? undefined : toTask(row);
+  }
+
+  /** Every waiting or running task of an instance, of both kinds (deleting the instance stops them). */
+  async activeOf(instanceId: string): Promise<Task[]> {
+    const rows = await this.db.selectFrom('hotkey_tasks').selectAll().where('instance_id', '=', instanceId).where('status', 'in', ['waiting', 'running']).execute();
+    return rows.map(toTask);
   }
 
   async getById(id: string): Promise<Task | undefined> {
@@ -183,15 +202,17 @@ export class TaskRecords {
     projectId: string,
     instanceId: string,
     page: { offset: number; limit: number; status?: TaskStatus | undefined },
+    kind: TaskKind = 'hot',
   ): Promise<TaskPage> {
     let query = this.db
       .selectFrom('hotkey_tasks')
       .where('project_id', '=', projectId)
-      .where('instance_id', '=', instanceId);
+      .where('instance_id', '=', instanceId)
+      .where('kind', '=', kind);
     if (page.status !== undefined) query = query.where('status', '=', page.status);
     const total = await query.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
     const rows = await query
-      .select(['id', 'project_id', 'instance_id', 'status', 'scan_type', 'created_at', 'started_at', 'finished_at', 'num', 'error_msg', 'attempts', 'progress_json', 'runner_id', 'lease_expires_at', 'options_json'])
+      .select(['id', 'project_id', 'instance_id', 'kind', 'status', 'scan_type', 'created_at', 'started_at', 'finished_at', 'num', 'error_msg', 'attempts', 'progress_json', 'runner_id', 'lease_expires_at', 'options_json'])
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(page.limit)
@@ -201,8 +222,8 @@ export class TaskRecords {
   }
 
   /** Deletes and returns the task as it was. */
-  async delete(projectId: string, instanceId: string, id: string): Promise<Task | undefined> {
-    const existing = await this.get(projectId, instanceId, id);
+  async delete(projectId: string, instanceId: string, id: string, kind: TaskKind = 'hot'): Promise<Task | undefined> {
+    const existing = await this.get(projectId, instanceId, id, kind);
     if (existing === undefined) return undefined;
     const result = await this.db.deleteFrom('hotkey_tasks').where('id', '=', id).executeTakeFirst();
     return result.numDeletedRows > 0n ? existing : undefined;

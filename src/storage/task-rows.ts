@@ -1,20 +1,23 @@
 /** Row <-> domain mapping of hot key tasks, shared by the records and the queue. */
 import type { Selectable } from 'kysely';
-import { isScanType, isTaskStatus } from '../domain/task-status.js';
-import type { AnalysisOutcome, Task, TaskOptions, TaskProgress } from '../domain/task.js';
+import { isScanType, isTaskKind, isTaskStatus } from '../domain/task-status.js';
+import type { AnalysisOutcome, BigKeyOutcome, Task, TaskOptions, TaskOutcome, TaskProgress } from '../domain/task.js';
 import type { HotkeyTasksTable } from './schema.js';
 
 export type TaskRow = Selectable<HotkeyTasksTable>;
 
 export function toTask(row: TaskRow): Task {
-  if (!isTaskStatus(row.status) || !isScanType(row.scan_type)) {
-    throw new Error(`task ${row.id} has an unknown status or scan type in the database`);
+  if (!isTaskStatus(row.status) || !isScanType(row.scan_type) || !isTaskKind(row.kind)) {
+    throw new Error(`task ${row.id} has an unknown status, scan type or kind in the database`);
   }
-  const result = row.result_json === null ? null : (JSON.parse(row.result_json) as AnalysisOutcome);
+  const outcome = row.result_json === null ? null : (JSON.parse(row.result_json) as TaskOutcome);
+  const result = outcome === null || outcome.kind === 'big' ? null : (outcome as AnalysisOutcome);
+  const big = outcome?.kind === 'big' ? (outcome as BigKeyOutcome).result : null;
   return {
     id: row.id,
     projectId: row.project_id,
     instanceId: row.instance_id,
+    kind: row.kind,
     status: row.status,
     scanType: row.scan_type,
     createdAt: row.created_at,
@@ -23,6 +26,7 @@ export function toTask(row: TaskRow): Task {
     keys: result?.keys ?? null,
     stats: result?.stats ?? null,
     insights: result?.insights ?? null,
+    bigResult: big,
     errorMsg: row.error_msg,
     progress: row.status === 'running' && row.progress_json !== null ? (JSON.parse(row.progress_json) as TaskProgress) : null,
     attempts: row.attempts,

@@ -23,6 +23,7 @@ export const HotkeysBody = Type.Object(
     previous_freq: Type.Optional(Type.Union([Type.Integer(), Type.Null()], { description: "keyheat: the key's freq in the previous successful task; null if it was not in its keys" })),
     sampled_qps: Type.Optional(Type.Number({ description: 'keyheat: commands/s naming the key during the sampling phase, when it was seen there' })),
     sampled_share: Type.Optional(Type.Number({ description: "keyheat: the key's share of every command seen during the sampling phase, 0-1" })),
+    also_big: Type.Optional(Type.Boolean({ description: "keyheat: also in the instance's latest successful big key task" })),
   },
   { $id: 'HotkeysBody', title: 'HotkeysBody' },
 );

@@ -107,6 +107,7 @@ export function hotKeyToWire(key: HotKey): Static<typeof HotkeysBody> {
     ...(key.previousFreq === undefined ? {} : { previous_freq: key.previousFreq }),
     ...(key.sampledQps === undefined ? {} : { sampled_qps: key.sampledQps }),
     ...(key.sampledShare === undefined ? {} : { sampled_share: key.sampledShare }),
+    ...(key.alsoBig === undefined ? {} : { also_big: key.alsoBig }),
   };
 }
 

@@ -8,6 +8,8 @@ import type { AnalysisStats as StatsDomain, HotKey } from '../domain/hot-key.js'
 import type { GroupHeat, Insights, LfuReport, PrefixHeat } from '../domain/insights.js';
 import type { NodeProgress } from '../domain/task.js';
 import type { Sampling } from '../domain/sampling.js';
+import type { BigKeyResult } from '../domain/big-key.js';
+import type { BigTaskBody } from './bigkey-schemas.js';
 import type { AnalysisStats, HotkeysBody, NodeProgressBody, TaskBody } from './task-schemas.js';
 
 type TaskWire = Static<typeof TaskBody>;
@@ -30,6 +32,7 @@ export function hotKeyFromWire(key: Static<typeof HotkeysBody>): HotKey {
     ...(key.previous_freq === undefined ? {} : { previousFreq: key.previous_freq }),
     ...(key.sampled_qps === undefined ? {} : { sampledQps: key.sampled_qps }),
     ...(key.sampled_share === undefined ? {} : { sampledShare: key.sampled_share }),
+    ...(key.also_big === undefined ? {} : { alsoBig: key.also_big }),
   };
 }
 
@@ -131,5 +134,59 @@ function groupFromWire(g: HeatWire & { shard?: string; db?: number; scanned_keys
     scannedKeys: g.scanned_keys,
     warmKeys: g.warm_keys,
     ...heatFromWire(g),
+  };
+}
+
+/** A finished big key task's result, back in domain values (the inverse of bigkey-mappers.ts); null before it succeeded. */
+export function bigResultFromWire(task: Static<typeof BigTaskBody>): BigKeyResult | null {
+  if (task.analysis === undefined || task.thresholds === undefined) return null;
+  const named = <T extends { name: string; name_base64?: string | undefined; db: number; shard?: string | undefined }>(k: T) => ({
+    name: k.name,
+    ...(k.name_base64 === undefined ? {} : { nameBase64: k.name_base64 }),
+    db: k.db,
+    ...(k.shard === undefined ? {} : { shard: k.shard }),
+  });
+  const unit = (u: string): 'byte' | 'count' => (u === 'byte' ? 'byte' : 'count');
+  return {
+    keys: (task.keys ?? []).map((k) => ({
+      ...named(k),
+      type: k.type,
+      size: k.size,
+      unit: unit(k.unit),
+      ...(k.memory_bytes === undefined ? {} : { memoryBytes: k.memory_bytes }),
+      ...(k.ttl === undefined ? {} : { ttl: k.ttl }),
+      ...(k.also_hot === undefined ? {} : { alsoHot: k.also_hot }),
+    })),
+    stats: {
+      scannedKeys: task.analysis.scanned_keys,
+      vanishedKeys: task.analysis.vanished_keys,
+      changedKeys: task.analysis.changed_keys,
+      durationMs: task.analysis.duration_ms,
+      nodes: task.analysis.nodes.map((n) => ({
+        node: n.node,
+        role: n.role,
+        ...(n.shard === undefined ? {} : { shard: n.shard }),
+        scannedKeys: n.scanned_keys,
+        expectedKeys: n.expected_keys,
+        noTouch: n.no_touch,
+        cpuShare: n.cpu_share,
+        longestBlockUs: n.longest_block_us,
+        trafficSeen: n.traffic_seen,
+        replicaSkipped: n.replica_skipped,
+      })),
+    },
+    thresholds: { stringBytes: task.thresholds.string_bytes, collectionCount: task.thresholds.collection_count, perType: task.thresholds.per_type },
+    types: (task.types ?? []).map((t) => ({
+      type: t.type,
+      keys: t.keys,
+      totalSize: t.total_size,
+      unit: unit(t.unit),
+      bigKeys: t.big_keys,
+      ...(t.memory_bytes === undefined ? {} : { memoryBytes: t.memory_bytes }),
+      largest: t.largest === null ? null : { ...named(t.largest), size: t.largest.size },
+    })),
+    prefixes: (task.prefixes ?? []).map((p) => ({ prefix: p.prefix, ...(p.prefix_base64 === undefined ? {} : { prefixBase64: p.prefix_base64 }), keys: p.keys, weight: p.weight, share: p.share })),
+    prefixesBy: task.prefixes_by ?? 'size',
+    advice: (task.advice ?? []).map((a) => ({ code: a.code, message: a.message })),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * A DCS client built on the published Huawei Cloud Node SDK core, the way its DcsClient builds
- * the hot key requests (dcs-api.md section 6.4: the DCS service package itself is not on the
+ * the hot and big key requests (dcs-api.md section 6.4: the DCS service package itself is not on the
  * npm registry reachable here). Requests are signed by the SDK's own AK/SK signer.
  */
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
@@ -39,6 +39,30 @@ export class TestDcsClient {
 
   updateHotkeyAutoScanConfig(instanceId: string, body: { enable_auto_scan: boolean; schedule_at: string[] }): Promise<SdkResponse> {
     return this.send('PUT', '/v2/{project_id}/instances/{instance_id}/hotkey/autoscan', { instance_id: instanceId }, {}, body, 'application/json;charset=UTF-8');
+  }
+
+  createBigkeyScanTask(instanceId: string): Promise<SdkResponse> {
+    return this.send('POST', '/v2/{project_id}/instances/{instance_id}/bigkey-task', { instance_id: instanceId });
+  }
+
+  listBigkeyScanTasks(instanceId: string, query: { offset?: number; limit?: number; status?: string } = {}): Promise<SdkResponse> {
+    return this.send('GET', '/v2/{project_id}/instances/{instance_id}/bigkey-tasks', { instance_id: instanceId }, query);
+  }
+
+  showBigkeyScanTaskDetails(instanceId: string, bigkeyId: string): Promise<SdkResponse> {
+    return this.send('GET', '/v2/{project_id}/instances/{instance_id}/bigkey-task/{bigkey_id}', { instance_id: instanceId, bigkey_id: bigkeyId });
+  }
+
+  deleteBigkeyScanTask(instanceId: string, bigkeyId: string): Promise<SdkResponse> {
+    return this.send('DELETE', '/v2/{project_id}/instances/{instance_id}/bigkey-task/{bigkey_id}', { instance_id: instanceId, bigkey_id: bigkeyId });
+  }
+
+  showBigkeyAutoscanConfig(instanceId: string): Promise<SdkResponse> {
+    return this.send('GET', '/v2/{project_id}/instances/{instance_id}/bigkey/autoscan', { instance_id: instanceId });
+  }
+
+  updateBigkeyAutoscanConfig(instanceId: string, body: { enable_auto_scan: boolean; schedule_at: string[] }): Promise<SdkResponse> {
+    return this.send('PUT', '/v2/{project_id}/instances/{instance_id}/bigkey/autoscan', { instance_id: instanceId }, {}, body, 'application/json;charset=UTF-8');
   }
 
   private send(

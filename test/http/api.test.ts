@@ -286,7 +286,7 @@ describe.each(STORES)('%s store', (store) => {
     });
 
     it('answers an unknown URL with 404 DCS.4001', async () => {
-      for (const url of ['/nope', `/v2/${P1}/instances/${instanceId}/bigkey-tasks`, `/v3/${P1}/instances`]) {
+      for (const url of ['/nope', `/v2/${P1}/instances/${instanceId}/expiredkey-tasks`, `/v3/${P1}/instances`]) {
         const response = await harness.request('GET', url);
         expect(response.status).toBe(404);
         expect(response.body).toEqual({ error_code: 'DCS.4001', error_msg: 'The requested URL does not exist.', error_ext_msg: null });

@@ -42,11 +42,32 @@ function expectShape(body: Record<string, unknown>, shape: Shape, what: string):
 const STATUS = oneOf('waiting', 'running', 'success', 'failed');
 const SCAN_TYPE = oneOf('manual', 'auto');
 const list = (v: unknown) => Array.isArray(v);
-const TASK_ADDITIONS = { error_msg: str, progress: object, analysis: object, options: object, prefixes: list, databases: list, shards: list, trend: (v: unknown) => v === null || object(v), advice: list };
+const TASK_ADDITIONS = {
+  error_msg: str,
+  progress: object,
+  analysis: object,
+  options: object,
+  prefixes: list,
+  databases: list,
+  shards: list,
+  trend: (v: unknown) => v === null || object(v),
+  advice: list,
+  sampled: list,
+  sample: object,
+};
 const numberOrNull = (v: unknown) => v === null || typeof v === 'number';
 const HOTKEY: Shape = {
   required: { name: str, type: str, db: int, size: int, unit: oneOf('byte', 'count'), freq: (v) => int(v) && (v as number) >= 0 && (v as number) <= 255 },
-  additions: { name_base64: str, est_qps: numberOrNull, est_accesses: int, saturated: (v) => typeof v === 'boolean', previous_freq: (v) => v === null || int(v) },
+  additions: {
+    name_base64: str,
+    est_qps: numberOrNull,
+    est_accesses: int,
+    saturated: (v) => typeof v === 'boolean',
+    previous_freq: (v) => v === null || int(v),
+    sampled_qps: (v) => typeof v === 'number',
+    sampled_share: (v) => typeof v === 'number',
+    also_big: (v) => typeof v === 'boolean',
+  },
   absent: ['shard'], // standalone instance
 };
 const ERROR: Shape = {

@@ -57,7 +57,20 @@ describe('the OpenAPI document', () => {
 
   it('names the DCS operations as the SDKs do', () => {
     const ids = Object.values(spec.paths).flatMap((methods) => Object.values(methods).map((op) => op.operationId)).filter(Boolean);
-    expect(ids.sort()).toEqual(['CreateHotkeyScanTask', 'DeleteHotkeyScanTask', 'ListHotKeyScanTasks', 'ShowHotkeyAutoscanConfig', 'ShowHotkeyTaskDetails', 'UpdateHotkeyAutoScanConfig']);
+    expect(ids.sort()).toEqual([
+      'CreateBigkeyScanTask',
+      'CreateHotkeyScanTask',
+      'DeleteBigkeyScanTask',
+      'DeleteHotkeyScanTask',
+      'ListBigkeyScanTasks',
+      'ListHotKeyScanTasks',
+      'ShowBigkeyAutoscanConfig',
+      'ShowBigkeyScanTaskDetails',
+      'ShowHotkeyAutoscanConfig',
+      'ShowHotkeyTaskDetails',
+      'UpdateBigkeyAutoscanConfig',
+      'UpdateHotkeyAutoScanConfig',
+    ]);
   });
 
   it('is served with Swagger UI at /docs, without a token', async () => {

@@ -287,3 +287,51 @@ describe('a task that is watched, interrupted or fails', () => {
     expect(waiting.stderr()).toMatch(new RegExp(`^keyheat: task ${task} failed: cannot reach Redis: .*127\\.0\\.0\\.1:\\d+`));
   });
 });
+
+describe('keyheat tasks --big and autoscan --big', () => {
+  let instance: string;
+  beforeAll(async () => {
+    instance = await addInstance('big', redis, { KEYHEAT_REDIS_PASSWORD: PASSWORD });
+  });
+
+  it('creates a big key task with its own thresholds, waits, and prints the table of keyheat scan --big', async () => {
+    const run = await keyheat(['tasks', 'create', instance, '--big', '--wait', '--string-bytes', '2', '--collection-count', '1', '--per-type', '5']);
+    expect(run.code, run.output).toBe(0);
+    expect(run.stdout).toMatch(/^#\s+size\s+.*type\s+db\s+key\n/);
+    expect(run.stdout).toMatch(/user:42/);
+    expect(run.stdout).toMatch(/cart:7/);
+    expect(run.stdout).toMatch(/feed:today/);
+    const list = await keyheat(['tasks', 'list', instance, '--big', '--json']);
+    const records = (JSON.parse(list.stdout) as { records: { id: string; status: string }[] }).records;
+    expect(records).toHaveLength(1);
+    expect(records[0]!.status).toBe('success');
+    const shown = await keyheat(['tasks', 'show', instance, records[0]!.id, '--big']);
+    expect(shown.code, shown.output).toBe(0);
+    expect(shown.stdout).toMatch(/status: +success/);
+    expect(shown.stdout).toMatch(/user:42/);
+    // A big key task is not a hot key task.
+    const crossed = await keyheat(['tasks', 'show', instance, records[0]!.id]);
+    expect(crossed.code).toBe(1);
+    expect(crossed.stderr).toMatch(/DCS\.4941/);
+    const removed = await keyheat(['tasks', 'rm', instance, records[0]!.id, '--big']);
+    expect(removed.code, removed.output).toBe(0);
+    expect(removed.stdout).toBe(`Task ${records[0]!.id} deleted.\n`);
+  });
+
+  it('refuses the big key flags without --big, and --sample with it', async () => {
+    const withoutBig = await keyheat(['tasks', 'create', instance, '--string-bytes', '5']);
+    expect(withoutBig.code).toBe(2);
+    expect(withoutBig.stderr).toMatch(/--string-bytes is for big key tasks: add --big/);
+    const sampleBig = await keyheat(['tasks', 'create', instance, '--big', '--sample', '5s']);
+    expect(sampleBig.code).toBe(2);
+    expect(sampleBig.stderr).toMatch(/--sample is for hot key tasks/);
+  });
+
+  it('sets the big key schedule apart from the hot key one', async () => {
+    const set = await keyheat(['autoscan', 'set', instance, '--big', '--on', '--at', '02:00', '--json']);
+    expect(set.code, set.output).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ enable_auto_scan: true, schedule_at: ['02:00'] });
+    expect(JSON.parse((await keyheat(['autoscan', 'get', instance, '--big', '--json'])).stdout)).toMatchObject({ enable_auto_scan: true });
+    expect(JSON.parse((await keyheat(['autoscan', 'get', instance, '--json'])).stdout)).toMatchObject({ enable_auto_scan: false, schedule_at: [] });
+  });
+});

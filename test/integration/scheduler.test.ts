@@ -75,6 +75,39 @@ describe.each(STORES)('%s store', (store) => {
     expect(await tooLate.tick()).toBe(1);
   });
 
+  it('runs the big key schedule independently of the hot key one, each kind its own task and ledger', async () => {
+    const { harness, id, time, tasks, tick } = await setUp('2026-11-29T08:00:00.000Z', ['21:00']);
+    const bigPut = await harness.request('PUT', `/v2/${P1}/instances/${id}/bigkey/autoscan`, { body: { enable_auto_scan: true, schedule_at: ['21:00', '22:00'] } });
+    expect(bigPut.status).toBe(200);
+    await harness.keyheat.store.autoscan.put(P1, { instanceId: id, kind: 'big', enableAutoScan: true, scheduleAt: ['21:00', '22:00'], updatedAt: '2026-11-29T08:00:00.000Z' });
+    const bigTasks = async () => (await harness.request('GET', `/v2/${P1}/instances/${id}/bigkey-tasks?limit=100`)).body['records'] as Record<string, unknown>[];
+    // Same minute: one task of each kind, neither skipped for the other.
+    time.set('2026-11-29T21:00:05.000Z');
+    expect(await tick()).toBe(2);
+    expect((await tasks()).map((t) => t['scan_type'])).toEqual(['auto']);
+    expect((await bigTasks()).map((t) => t['scan_type'])).toEqual(['auto']);
+    // The hot key slot's task is still waiting; the big key schedule goes on regardless.
+    time.set('2026-11-29T22:00:05.000Z');
+    expect(await tick()).toBe(0); // the previous auto big key task is still waiting: skipped
+    expect((await harness.keyheat.store.autoscanRuns.list(id, 'big')).map((r) => [r.slot, r.outcome.split(':')[0]])).toEqual([
+      ['2026-11-29T21:00', 'created'],
+      ['2026-11-29T22:00', 'skipped'],
+    ]);
+    expect((await harness.keyheat.store.autoscanRuns.list(id, 'hot')).map((r) => r.slot)).toEqual(['2026-11-29T21:00']);
+    // Turning the big key schedule off leaves the hot key one on.
+    await harness.request('PUT', `/v2/${P1}/instances/${id}/bigkey/autoscan`, { body: { enable_auto_scan: false, schedule_at: [] } });
+    expect((await harness.request('GET', `/v2/${P1}/instances/${id}/hotkey/autoscan`)).body['enable_auto_scan']).toBe(true);
+    harness.keyheat.start();
+    const big = (await bigTasks())[0]!;
+    for (let i = 0; i < 400; i++) {
+      const task = (await harness.request('GET', `/v2/${P1}/instances/${id}/bigkey-task/${big['id'] as string}`)).body;
+      if (task['status'] === 'success') break;
+      expect(task['status']).not.toBe('failed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await harness.waitForTask(id, (await tasks())[0]!['id'] as string))['status']).toBe('success');
+  });
+
   it('never runs a slot from before the schedule was saved', async () => {
     const { time, tick } = await setUp('2026-11-29T21:10:00.000Z', ['21:00']);
     time.set('2026-11-29T21:20:00.000Z');

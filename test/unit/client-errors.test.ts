@@ -27,7 +27,7 @@ describe('exitCodeOf an API error', () => {
     ['a Redis that cannot be analysed', apiError(400, 'DCS.4922', 'maxmemory-policy allkeys-lru'), SCAN_EXIT.unsupported],
     ['a Redis that cannot be reached at task creation', apiError(400, 'DCS.4049', 'connecting to 10.0.0.5:6379 failed (ECONNREFUSED)'), SCAN_EXIT.unreachable],
     ['a registration the Redis refused the password of', apiError(400, 'DCS.4800', 'Redis refused the credentials: 10.0.0.5:6379 answered AUTH with WRONGPASS'), SCAN_EXIT.unreachable],
-    ['a registration of a replica', apiError(400, 'DCS.4800', 'hot key analysis is not supported: 10.0.0.5:6379 is a replica'), SCAN_EXIT.unsupported],
+    ['a registration of a replica', apiError(400, 'DCS.4800', 'the analysis is not supported here: 10.0.0.5:6379 is a replica'), SCAN_EXIT.unsupported],
     ['an invalid parameter', apiError(400, 'DCS.4800', 'limit must be <= 1000'), SCAN_EXIT.failure],
     ['a read-only token', apiError(403, 'DCS.3002'), SCAN_EXIT.failure],
     ['an unknown instance', apiError(404, 'DCS.3022'), SCAN_EXIT.failure],

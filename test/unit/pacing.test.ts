@@ -61,7 +61,40 @@ describe('parseCommandStats', () => {
       'cmdstat_select:calls=4,usec=4,usec_per_call=1,rejected_calls=0,failed_calls=0',
       'cmdstat_cluster|nodes:calls=2,usec=40,usec_per_call=20,rejected_calls=0,failed_calls=0',
     ].join('\r\n');
-    expect(parseCommandStats(stats)).toEqual({ othersCalls: 150, scanCalls: 1000, scanUsec: 7000, objectCalls: 100_005, objectUsec: 50_005 });
+    expect(parseCommandStats(stats)).toEqual({
+      othersCalls: 150,
+      scanCalls: 1000,
+      scanUsec: 7000,
+      objectCalls: 100_005,
+      objectUsec: 50_005,
+      typeCalls: 0,
+      typeUsec: 0,
+      sizeCalls: 0,
+      sizeUsec: 0,
+    });
+  });
+
+  it("reads a big key scan's TYPE calls as its keys and keeps size commands apart from other traffic", () => {
+    const stats = [
+      'cmdstat_get:calls=120,usec=100,usec_per_call=0.8,rejected_calls=0,failed_calls=0',
+      'cmdstat_scan:calls=10,usec=700,usec_per_call=70,rejected_calls=0,failed_calls=0',
+      'cmdstat_type:calls=10000,usec=4000,usec_per_call=0.4,rejected_calls=0,failed_calls=0',
+      'cmdstat_strlen:calls=7000,usec=2100,usec_per_call=0.3,rejected_calls=0,failed_calls=0',
+      'cmdstat_hlen:calls=2000,usec=600,usec_per_call=0.3,rejected_calls=0,failed_calls=0',
+      'cmdstat_memory|usage:calls=10000,usec=9000,usec_per_call=0.9,rejected_calls=0,failed_calls=0',
+      'cmdstat_readonly:calls=3,usec=3,usec_per_call=1,rejected_calls=0,failed_calls=0',
+    ].join('\r\n');
+    expect(parseCommandStats(stats)).toEqual({
+      othersCalls: 120,
+      scanCalls: 10,
+      scanUsec: 700,
+      objectCalls: 0,
+      objectUsec: 0,
+      typeCalls: 10_000,
+      typeUsec: 4000,
+      sizeCalls: 19_000,
+      sizeUsec: 11_700,
+    });
   });
 
   it('skips lines that do not parse, and numbers too long to be counters', () => {

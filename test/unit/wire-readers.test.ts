@@ -8,10 +8,12 @@ import type { Insights } from '../../src/domain/insights.js';
 import type { Task } from '../../src/domain/task.js';
 import { formatTable, type ResultView } from '../../src/cli/scan-output.js';
 import { hotKeyToWire, taskToWire } from '../../src/wire/wire-mappers.js';
-import { hotKeyFromWire, insightsFromWire, nodeProgressFromWire, statsFromWire } from '../../src/wire/wire-readers.js';
+import { bigResultFromWire, hotKeyFromWire, insightsFromWire, nodeProgressFromWire, statsFromWire } from '../../src/wire/wire-readers.js';
+import { bigTaskToWire } from '../../src/wire/bigkey-mappers.js';
+import type { BigKeyResult } from '../../src/domain/big-key.js';
 
 const KEYS: HotKey[] = [
-  { name: 'user:42', type: 'string', db: 0, shard: '10.0.0.1:7000', size: 3, unit: 'byte', freq: 255, estQps: 41.7, saturated: true, previousFreq: 250, sampledQps: 1830, sampledShare: 0.612 },
+  { name: 'user:42', type: 'string', db: 0, shard: '10.0.0.1:7000', size: 3, unit: 'byte', freq: 255, estQps: 41.7, saturated: true, previousFreq: 250, sampledQps: 1830, sampledShare: 0.612, alsoBig: true },
   { name: '\\xff\\x00bin', nameBase64: '/wBiaW4=', type: 'hash', db: 0, shard: '10.0.0.2:7000', size: 2, unit: 'count', freq: 84, estQps: 13.2, saturated: false, previousFreq: null },
   { name: 'counted', type: 'list', db: 0, shard: '10.0.0.2:7000', size: 9, unit: 'count', freq: 30, estQps: null, estAccesses: 120, saturated: false },
   // A key of a task finished before keyheat estimated rates: none of the additions.
@@ -72,12 +74,14 @@ function task(overrides: Partial<Task> = {}): Task {
     id: 't1',
     projectId: 'p1',
     instanceId: 'i1',
+    kind: 'hot',
     status: 'success',
     scanType: 'manual',
     createdAt: '2026-11-30T01:25:56.235Z',
     startedAt: '2026-11-30T01:25:56.241Z',
     finishedAt: '2026-11-30T01:25:56.483Z',
     keys: KEYS,
+    bigResult: null,
     stats: STATS,
     insights: INSIGHTS,
     errorMsg: null,
@@ -127,5 +131,39 @@ describe('wire readers', () => {
     const read: ResultView = { mode: 'cluster', keys: wire.keys!.map(hotKeyFromWire), stats: statsFromWire(wire.analysis!), insights: insightsFromWire(wire) };
     expect(formatTable(read, 'cache-1')).toBe(formatTable(direct, 'cache-1'));
     expect(formatTable(read, 'cache-1')).toMatch(/Since task cbfded43: 1 new \(counted\), 2 gone \(pay:1, \\xfe\)/);
+  });
+});
+
+describe('big key results', () => {
+  const RESULT: BigKeyResult = {
+    keys: [
+      { name: 'big:str', type: 'string', db: 0, shard: '10.0.0.1:7000', size: 20_000, unit: 'byte', memoryBytes: 20_536, ttl: -1, alsoHot: true },
+      { name: '\\xffbig', nameBase64: '/2JpZw==', type: 'hash', db: 0, shard: '10.0.0.2:7000', size: 6000, unit: 'count', ttl: 3600 },
+    ],
+    stats: {
+      scannedKeys: 1000,
+      vanishedKeys: 2,
+      changedKeys: 1,
+      durationMs: 120,
+      nodes: [
+        { node: '10.0.0.11:7000', role: 'replica', shard: '10.0.0.1:7000', scannedKeys: 500, expectedKeys: 501, noTouch: false, cpuShare: 0.2, longestBlockUs: 900, trafficSeen: false, replicaSkipped: null },
+        { node: '10.0.0.2:7000', role: 'primary', shard: '10.0.0.2:7000', scannedKeys: 500, expectedKeys: 499, noTouch: true, cpuShare: null, longestBlockUs: null, trafficSeen: true, replicaSkipped: 'its replica 10.0.0.12:7000 could not be reached' },
+      ],
+    },
+    thresholds: { stringBytes: 10_240, collectionCount: 5000, perType: 20 },
+    types: [
+      { type: 'string', keys: 900, totalSize: 120_000, unit: 'byte', bigKeys: 1, memoryBytes: 180_000, largest: { name: 'big:str', db: 0, shard: '10.0.0.1:7000', size: 20_000 } },
+      { type: 'stream', keys: 0, totalSize: 0, unit: 'count', bigKeys: 0, largest: null },
+    ],
+    prefixes: [{ prefix: 'big', keys: 1, weight: 20_000, share: 0.8 }],
+    prefixesBy: 'memory',
+    advice: [{ code: 'big-keys-found', message: '2 keys are over the thresholds.' }],
+  };
+
+  it('reads back exactly what the mappers wrote', () => {
+    const big: Task = task({ kind: 'big', keys: null, stats: null, insights: null, bigResult: RESULT });
+    const wire = bigTaskToWire(big, { withKeys: true });
+    expect(bigResultFromWire(wire)).toEqual(RESULT);
+    expect(bigResultFromWire(bigTaskToWire({ ...big, status: 'running', bigResult: null }, { withKeys: true }))).toBeNull();
   });
 });

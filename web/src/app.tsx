@@ -1,6 +1,7 @@
 /** The shell: sign-in until there is a session, then the page of the current route. */
 import { useEffect, useState } from 'preact/hooks';
 import { loadSession, saveSession, whenSessionEnds, type Session } from './api';
+import { BigTaskPage } from './pages/bigtask-page';
 import { InstancePage } from './pages/instance-page';
 import { InstancesPage } from './pages/instances-page';
 import { SignIn } from './pages/sign-in';
@@ -50,6 +51,7 @@ export function App() {
         {route.page === 'instances' ? <InstancesPage session={session} /> : null}
         {route.page === 'instance' ? <InstancePage session={session} instanceId={route.instanceId} /> : null}
         {route.page === 'task' ? <TaskPage session={session} instanceId={route.instanceId} taskId={route.taskId} /> : null}
+        {route.page === 'bigtask' ? <BigTaskPage session={session} instanceId={route.instanceId} taskId={route.taskId} /> : null}
       </main>
     </>
   );

@@ -1,5 +1,5 @@
 /** Numbers and times as people read them, and exports. */
-import type { HotKey, Task } from './wire';
+import type { BigKey, HotKey, Task } from './wire';
 
 export function rate(key: Pick<HotKey, 'est_qps' | 'est_accesses' | 'saturated'>): string {
   if (key.est_qps === null || key.est_qps === undefined) return key.est_accesses === undefined ? '' : `~${key.est_accesses.toLocaleString()} accesses`;
@@ -40,19 +40,56 @@ export function duration(ms: number): string {
 }
 
 const CSV_COLUMNS = ['name', 'type', 'db', 'shard', 'size', 'unit', 'freq', 'est_qps', 'est_accesses', 'saturated', 'previous_freq'] as const;
-/** Added only when the task had a sampling phase, so exports of other tasks keep their columns. */
+/** Added only when the task had a sampling phase, so exports of other tasks keep their columns (also_big likewise). */
 const SAMPLED_CSV_COLUMNS = ['sampled_qps', 'sampled_share'] as const;
 
 /** RFC 4180 CSV of a task's keys; a cell that a spreadsheet would run as a formula is quoted with a leading '. */
 export function keysCsv(keys: readonly HotKey[]): string {
+  const columns: (keyof HotKey & string)[] = [...CSV_COLUMNS];
+  if (keys.some((key) => key.sampled_qps !== undefined)) columns.push(...SAMPLED_CSV_COLUMNS);
+  // Only once the instance has a finished big key task: before that the flag says nothing.
+  if (keys.some((key) => key.also_big !== undefined)) columns.push('also_big');
+  return csv(columns, keys);
+}
+
+const BIG_CSV_COLUMNS = ['name', 'name_base64', 'type', 'db', 'shard', 'size', 'unit', 'memory_bytes', 'ttl', 'also_hot'] as const;
+
+/** A big key task's keys as CSV, in the API's order (per type, biggest first). */
+export function bigKeysCsv(keys: readonly BigKey[]): string {
+  return csv(BIG_CSV_COLUMNS, keys);
+}
+
+function csv<T>(columns: readonly (keyof T & string)[], rows: readonly T[]): string {
   const cell = (value: unknown): string => {
     let text = value === undefined || value === null ? '' : String(value);
     if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
-  const columns: readonly (keyof HotKey)[] = keys.some((key) => key.sampled_qps !== undefined) ? [...CSV_COLUMNS, ...SAMPLED_CSV_COLUMNS] : CSV_COLUMNS;
-  const lines = keys.map((key) => columns.map((column) => cell(key[column])).join(','));
+  const lines = rows.map((row) => columns.map((column) => cell(row[column])).join(','));
   return `${[columns.join(','), ...lines].join('\r\n')}\r\n`;
+}
+
+/** Bytes as people read them: "980 B", "20.0 KiB", "3.5 MiB". */
+export function bytes(value: number): string {
+  if (value < 1024) return `${value.toLocaleString()} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let scaled = value / 1024;
+  let unit = 0;
+  while (scaled >= 1024 && unit < units.length - 1) {
+    scaled /= 1024;
+    unit += 1;
+  }
+  return `${scaled.toLocaleString(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} ${units[unit]}`;
+}
+
+/** A key's time to live (seconds; -1 = none) as people read it: "no expiry", "45 s", "2 h 5 min", "3 d 4 h". */
+export function ttl(seconds: number | undefined): string {
+  if (seconds === undefined) return '';
+  if (seconds < 0) return 'no expiry';
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  return `${Math.floor(seconds / 86_400)} d ${Math.floor((seconds % 86_400) / 3600)} h`;
 }
 
 export function download(filename: string, type: string, content: string): void {
@@ -66,6 +103,6 @@ export function download(filename: string, type: string, content: string): void 
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function taskFileName(task: Task, extension: string): string {
-  return `keyheat-${task.instance_id}-${task.id}.${extension}`;
+export function taskFileName(task: Pick<Task, 'instance_id' | 'id'>, extension: string, kind = ''): string {
+  return `keyheat-${kind === '' ? '' : `${kind}-`}${task.instance_id}-${task.id}.${extension}`;
 }

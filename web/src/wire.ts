@@ -4,6 +4,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type { InstanceBody, InstanceList } from '../../src/wire/instance-schemas.js';
+import type { BigkeysBody, BigTaskBody } from '../../src/wire/bigkey-schemas.js';
 import type { AutoscanConfig, HotkeysBody, RecordsResponse, TaskBody, TaskList as TaskListBody } from '../../src/wire/task-schemas.js';
 
 export type Instance = Static<typeof InstanceBody>;
@@ -11,6 +12,13 @@ export type InstanceListBody = Static<typeof InstanceList>;
 export type Task = Static<typeof TaskBody>;
 export type HotKey = Static<typeof HotkeysBody>;
 export type TaskRecord = Static<typeof RecordsResponse>;
+export type BigTask = Static<typeof BigTaskBody>;
+export type BigKey = Static<typeof BigkeysBody>;
+export type BigTypeTotal = NonNullable<BigTask['types']>[number];
+export type BigKeyNode = NonNullable<BigTask['analysis']>['nodes'][number];
+
+/** The two task families of an instance: hot keys (hotkey-task) and big keys (bigkey-task). */
+export type TaskKind = 'hot' | 'big';
 
 export type TaskList = Static<typeof TaskListBody>;
 export type Autoscan = Static<typeof AutoscanConfig>;

@@ -7,7 +7,9 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ErrorBody } from '../../wire/common-schemas.js';
 import { InstanceBody, InstanceList } from '../../wire/instance-schemas.js';
+import { BigTaskBody } from '../../wire/bigkey-schemas.js';
 import { AutoscanConfig, TaskBody, TaskList } from '../../wire/task-schemas.js';
+import type { TaskKind } from '../../domain/task-status.js';
 import { ApiError, Interrupted, ServerUnreachable, shown, UnexpectedAnswer } from './client-errors.js';
 import type { Connection } from './connection.js';
 
@@ -18,6 +20,9 @@ const GATEWAY_ERRORS: ReadonlySet<number> = new Set([502, 503, 504]);
 
 export type InstanceWire = Static<typeof InstanceBody>;
 export type TaskWire = Static<typeof TaskBody>;
+export type BigTaskWire = Static<typeof BigTaskBody>;
+/** What the task commands need of a task of either kind. */
+export type AnyTaskWire = TaskWire | BigTaskWire;
 export type TaskListWire = Static<typeof TaskList>;
 export type AutoscanWire = Static<typeof AutoscanConfig>;
 
@@ -60,27 +65,40 @@ export class ApiClient {
     return this.call('POST', `/instances/${encodeURIComponent(instanceId)}/hotkey-task`, TaskBody, pacing);
   }
 
-  listTasks(instanceId: string, query: TaskQuery): Promise<TaskListWire> {
+  createBigTask(instanceId: string, options: Readonly<Record<string, number | boolean>>): Promise<BigTaskWire> {
+    return this.call('POST', `/instances/${encodeURIComponent(instanceId)}/bigkey-task`, BigTaskBody, options);
+  }
+
+  listTasks(instanceId: string, query: TaskQuery, kind: TaskKind = 'hot'): Promise<TaskListWire> {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) if (value !== undefined) search.set(name, String(value));
     const suffix = search.size === 0 ? '' : `?${search.toString()}`;
-    return this.call('GET', `/instances/${encodeURIComponent(instanceId)}/hotkey-tasks${suffix}`, TaskList);
+    return this.call('GET', `/instances/${encodeURIComponent(instanceId)}/${kind}key-tasks${suffix}`, TaskList);
   }
 
   getTask(instanceId: string, taskId: string): Promise<TaskWire> {
-    return this.call('GET', taskPath(instanceId, taskId), TaskBody);
+    return this.call('GET', taskPath(instanceId, taskId, 'hot'), TaskBody);
   }
 
-  removeTask(instanceId: string, taskId: string): Promise<TaskWire> {
-    return this.call('DELETE', taskPath(instanceId, taskId), TaskBody);
+  getBigTask(instanceId: string, taskId: string): Promise<BigTaskWire> {
+    return this.call('GET', taskPath(instanceId, taskId, 'big'), BigTaskBody);
   }
 
-  getAutoscan(instanceId: string): Promise<AutoscanWire> {
-    return this.call('GET', autoscanPath(instanceId), AutoscanConfig);
+  /** A task of either kind, by kind. */
+  getAnyTask(instanceId: string, taskId: string, kind: TaskKind): Promise<AnyTaskWire> {
+    return kind === 'big' ? this.getBigTask(instanceId, taskId) : this.getTask(instanceId, taskId);
   }
 
-  putAutoscan(instanceId: string, enabled: boolean, times: readonly string[]): Promise<AutoscanWire> {
-    return this.call('PUT', autoscanPath(instanceId), AutoscanConfig, { enable_auto_scan: enabled, schedule_at: times });
+  removeTask(instanceId: string, taskId: string, kind: TaskKind = 'hot'): Promise<AnyTaskWire> {
+    return kind === 'big' ? this.call('DELETE', taskPath(instanceId, taskId, 'big'), BigTaskBody) : this.call('DELETE', taskPath(instanceId, taskId, 'hot'), TaskBody);
+  }
+
+  getAutoscan(instanceId: string, kind: TaskKind = 'hot'): Promise<AutoscanWire> {
+    return this.call('GET', autoscanPath(instanceId, kind), AutoscanConfig);
+  }
+
+  putAutoscan(instanceId: string, enabled: boolean, times: readonly string[], kind: TaskKind = 'hot'): Promise<AutoscanWire> {
+    return this.call('PUT', autoscanPath(instanceId, kind), AutoscanConfig, { enable_auto_scan: enabled, schedule_at: times });
   }
 
   private async call<T extends TSchema>(method: Method, path: string, schema: T, body?: unknown): Promise<Static<T>> {
@@ -128,12 +146,12 @@ export class ApiClient {
   }
 }
 
-function taskPath(instanceId: string, taskId: string): string {
-  return `/instances/${encodeURIComponent(instanceId)}/hotkey-task/${encodeURIComponent(taskId)}`;
+function taskPath(instanceId: string, taskId: string, kind: TaskKind): string {
+  return `/instances/${encodeURIComponent(instanceId)}/${kind}key-task/${encodeURIComponent(taskId)}`;
 }
 
-function autoscanPath(instanceId: string): string {
-  return `/instances/${encodeURIComponent(instanceId)}/hotkey/autoscan`;
+function autoscanPath(instanceId: string, kind: TaskKind): string {
+  return `/instances/${encodeURIComponent(instanceId)}/${kind}key/autoscan`;
 }
 
 function parseJson(text: string): unknown {

@@ -14,10 +14,10 @@ const AUTOSCAN: CommandGroup = {
     {
       name: 'get',
       help: AUTOSCAN_GET_HELP,
-      options: {},
+      options: { big: { type: 'boolean' } },
       args: ['instance_id'],
-      run: async ({ api, io, json, args: [instanceId = ''] }) => {
-        const config = await api.getAutoscan(instanceId);
+      run: async ({ api, io, json, flags, args: [instanceId = ''] }) => {
+        const config = await api.getAutoscan(instanceId, flags.boolean('big') ? 'big' : 'hot');
         io.stdout.write(json ? `${JSON.stringify(config)}\n` : formatAutoscan(config));
         return SCAN_EXIT.ok;
       },
@@ -25,7 +25,7 @@ const AUTOSCAN: CommandGroup = {
     {
       name: 'set',
       help: AUTOSCAN_SET_HELP,
-      options: { on: { type: 'boolean' }, off: { type: 'boolean' }, at: { type: 'string', multiple: true } },
+      options: { on: { type: 'boolean' }, off: { type: 'boolean' }, at: { type: 'string', multiple: true }, big: { type: 'boolean' } },
       args: ['instance_id'],
       run: set,
     },
@@ -40,10 +40,11 @@ async function set({ api, io, json, flags, usage, args: [instanceId = ''] }: Com
   const on = flags.boolean('on');
   if (on === flags.boolean('off')) throw new UsageError('autoscan set needs exactly one of --on and --off', usage);
   const given = flags.list('at');
+  const kind = flags.boolean('big') ? 'big' : 'hot';
   // PUT replaces the whole setting: without --at, the times already set are sent back unchanged.
-  const times = given === undefined ? (await api.getAutoscan(instanceId)).schedule_at : scheduleTimes(given, usage);
+  const times = given === undefined ? (await api.getAutoscan(instanceId, kind)).schedule_at : scheduleTimes(given, usage);
   if (on && times.length === 0) throw new UsageError('autoscan set --on needs times: --at HH:mm[,HH:mm...] (UTC)', usage);
-  const config = await api.putAutoscan(instanceId, on, times);
+  const config = await api.putAutoscan(instanceId, on, times, kind);
   io.stdout.write(json ? `${JSON.stringify(config)}\n` : formatAutoscan(config));
   return SCAN_EXIT.ok;
 }

@@ -1,6 +1,6 @@
 /** --help of the client commands: every group and every command, with the options they share. */
 import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS } from './connection.js';
-import { pacingHelp } from './pacing-flags.js';
+import { bigHelp, pacingHelp } from './pacing-flags.js';
 
 const CONNECTION = `Connection (flags beat the environment):
   --server URL    keyheat serve's address (KEYHEAT_SERVER; default ${DEFAULT_SERVER})
@@ -65,10 +65,12 @@ export const TASKS_HELP = group(
 );
 
 export const TASKS_CREATE_HELP = command(
-  'tasks create <instance_id> [--wait] [pacing flags] [options]',
-  `Creates a hot key analysis task (POST .../hotkey-task, DCS CreateHotkeyScanTask). keyheat
-first checks that every primary can be reached and uses an LFU maxmemory-policy (exit 4 if
-not); the analysis then runs in the service. Without --wait the new task is printed at once.`,
+  'tasks create <instance_id> [--big] [--wait] [pacing flags] [options]',
+  `Creates a hot key analysis task (POST .../hotkey-task, DCS CreateHotkeyScanTask), or with
+--big a big key analysis task (POST .../bigkey-task, DCS CreateBigkeyScanTask). keyheat
+first checks that every primary can be reached and, for hot keys, uses an LFU
+maxmemory-policy (exit 4 if not); the analysis then runs in the service. Without --wait the
+new task is printed at once.`,
   `  --wait               follow the task until it ends: a progress bar on stderr when it is a
                        terminal, then the same table as keyheat scan (with --json, the
                        finished task's JSON). A failed task prints its error_msg and exits
@@ -76,43 +78,48 @@ not); the analysis then runs in the service. Without --wait the new task is prin
                        (exit 130); the task goes on in the service.
 Pacing flags, for this task only (as keyheat scan's; a flag not given leaves the value of
 the server's configuration, analysis.*):
-${pacingHelp()}`,
+${pacingHelp()}
+With --big, what makes a key big (the server's bigkeys.* when not given):
+${bigHelp()}`,
 );
 
 export const TASKS_LIST_HELP = command(
-  'tasks list <instance_id> [--status S] [--offset N] [--limit N] [options]',
-  "Lists an instance's tasks, newest first (GET .../hotkey-tasks), one page at a time.",
+  'tasks list <instance_id> [--big] [--status S] [--offset N] [--limit N] [options]',
+  "Lists an instance's hot key tasks (with --big its big key tasks), newest first (GET .../hotkey-tasks, .../bigkey-tasks), one page at a time.",
   `  --status S   only tasks in this state: waiting, running, success or failed
   --offset N   skip the N newest (default 0)
   --limit N    at most N tasks, 1-1000 (default 10)`,
 );
 
 export const TASKS_SHOW_HELP = command(
-  'tasks show <instance_id> <task_id> [options]',
-  `Shows a task (GET .../hotkey-task/{task_id}): its state, its progress while it runs, why it
-failed, and once it succeeded the same table as keyheat scan.`,
+  'tasks show <instance_id> <task_id> [--big] [options]',
+  `Shows a task (GET .../hotkey-task/{task_id}; with --big .../bigkey-task/{task_id}): its state,
+its progress while it runs, why it failed, and once it succeeded the same table as keyheat scan
+(keyheat scan --big for a big key task).`,
 );
 
 export const TASKS_RM_HELP = command(
-  'tasks rm <instance_id> <task_id> [options]',
-  'Deletes a task (DELETE .../hotkey-task/{task_id}); a running analysis stops at once. Prints the task as it was.',
+  'tasks rm <instance_id> <task_id> [--big] [options]',
+  'Deletes a task (DELETE .../hotkey-task/{task_id}; with --big a big key task); a running analysis stops at once. Prints the task as it was.',
 );
 
 export const AUTOSCAN_HELP = group(
   'autoscan <command> [options]',
-  'The daily automatic analysis of an instance: keyheat creates a task at each time (UTC).',
-  `  get <instance_id>                              show the settings
-  set <instance_id> --on|--off [--at HH:mm,...]  turn it on or off, at these times`,
+  'The daily automatic analysis of an instance: keyheat creates a task at each time (UTC). --big: the big key analysis\'s own schedule.',
+  `  get <instance_id> [--big]                              show the settings
+  set <instance_id> [--big] --on|--off [--at HH:mm,...]  turn it on or off, at these times`,
   'autoscan',
 );
 
-export const AUTOSCAN_GET_HELP = command('autoscan get <instance_id> [options]', 'Shows the daily automatic analysis settings (GET .../hotkey/autoscan).');
+export const AUTOSCAN_GET_HELP = command('autoscan get <instance_id> [--big] [options]', 'Shows the daily automatic analysis settings (GET .../hotkey/autoscan; with --big .../bigkey/autoscan).');
 
 export const AUTOSCAN_SET_HELP = command(
-  'autoscan set <instance_id> --on|--off [--at HH:mm[,HH:mm...]] [options]',
-  `Changes the daily automatic analysis (PUT .../hotkey/autoscan) and prints the new settings.
+  'autoscan set <instance_id> [--big] --on|--off [--at HH:mm[,HH:mm...]] [options]',
+  `Changes the daily automatic analysis (PUT .../hotkey/autoscan; with --big the big key
+analysis's, .../bigkey/autoscan) and prints the new settings.
 Without --at the times already set are kept; --at replaces them (--at "" clears them).`,
-  `  --on        create a task every day at the times
+  `  --big       the big key analysis's schedule (independent of the hot key one)
+  --on        create a task every day at the times
   --off       stop creating them (the times are kept unless --at is given)
   --at TIMES  UTC times HH:mm, comma-separated or repeated, at most 24: --at 03:00,21:00`,
 );

@@ -5,10 +5,10 @@
  */
 import { escapeControls } from '../../domain/display-text.js';
 import { endpointAddress } from '../../domain/instance.js';
-import { hotKeyFromWire, insightsFromWire, nodeProgressFromWire, statsFromWire } from '../../wire/wire-readers.js';
-import { formatProgress, formatTable, type ResultView } from '../scan-output.js';
+import { bigResultFromWire, hotKeyFromWire, insightsFromWire, nodeProgressFromWire, statsFromWire } from '../../wire/wire-readers.js';
+import { formatBigTable, formatProgress, formatTable, type ResultView } from '../scan-output.js';
 import { fieldList, textTable } from '../text-table.js';
-import type { AutoscanWire, InstanceWire, TaskListWire, TaskWire } from './api-client.js';
+import type { AnyTaskWire, AutoscanWire, BigTaskWire, InstanceWire, TaskListWire, TaskWire } from './api-client.js';
 
 const safe = (text: string): string => escapeControls(text, 1024);
 
@@ -42,7 +42,7 @@ export function formatTaskList(list: TaskListWire, offset: number): string {
 }
 
 /** A task's own fields; the result table follows for a successful task (formatResult). */
-export function formatTask(task: TaskWire, now = Date.now()): string {
+export function formatTask(task: AnyTaskWire, now = Date.now()): string {
   const options = Object.entries(task.options ?? {});
   return fieldList([
     ['task', safe(task.id)],
@@ -59,7 +59,7 @@ export function formatTask(task: TaskWire, now = Date.now()): string {
 }
 
 /** The progress line of a running task: keys per second since its start, `since` on this machine's clock where known, else the server's started_at. */
-export function progressOf(task: TaskWire, now: number, since?: number): string {
+export function progressOf(task: AnyTaskWire, now: number, since?: number): string {
   const nodes = task.progress?.nodes ?? [];
   if (nodes.length === 0) return 'connecting';
   const started = since ?? (task.started_at === undefined ? now : Date.parse(task.started_at));
@@ -77,6 +77,13 @@ export function formatResult(task: TaskWire, instance: InstanceWire): string | n
     insights: insightsFromWire(task),
   };
   return formatTable(view, `${safe(instance.name)} (${addressOf(instance)})`);
+}
+
+/** The table `keyheat scan --big` prints, for a successful big key task; null for a task with no result yet. */
+export function formatBigResult(task: BigTaskWire, instance: InstanceWire): string | null {
+  const result = task.status === 'success' ? bigResultFromWire(task) : null;
+  if (result === null) return null;
+  return formatBigTable({ ...result, mode: instance.mode }, `${safe(instance.name)} (${addressOf(instance)})`);
 }
 
 export function formatAutoscan(config: AutoscanWire): string {

@@ -3,13 +3,13 @@
  * per-task options. Ranges come from domain/limits.ts, as the server's own checks do.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { ANALYSIS_LIMITS, type Limit } from '../../domain/limits.js';
+import { ANALYSIS_LIMITS, BIGKEY_LIMITS, type Limit } from '../../domain/limits.js';
 import { TASK_OPTION_WIRE_NAMES, type TaskOptions } from '../../domain/task.js';
 import { optionalNumeric, sampleSeconds } from '../flag-values.js';
 import { UsageError } from '../usage-error.js';
 import type { Flags } from './run-client.js';
 
-type PacingOption = Exclude<keyof TaskOptions, 'sampleSeconds' | 'sampleReplicas'>;
+type PacingOption = Exclude<keyof TaskOptions, 'sampleSeconds' | 'sampleReplicas' | 'stringBytes' | 'collectionCount' | 'perType' | 'memoryUsage'>;
 
 interface PacingFlag {
   readonly flag: string;
@@ -63,5 +63,39 @@ export function pacingHelp(): string {
       `  ${'--sample 10s'.padEnd(HELP_COLUMN)}first watch the commands (MONITOR) for this long (1s-120s); see README`,
       `  ${'--sample-replicas'.padEnd(HELP_COLUMN)}watch the replicas too`,
     ])
+    .join('\n');
+}
+
+/** `tasks create --big`'s own flags: what makes a key big, for this task only. */
+const BIG_FLAGS: readonly { readonly flag: string; readonly option: 'stringBytes' | 'collectionCount' | 'perType'; readonly help: string }[] = [
+  { flag: 'string-bytes', option: 'stringBytes', help: 'a string is big above N bytes' },
+  { flag: 'collection-count', option: 'collectionCount', help: 'a collection is big above N elements' },
+  { flag: 'per-type', option: 'perType', help: 'big keys reported per type' },
+];
+
+export const BIG_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  ...Object.fromEntries(BIG_FLAGS.map((f) => [f.flag, { type: 'string' }])),
+  memory: { type: 'boolean' },
+};
+
+/** The create body of a big key task: the pacing flags and the thresholds given; --sample is a hot key flag. */
+export function bigOptionsFromFlags(flags: Flags, usage: string): Record<string, number | boolean> {
+  if (flags.string('sample') !== undefined || flags.boolean('sample-replicas')) throw new UsageError('--sample is for hot key tasks, not with --big', usage);
+  const body = pacingFromFlags(flags);
+  for (const f of BIG_FLAGS) {
+    const value = optionalNumeric(flags.string(f.flag), `--${f.flag}`, BIGKEY_LIMITS[f.option]);
+    if (value !== undefined) body[TASK_OPTION_WIRE_NAMES[f.option]] = value;
+  }
+  if (flags.boolean('memory')) body[TASK_OPTION_WIRE_NAMES.memoryUsage] = true;
+  return body;
+}
+
+/** --big's flags in --help. */
+export function bigHelp(): string {
+  return BIG_FLAGS.map((f) => {
+    const limit = BIGKEY_LIMITS[f.option];
+    return `  ${`--${f.flag} N`.padEnd(HELP_COLUMN)}${f.help} (${limit.min}-${limit.max.toLocaleString('en-US')}; default ${limit.default.toLocaleString('en-US')})`;
+  })
+    .concat([`  ${'--memory'.padEnd(HELP_COLUMN)}read MEMORY USAGE of every key (costs more)`])
     .join('\n');
 }

@@ -3,7 +3,8 @@
  * a terminal. The analysis runs in the service; leaving (Ctrl-C) does not stop it.
  */
 import { SCAN_EXIT } from '../../domain/failure-map.js';
-import type { TaskWire } from './api-client.js';
+import type { TaskKind } from '../../domain/task-status.js';
+import type { AnyTaskWire } from './api-client.js';
 import { ApiError, CommandFailure, Interrupted, ServerUnreachable, shown } from './client-errors.js';
 import { progressOf } from './client-output.js';
 import type { CommandContext } from './run-client.js';
@@ -13,12 +14,12 @@ const POLL_MS = 500;
 /** A poll that gets no answer is tried again this often before giving up: a keyheat restarting behind a load balancer. */
 const MAX_MISSED_POLLS = 5;
 
-export function isFinished(task: TaskWire): boolean {
+export function isFinished(task: AnyTaskWire): boolean {
   return task.status === 'success' || task.status === 'failed';
 }
 
 /** The task once it succeeded or failed. Throws Interrupted on Ctrl-C, CommandFailure if it is deleted meanwhile. */
-export async function waitForTask(context: CommandContext, created: TaskWire): Promise<TaskWire> {
+export async function waitForTask<T extends AnyTaskWire>(context: CommandContext, created: T, kind: TaskKind = 'hot'): Promise<T> {
   const line = context.io.stderr.isTTY === true ? progressLine(context.io.stderr) : null;
   let task = created;
   // The task was recorded just before its creation was answered: the difference between the
@@ -30,7 +31,7 @@ export async function waitForTask(context: CommandContext, created: TaskWire): P
       line?.show(task, task.started_at === undefined ? Date.now() : Date.parse(task.started_at) + skew);
       await sleep(POLL_MS, context.signal);
       try {
-        task = await context.api.getTask(task.instance_id, task.id);
+        task = (await context.api.getAnyTask(task.instance_id, task.id, kind)) as T;
         missed = 0;
       } catch (error) {
         if (error instanceof ServerUnreachable && ++missed < MAX_MISSED_POLLS) continue;
@@ -47,12 +48,12 @@ export async function waitForTask(context: CommandContext, created: TaskWire): P
 }
 
 /** A task deleted while it was waited for is a failure of its own, said in words. */
-function explained(error: unknown, task: TaskWire): unknown {
-  if (error instanceof ApiError && error.body.error_code === 'DCS.4941') return new CommandFailure(`task ${shown(task.id)} was deleted while it was waited for`, SCAN_EXIT.failure);
+function explained(error: unknown, task: AnyTaskWire): unknown {
+  if (error instanceof ApiError && (error.body.error_code === 'DCS.4941' || error.body.error_code === 'DCS.4942')) return new CommandFailure(`task ${shown(task.id)} was deleted while it was waited for`, SCAN_EXIT.failure);
   return error;
 }
 
-function progressLine(stderr: NodeJS.WritableStream): { show: (task: TaskWire, startedAt: number) => void; clear: () => void } {
+function progressLine(stderr: NodeJS.WritableStream): { show: (task: AnyTaskWire, startedAt: number) => void; clear: () => void } {
   let drawn = false;
   let last = '';
   return {

@@ -1,15 +1,50 @@
-/** The daily automatic analysis: on/off and UTC times, each with the browser's local time beside it. */
+/**
+ * The daily automatic analysis of one task family (hot keys or big keys, each with its own
+ * schedule): on/off and UTC times, each with the browser's local time beside it. The two
+ * editors share a page, so every control's accessible name says which schedule it is part of.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { api, messageOf, type Session } from '../api';
 import { localTimeOf, when } from '../format';
+import { kindPaths } from '../task-kinds';
 import { useLoad } from '../use-load';
-import type { Autoscan } from '../wire';
+import type { Autoscan, TaskKind } from '../wire';
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
-export function AutoscanEditor(props: { readonly session: Session; readonly instanceId: string }) {
-  const { session, instanceId } = props;
-  const path = `/instances/${encodeURIComponent(instanceId)}/hotkey/autoscan`;
+interface Labels {
+  readonly title: string;
+  readonly enable: string;
+  readonly time: (n: number) => string;
+  readonly remove: (n: number) => string;
+  readonly add: string;
+  readonly save: string;
+}
+
+const LABELS: Readonly<Record<TaskKind, Labels>> = {
+  hot: {
+    title: 'Daily analysis',
+    enable: 'Run automatically every day',
+    time: (n) => `Time ${n} (UTC)`,
+    remove: (n) => `Remove time ${n}`,
+    add: 'Add a time',
+    save: 'Save schedule',
+  },
+  big: {
+    title: 'Daily big key analysis',
+    enable: 'Scan for big keys every day',
+    time: (n) => `Big key scan ${n} (UTC)`,
+    remove: (n) => `Remove big key scan ${n}`,
+    add: 'Add a big key scan',
+    save: 'Save big key schedule',
+  },
+};
+
+export function AutoscanEditor(props: { readonly session: Session; readonly instanceId: string; readonly kind: TaskKind }) {
+  const { session, instanceId, kind } = props;
+  const path = kindPaths(kind, instanceId).autoscan;
+  const labels = LABELS[kind];
+  const titleId = `autoscan-${kind}-title`;
   const current = useLoad(() => api<Autoscan>(session, 'GET', path), [session, path]);
   const [enabled, setEnabled] = useState(false);
   const [times, setTimes] = useState<string[]>([]);
@@ -39,22 +74,22 @@ export function AutoscanEditor(props: { readonly session: Session; readonly inst
 
   const readOnly = session.readOnly;
   return (
-    <form class="panel" aria-labelledby="autoscan-title" onSubmit={(e) => void save(e)}>
-      <h2 id="autoscan-title">Daily analysis</h2>
+    <form class="panel" aria-labelledby={titleId} onSubmit={(e) => void save(e)}>
+      <h2 id={titleId}>{labels.title}</h2>
       {current.error !== null ? <p class="error" role="alert">{current.error}</p> : null}
       <label class="inline">
-        <input type="checkbox" checked={enabled} disabled={readOnly} onChange={(e) => setEnabled(e.currentTarget.checked)} /> Run automatically every day
+        <input type="checkbox" checked={enabled} disabled={readOnly} onChange={(e) => setEnabled(e.currentTarget.checked)} /> {labels.enable}
       </label>
       <ul class="times">
         {times.map((t, i) => (
           <li key={i}>
             <label>
-              Time {i + 1} (UTC)
+              {labels.time(i + 1)}
               <input type="time" value={t} disabled={readOnly} required onInput={(e) => setTimes(times.map((x, j) => (j === i ? e.currentTarget.value : x)))} />
             </label>
             <span class="sub">{localTimeOf(t) === '' ? '' : `${localTimeOf(t)} your time`}</span>
             {readOnly ? null : (
-              <button type="button" class="small" onClick={() => setTimes(times.filter((_, j) => j !== i))} aria-label={`Remove time ${i + 1}`}>
+              <button type="button" class="small" onClick={() => setTimes(times.filter((_, j) => j !== i))} aria-label={labels.remove(i + 1)}>
                 Remove
               </button>
             )}
@@ -64,9 +99,9 @@ export function AutoscanEditor(props: { readonly session: Session; readonly inst
       {readOnly ? null : (
         <div class="actions">
           <button type="button" onClick={() => setTimes([...times, '03:00'])}>
-            Add a time
+            {labels.add}
           </button>
-          <button type="submit">Save schedule</button>
+          <button type="submit">{labels.save}</button>
         </div>
       )}
       {current.value?.updated_at !== undefined ? <p class="sub">Last changed {when(current.value.updated_at)}.</p> : null}

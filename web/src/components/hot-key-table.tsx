@@ -1,7 +1,8 @@
 /**
  * A task's hot keys as a real table: sortable by counter, estimated rate, size, db and shard
  * (and sampled rate, after a sampling phase), filterable by name, type, db and shard. Marks:
- * saturated (counter 255), new (not in the previous task) and rising (counter up since then).
+ * saturated (counter 255), new (not in the previous task), rising (counter up since then) and
+ * also big (in the instance's latest successful big key task: big and hot, the worst kind).
  * Names not valid UTF-8 arrive escaped (\xff) from the API and are shown as such.
  */
 import { useMemo, useState } from 'preact/hooks';
@@ -167,11 +168,12 @@ function Marks(props: { readonly hotKey: HotKey; readonly compared: boolean }) {
       {k.saturated === true ? <span class="mark saturated" title="Counter at 255: the rate is at least the ceiling">saturated</span> : null}
       {fresh ? <span class="mark new" title="Not in the previous analysis">new</span> : null}
       {rising ? <span class="mark rising" title={`Counter up from ${k.previous_freq}`}>rising</span> : null}
+      {k.also_big === true ? <span class="mark also-big" title="Also a big key in the latest big key analysis">also big</span> : null}
     </>
   );
 }
 
-function Select(props: { readonly label: string; readonly value: string; readonly onChange: (v: string) => void; readonly options: readonly string[] }) {
+export function Select(props: { readonly label: string; readonly value: string; readonly onChange: (v: string) => void; readonly options: readonly string[] }) {
   return (
     <label>
       {props.label}

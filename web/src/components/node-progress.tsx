@@ -1,7 +1,7 @@
-/** Live per-node progress of a running task (progress.nodes of the task body). */
-import type { Task } from '../wire';
+/** Live per-node progress of a running task of either family (progress.nodes of the task body). */
+import type { BigTask, Task } from '../wire';
 
-export function NodeProgress(props: { readonly task: Task }) {
+export function NodeProgress(props: { readonly task: Pick<Task | BigTask, 'status' | 'progress'> }) {
   const nodes = props.task.progress?.nodes ?? [];
   if (props.task.status === 'waiting') return <p aria-live="polite">Waiting for a runner…</p>;
   if (nodes.length === 0) return <p aria-live="polite">Starting…</p>;

@@ -1,28 +1,37 @@
-/** An instance's tasks, newest first, a page at a time, with a status filter. */
+/** An instance's tasks of one family (hot or big keys), newest first, a page at a time, with a status filter. */
 import { useState } from 'preact/hooks';
 import { api, type Session } from '../api';
 import { when } from '../format';
 import { href } from '../router';
+import { kindPaths, taskRoute } from '../task-kinds';
 import { useLoad } from '../use-load';
-import type { TaskList as TaskListBody } from '../wire';
+import type { TaskKind, TaskList as TaskListBody } from '../wire';
 
 const PAGE = 10;
 const STATUSES = ['', 'waiting', 'running', 'success', 'failed'] as const;
 
-export function TaskList(props: { readonly session: Session; readonly instanceId: string; readonly refresh: number }) {
-  const { session, instanceId } = props;
+/** Names that tell the two lists of one page apart. */
+const LABELS: Readonly<Record<TaskKind, { title: string; caption: string; pages: string; none: string }>> = {
+  hot: { title: 'Hot key tasks', caption: 'Tasks of this instance: hot key analyses', pages: 'Hot key task pages', none: 'No hot key task' },
+  big: { title: 'Big key analyses', caption: 'Big key analyses of this instance', pages: 'Big key analysis pages', none: 'No big key analysis' },
+};
+
+export function TaskList(props: { readonly session: Session; readonly instanceId: string; readonly kind: TaskKind; readonly refresh: number }) {
+  const { session, instanceId, kind } = props;
+  const labels = LABELS[kind];
+  const titleId = `tasks-${kind}-title`;
   const [offset, setOffset] = useState(0);
   const [status, setStatus] = useState<(typeof STATUSES)[number]>('');
   const tasks = useLoad(() => {
     const query = `offset=${offset}&limit=${PAGE}${status === '' ? '' : `&status=${status}`}`;
-    return api<TaskListBody>(session, 'GET', `/instances/${encodeURIComponent(instanceId)}/hotkey-tasks?${query}`);
-  }, [session, instanceId, offset, status, props.refresh]);
+    return api<TaskListBody>(session, 'GET', `${kindPaths(kind, instanceId).tasks}?${query}`);
+  }, [session, instanceId, kind, offset, status, props.refresh]);
   const count = tasks.value?.count ?? 0;
 
   return (
-    <section aria-labelledby="tasks-title">
+    <section aria-labelledby={titleId}>
       <div class="heading">
-        <h2 id="tasks-title">Tasks</h2>
+        <h2 id={titleId}>{labels.title}</h2>
         <label class="inline">
           Status
           <select
@@ -41,11 +50,11 @@ export function TaskList(props: { readonly session: Session; readonly instanceId
         </label>
       </div>
       {tasks.error !== null ? <p class="error" role="alert">{tasks.error}</p> : null}
-      {tasks.value !== null && tasks.value.records.length === 0 ? <p>No task{status === '' ? '' : ` is ${status}`}.</p> : null}
+      {tasks.value !== null && tasks.value.records.length === 0 ? <p>{labels.none}{status === '' ? '' : ` is ${status}`}.</p> : null}
       {tasks.value !== null && tasks.value.records.length > 0 ? (
         <div class="table-scroll">
           <table>
-            <caption class="visually-hidden">Tasks of this instance</caption>
+            <caption class="visually-hidden">{labels.caption}</caption>
             <thead>
               <tr>
                 <th scope="col">Created</th>
@@ -58,7 +67,7 @@ export function TaskList(props: { readonly session: Session; readonly instanceId
               {tasks.value.records.map((r) => (
                 <tr key={r.id}>
                   <th scope="row">
-                    <a href={href({ page: 'task', instanceId, taskId: r.id })}>{when(r.created_at)}</a>
+                    <a href={href(taskRoute(kind, instanceId, r.id))}>{when(r.created_at)}</a>
                   </th>
                   <td>
                     <span class={`status ${r.status}`}>{r.status}</span>
@@ -72,7 +81,7 @@ export function TaskList(props: { readonly session: Session; readonly instanceId
           </table>
         </div>
       ) : null}
-      <nav class="pager" aria-label="Task pages">
+      <nav class="pager" aria-label={labels.pages}>
         <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
           Newer
         </button>

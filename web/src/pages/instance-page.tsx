@@ -1,4 +1,8 @@
-/** One instance: analyse now (with live progress), its tasks, its daily schedule and the trend of its hottest keys. */
+/**
+ * One instance: analyse now (hot keys) and analyse big keys, each with live progress (the two
+ * may run at the same time), the tasks of each family, their daily schedules and the trend of
+ * the hottest keys.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { api, messageOf, type Session } from '../api';
 import { AutoscanEditor } from '../components/autoscan-editor';
@@ -6,47 +10,66 @@ import { NodeProgress } from '../components/node-progress';
 import { TaskList } from '../components/task-list';
 import { TrendChart } from '../components/trend-chart';
 import { href, navigate } from '../router';
+import { kindPaths, taskRoute } from '../task-kinds';
 import { useLoad } from '../use-load';
-import type { Instance, Task } from '../wire';
+import type { BigTask, Instance, Task, TaskKind } from '../wire';
 
 const POLL_MS = 500;
 
-export function InstancePage(props: { readonly session: Session; readonly instanceId: string }) {
-  const { session, instanceId } = props;
-  const base = `/instances/${encodeURIComponent(instanceId)}`;
-  const instance = useLoad(() => api<Instance>(session, 'GET', base), [session, base]);
-  const [running, setRunning] = useState<Task | null>(null);
+type AnyTask = Task | BigTask;
+
+interface Running {
+  readonly task: AnyTask | null;
+  readonly error: string | null;
+  /** Counts the tasks that ended, so the lists reload when one does. */
+  readonly finished: number;
+  start(): Promise<void>;
+}
+
+const ended = (task: AnyTask): boolean => task.status === 'success' || task.status === 'failed';
+
+/** A task of one family started from this page, polled while it runs; polling stops when it ends or the page is left. */
+function useRunning(session: Session, instanceId: string, kind: TaskKind): Running {
+  const path = kindPaths(kind, instanceId).task;
+  const [task, setTask] = useState<AnyTask | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [finished, setFinished] = useState(0);
 
-  // Polls the task while it runs; stops when it ends or the page is left.
   useEffect(() => {
-    if (running === null || running.status === 'success' || running.status === 'failed') return;
+    if (task === null || ended(task)) return;
     const timer = setTimeout(() => {
-      api<Task>(session, 'GET', `${base}/hotkey-task/${encodeURIComponent(running.id)}`).then(
-        (task) => {
-          setRunning(task);
-          if (task.status === 'success' || task.status === 'failed') setFinished((n) => n + 1);
+      api<AnyTask>(session, 'GET', `${path}/${encodeURIComponent(task.id)}`).then(
+        (next) => {
+          setTask(next);
+          if (ended(next)) setFinished((n) => n + 1);
         },
         (failure: unknown) => setError(messageOf(failure)),
       );
     }, POLL_MS);
     return () => clearTimeout(timer);
-  }, [running, session, base]);
+  }, [task, session, path]);
 
-  const analyse = async (): Promise<void> => {
+  const start = async (): Promise<void> => {
     setError(null);
     try {
-      setRunning(await api<Task>(session, 'POST', `${base}/hotkey-task`));
+      setTask(await api<AnyTask>(session, 'POST', path));
     } catch (failure) {
       setError(messageOf(failure));
     }
   };
+  return { task, error, finished, start };
+}
+
+export function InstancePage(props: { readonly session: Session; readonly instanceId: string }) {
+  const { session, instanceId } = props;
+  const instance = useLoad(() => api<Instance>(session, 'GET', `/instances/${encodeURIComponent(instanceId)}`), [session, instanceId]);
+  const hot = useRunning(session, instanceId, 'hot');
+  const big = useRunning(session, instanceId, 'big');
 
   if (instance.value === null) {
     return instance.error !== null ? <p class="error" role="alert">{instance.error}</p> : <p>Loading…</p>;
   }
-  const busy = running !== null && (running.status === 'waiting' || running.status === 'running');
+  const busy = (running: Running): boolean => running.task !== null && !ended(running.task);
   return (
     <section aria-labelledby="instance-title">
       <nav aria-label="Breadcrumb" class="crumbs">
@@ -55,9 +78,14 @@ export function InstancePage(props: { readonly session: Session; readonly instan
       <div class="heading">
         <h1 id="instance-title">{instance.value.name}</h1>
         {!session.readOnly ? (
-          <button type="button" onClick={() => void analyse()} disabled={busy}>
-            Analyse now
-          </button>
+          <div class="actions">
+            <button type="button" onClick={() => void hot.start()} disabled={busy(hot)}>
+              Analyse now
+            </button>
+            <button type="button" onClick={() => void big.start()} disabled={busy(big)}>
+              Analyse big keys
+            </button>
+          </div>
         ) : null}
       </div>
       <p class="sub">
@@ -67,26 +95,40 @@ export function InstancePage(props: { readonly session: Session; readonly instan
         </span>
         , {instance.value.status === 'RUNNING' ? 'reachable' : 'unreachable at the last check'}
       </p>
-      {error !== null ? <p class="error" role="alert">{error}</p> : null}
-      {running !== null ? <RunningTask task={running} /> : null}
-      <TaskList session={session} instanceId={instanceId} refresh={finished} />
-      <TrendChart session={session} instanceId={instanceId} refresh={finished} />
-      <AutoscanEditor session={session} instanceId={instanceId} />
+      {hot.error !== null ? <p class="error" role="alert">{hot.error}</p> : null}
+      {big.error !== null ? <p class="error" role="alert">{big.error}</p> : null}
+      {hot.task !== null ? <RunningTask kind="hot" task={hot.task} /> : null}
+      {big.task !== null ? <RunningTask kind="big" task={big.task} /> : null}
+      <TaskList session={session} instanceId={instanceId} kind="hot" refresh={hot.finished} />
+      <TaskList session={session} instanceId={instanceId} kind="big" refresh={big.finished} />
+      <TrendChart session={session} instanceId={instanceId} refresh={hot.finished} />
+      <AutoscanEditor session={session} instanceId={instanceId} kind="hot" />
+      <AutoscanEditor session={session} instanceId={instanceId} kind="big" />
     </section>
   );
 }
 
-function RunningTask(props: { readonly task: Task }) {
-  const { task } = props;
-  const link = href({ page: 'task', instanceId: task.instance_id, taskId: task.id });
+/** Names of the two panels; the links differ so that each is found by its own name. */
+const RUNNING_LABELS: Readonly<Record<TaskKind, { title: string; found: string; link: string }>> = {
+  hot: { title: 'Analysis', found: 'hot keys found', link: 'See the result' },
+  big: { title: 'Big key analysis', found: 'big keys found', link: 'Open the big key result' },
+};
+
+function RunningTask(props: { readonly kind: TaskKind; readonly task: AnyTask }) {
+  const { kind, task } = props;
+  const labels = RUNNING_LABELS[kind];
+  const route = taskRoute(kind, task.instance_id, task.id);
+  const titleId = `running-${kind}-title`;
   return (
-    <section class="panel" aria-labelledby="running-title">
-      <h2 id="running-title">Analysis {task.status === 'success' ? 'finished' : task.status === 'failed' ? 'failed' : 'in progress'}</h2>
+    <section class="panel" aria-labelledby={titleId}>
+      <h2 id={titleId}>
+        {labels.title} {task.status === 'success' ? 'finished' : task.status === 'failed' ? 'failed' : 'in progress'}
+      </h2>
       {task.status === 'success' ? (
         <p>
-          {task.num} hot keys found.{' '}
-          <a href={link} onClick={(e) => (e.preventDefault(), navigate({ page: 'task', instanceId: task.instance_id, taskId: task.id }))}>
-            See the result
+          {task.num} {labels.found}.{' '}
+          <a href={href(route)} onClick={(e) => (e.preventDefault(), navigate(route))}>
+            {labels.link}
           </a>
         </p>
       ) : task.status === 'failed' ? (

@@ -1,0 +1,215 @@
+/**
+ * The nodes a big key analysis reads, and the read of one of them.
+ *
+ * Where it runs, like DCS: per shard (a standalone server, or a cluster primary that owns
+ * slots) one of its online replicas when one can be used (reachable within network.allow with
+ * the instance's credentials, a replica whose link to its primary is up, READONLY accepted on
+ * a cluster), each tried in turn; else the primary itself, with the reason in replicaSkipped.
+ *
+ * The read of a node: CLIENT NO-TOUCH ON first (Redis 7.2+: the size commands then leave the
+ * keys' LRU/LFU data alone; older servers answer an error, recorded as noTouch=false), then
+ * every database (a cluster node has only db 0) through redis/bigkey-scanner.ts, paced by the
+ * same budgets as a hot key scan (engine/node-pacer.ts).
+ * Keys deleted between SCAN and TYPE, or between TYPE and MEMORY USAGE, count as vanished; a
+ * key whose type changed between TYPE and its size command (WRONGTYPE) as changed. On a
+ * cluster, a key answering MOVED/ASK (its slot is migrating) is counted as vanished and not
+ * followed: a big key analysis of a resharding cluster may miss the keys of migrating slots.
+ * A string deleted between TYPE and STRLEN reads as an empty string (STRLEN answers 0).
+ */
+import type { BigKeySummary } from '../analysis/bigkey-summary.js';
+import { RedisFailure } from '../domain/redis-failure.js';
+import { scanSizes, type SizedPage } from '../redis/bigkey-scanner.js';
+import { unexpectedReply } from '../redis/classify-redis-error.js';
+import { TYPE_NAME } from '../redis/key-probes.js';
+import type { NodePool } from '../redis/node-pool.js';
+import { readServerFacts } from '../redis/preflight.js';
+import type { RespConnection } from '../redis/resp-connection.js';
+import { RedisReplyError, type Reply } from '../redis/resp-parser.js';
+import { parseInfo } from '../redis/server-info.js';
+import type { BigKeyAnalysisOptions } from './analysis-options.js';
+import { NodePacer } from './node-pacer.js';
+import type { ProgressBoard } from './progress-board.js';
+
+/** One shard to read: its primary, and the replicas that could be read instead. */
+export interface ShardPlan {
+  /** Cluster: the primary's address (a key's `shard`). */
+  readonly shard?: string | undefined;
+  /** The node read when no replica is: the primary, or the registered node itself. */
+  readonly fallback: string;
+  /** The registered node is itself a replica (a standalone replica registered directly). */
+  readonly fallbackRole: 'primary' | 'replica';
+  readonly replicas: readonly string[];
+  /** Cluster replicas need READONLY before key commands. */
+  readonly cluster: boolean;
+}
+
+/** What the report says of a node read. */
+export interface ScannedNode {
+  readonly node: string;
+  readonly role: 'primary' | 'replica';
+  readonly shard?: string | undefined;
+  readonly noTouch: boolean;
+  readonly replicaSkipped: string | null;
+}
+
+export interface BigKeyContext {
+  readonly options: BigKeyAnalysisOptions;
+  readonly summary: BigKeySummary;
+  readonly progress: ProgressBoard;
+  readonly pool: NodePool;
+  readonly signal: AbortSignal;
+  readonly counts: { scanned: number; vanished: number; changed: number };
+  readonly nodes: ScannedNode[];
+}
+
+/** Picks the node of a shard, reads it in full, closes its connection. */
+export async function scanShard(plan: ShardPlan, context: BigKeyContext): Promise<void> {
+  const picked = await pickNode(plan, context);
+  try {
+    await scanPicked(picked, plan, context);
+  } finally {
+    picked.connection.close();
+  }
+}
+
+interface Picked {
+  readonly connection: RespConnection;
+  readonly role: 'primary' | 'replica';
+  readonly noTouch: boolean;
+  readonly replicaSkipped: string | null;
+}
+
+async function pickNode(plan: ShardPlan, context: BigKeyContext): Promise<Picked> {
+  const reasons: string[] = [];
+  if (context.options.preferReplicas) {
+    for (const replica of plan.replicas) {
+      let connection: RespConnection | null = null;
+      try {
+        connection = await context.pool.open(replica);
+        const noTouch = await clientNoTouch(connection);
+        await checkReplica(connection, plan.cluster);
+        return { connection, role: 'replica', noTouch, replicaSkipped: null };
+      } catch (error) {
+        connection?.close();
+        if (context.signal.aborted || !(error instanceof RedisFailure)) throw error;
+        reasons.push(error.message);
+      }
+    }
+  }
+  const replicaSkipped =
+    plan.replicas.length === 0 ? null : !context.options.preferReplicas ? 'replicas not preferred (prefer_replicas off): the primary was read' : `no replica could be read: ${reasons.join('; ')}`;
+  const connection = await context.pool.open(plan.fallback);
+  try {
+    return { connection, role: plan.fallbackRole, noTouch: await clientNoTouch(connection), replicaSkipped };
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+}
+
+/** CLIENT NO-TOUCH ON: true where the server has it (7.2+); an error reply (older servers) is not a failure. */
+async function clientNoTouch(connection: RespConnection): Promise<boolean> {
+  const [reply] = await connection.pipeline([['CLIENT', 'NO-TOUCH', 'ON']]);
+  return !(reply instanceof RedisReplyError);
+}
+
+/** A replica worth reading: its link to the primary is up; on a cluster it accepts READONLY. */
+async function checkReplica(connection: RespConnection, cluster: boolean): Promise<void> {
+  const info = parseInfo(await connection.text(['INFO', 'replication']));
+  const node = connection.address;
+  if (info.get('role') !== 'slave') throw new RedisFailure('unsupported', node, `${node} is not a replica (any more)`);
+  const link = info.get('master_link_status');
+  if (link !== 'up') throw new RedisFailure('unsupported', node, `${node}: its link to the primary is ${link === undefined ? 'unknown' : 'down'}`);
+  if (cluster) await connection.call(['READONLY']);
+}
+
+async function scanPicked(picked: Picked, plan: ShardPlan, context: BigKeyContext): Promise<void> {
+  const { options, progress, signal } = context;
+  const { connection } = picked;
+  const node = connection.address;
+  const facts = await readServerFacts(connection);
+  const databases = plan.cluster ? facts.keyspace.filter((db) => db.db === 0) : facts.keyspace;
+  context.nodes.push({ node, role: picked.role, shard: plan.shard, noTouch: picked.noTouch, replicaSkipped: picked.replicaSkipped });
+  progress.start(node, databases.reduce((sum, db) => sum + db.keys, 0));
+  // Every key costs one size command (and MEMORY USAGE with memoryUsage): keyheat's own, not traffic.
+  const pacer = NodePacer.start(node, context.pool, options, signal, options.memoryUsage ? 2 : 1);
+  let finished = false;
+  try {
+    for (const { db } of databases) {
+      const pages = scanSizes(connection, {
+        db,
+        pageSize: () => pacer.pageSize(),
+        pattern: options.pattern,
+        signal,
+        pace: (keys) => pacer.pace(keys),
+        memory: options.memoryUsage,
+      });
+      for await (const page of pages) {
+        readPage(page, db, connection, plan.shard, context);
+        progress.add(node, page.keys.length);
+      }
+    }
+    finished = true;
+  } finally {
+    // One last INFO commandstats says what the scan cost; a failed scan does not wait for it.
+    const pacing = pacer.finish();
+    if (finished) progress.paced(node, await pacing);
+    else pacing.catch(() => undefined);
+  }
+}
+
+function isRedirect(reply: RedisReplyError): boolean {
+  return reply.prefix === 'MOVED' || reply.prefix === 'ASK';
+}
+
+/** Hands every sized key of a page to the summary; counts the vanished and changed ones. */
+function readPage(page: SizedPage, db: number, connection: RespConnection, shard: string | undefined, context: BigKeyContext): void {
+  const { counts, summary } = context;
+  const node = connection.address;
+  counts.scanned += page.keys.length;
+  for (let i = 0; i < page.keys.length; i++) {
+    const type = page.types[i] ?? null;
+    if (type instanceof RedisReplyError) {
+      if (!isRedirect(type)) throw connection.failureOf(type);
+      counts.vanished += 1;
+      continue;
+    }
+    if (!Buffer.isBuffer(type)) throw unexpectedReply(node, type, 'TYPE');
+    const typeName = type.toString('latin1');
+    if (typeName === 'none') {
+      counts.vanished += 1;
+      continue;
+    }
+    if (!TYPE_NAME.test(typeName)) throw new RedisFailure('protocol', node, `${node} answered TYPE with something that is not a type name`);
+    const size = page.sizes[i] ?? null;
+    if (size instanceof RedisReplyError) {
+      if (size.prefix === 'WRONGTYPE') counts.changed += 1;
+      else if (isRedirect(size)) counts.vanished += 1;
+      else throw connection.failureOf(size);
+      continue;
+    }
+    if (size === null) {
+      counts.vanished += 1; // MEMORY USAGE (a module type's size) of a key deleted after TYPE
+      continue;
+    }
+    if (typeof size !== 'number') throw unexpectedReply(node, size, 'the size command');
+    const memory = memoryOf(page.memory[i], connection, context.options.memoryUsage);
+    if (memory === null) {
+      counts.vanished += 1;
+      continue;
+    }
+    summary.add({ name: page.keys[i] as Buffer, db, node, shard, type: typeName, size, memoryBytes: memory });
+  }
+}
+
+/** A MEMORY USAGE reply: bytes, undefined when not asked, null when the key vanished. */
+function memoryOf(reply: Reply | undefined, connection: RespConnection, asked: boolean): number | undefined | null {
+  if (!asked) return undefined;
+  if (reply === null || reply === undefined) return null;
+  if (reply instanceof RedisReplyError) {
+    if (isRedirect(reply)) return null;
+    throw connection.failureOf(reply);
+  }
+  if (typeof reply !== 'number') throw connection.unexpected(reply, 'MEMORY USAGE');
+  return reply;
+}

@@ -1,0 +1,125 @@
+/** DCS wire shapes of the big key task family (dcs-api.md sections 1, 2.4). Fields marked "keyheat" are additions. */
+import { Type } from '@sinclair/typebox';
+import { ANALYSIS_LIMITS, BIGKEY_LIMITS, type Limit } from '../domain/limits.js';
+import { SCAN_TYPES, TASK_STATUSES } from '../domain/task-status.js';
+
+const TaskStatus = Type.Union(TASK_STATUSES.map((s) => Type.Literal(s)));
+const ScanType = Type.Union(SCAN_TYPES.map((s) => Type.Literal(s)));
+const WireTime = Type.String({ description: 'UTC, milliseconds: 2020-06-15T02:21:18.669Z' });
+
+export const BigkeysBody = Type.Object(
+  {
+    name: Type.String({ description: 'key name; redis-cli escaping (\\xff) when not valid UTF-8' }),
+    name_base64: Type.Optional(Type.String({ description: 'keyheat: exact name bytes, only when name is escaped' })),
+    type: Type.String({ description: 'string, list, set, zset, hash, or the server type name (stream, module types)' }),
+    shard: Type.Optional(Type.String({ description: 'ip:port of the primary; cluster instances only' })),
+    db: Type.Integer(),
+    size: Type.Integer({ description: 'bytes (string, module types) or elements (collections)' }),
+    unit: Type.String({ description: 'byte or count' }),
+    memory_bytes: Type.Optional(Type.Integer({ description: 'keyheat: MEMORY USAGE of the key' })),
+    ttl: Type.Optional(Type.Integer({ description: 'keyheat: seconds to live; -1 = no expiry' })),
+    also_hot: Type.Optional(Type.Boolean({ description: "keyheat: also in the instance's latest successful hot key task" })),
+  },
+  { $id: 'BigkeysBody', title: 'BigkeysBody' },
+);
+
+const Largest = Type.Union([
+  Type.Object({ name: Type.String(), name_base64: Type.Optional(Type.String()), db: Type.Integer(), shard: Type.Optional(Type.String()), size: Type.Integer() }),
+  Type.Null(),
+]);
+
+const BigKeyNodeBody = Type.Object({
+  node: Type.String({ description: 'the node scanned' }),
+  role: Type.Union([Type.Literal('primary'), Type.Literal('replica')]),
+  shard: Type.Optional(Type.String({ description: 'cluster: the primary of the shard' })),
+  scanned_keys: Type.Integer(),
+  expected_keys: Type.Integer(),
+  no_touch: Type.Boolean({ description: 'CLIENT NO-TOUCH was accepted (Redis 7.2+): the scan left LRU/LFU data alone' }),
+  cpu_share: Type.Union([Type.Number(), Type.Null()]),
+  longest_block_us: Type.Union([Type.Integer(), Type.Null()]),
+  traffic_seen: Type.Boolean(),
+  replica_skipped: Type.Union([Type.String(), Type.Null()], { description: 'why the primary was scanned although it has replicas' }),
+});
+
+export const BigKeyAnalysis = Type.Object({
+  scanned_keys: Type.Integer(),
+  vanished_keys: Type.Integer(),
+  changed_keys: Type.Integer(),
+  duration_ms: Type.Integer(),
+  nodes: Type.Array(BigKeyNodeBody),
+});
+
+/** keyheat's additions to a finished big key task. */
+export const BigKeyFields = {
+  thresholds: Type.Optional(
+    Type.Object(
+      { string_bytes: Type.Integer(), collection_count: Type.Integer(), per_type: Type.Integer() },
+      { description: 'keyheat: a key is big above string_bytes (strings) or collection_count elements; per_type keys are reported per type' },
+    ),
+  ),
+  types: Type.Optional(
+    Type.Array(
+      Type.Object({
+        type: Type.String(),
+        keys: Type.Integer(),
+        total_size: Type.Integer(),
+        unit: Type.String(),
+        big_keys: Type.Integer({ description: 'keys over the threshold, reported or not' }),
+        memory_bytes: Type.Optional(Type.Integer()),
+        largest: Largest,
+      }),
+      { description: 'keyheat: every type scanned, streams and module types included' },
+    ),
+  ),
+  prefixes: Type.Optional(
+    Type.Array(
+      Type.Object({ prefix: Type.String(), prefix_base64: Type.Optional(Type.String()), keys: Type.Integer(), weight: Type.Integer(), share: Type.Number() }),
+      { description: 'keyheat: namespaces by size (prefixes_by says memory bytes or size)' },
+    ),
+  ),
+  prefixes_by: Type.Optional(Type.Union([Type.Literal('memory'), Type.Literal('size')])),
+  advice: Type.Optional(Type.Array(Type.Object({ code: Type.String(), message: Type.String() }))),
+};
+
+const TaskOption = (limit: Limit) => {
+  const range = { minimum: limit.min, maximum: limit.max, description: `keyheat: ${limit.description}` };
+  return Type.Optional(limit.integer ? Type.Integer(range) : Type.Number(range));
+};
+
+const BigKeyOptions = {
+  max_cpu_share: TaskOption(ANALYSIS_LIMITS.maxCpuShare),
+  idle_cpu_share: TaskOption(ANALYSIS_LIMITS.idleCpuShare),
+  max_block_us: TaskOption(ANALYSIS_LIMITS.maxBlockUs),
+  batch_size: TaskOption(ANALYSIS_LIMITS.batchSize),
+  busy_batch_size: TaskOption(ANALYSIS_LIMITS.busyBatchSize),
+  rate_limit: TaskOption(ANALYSIS_LIMITS.rateLimit),
+  string_bytes: TaskOption(BIGKEY_LIMITS.stringBytes),
+  collection_count: TaskOption(BIGKEY_LIMITS.collectionCount),
+  per_type: TaskOption(BIGKEY_LIMITS.perType),
+  memory_usage: Type.Optional(Type.Boolean({ description: 'keyheat: read MEMORY USAGE of every key (costs more)' })),
+};
+
+/** Optional body of create (DCS sends none): pacing and thresholds for this task only. */
+export const CreateBigTaskBody = Type.Object(BigKeyOptions, { additionalProperties: false });
+
+const Progress = Type.Object({ nodes: Type.Array(Type.Object({ node: Type.String(), scanned_keys: Type.Integer(), expected_keys: Type.Integer() })) });
+
+export const BigTaskBody = Type.Object(
+  {
+    id: Type.String(),
+    instance_id: Type.String(),
+    status: TaskStatus,
+    scan_type: ScanType,
+    created_at: WireTime,
+    started_at: Type.Optional(WireTime),
+    finished_at: Type.Optional(WireTime),
+    num: Type.Integer(),
+    keys: Type.Optional(Type.Array(BigkeysBody)),
+    error_msg: Type.Optional(Type.String({ description: 'keyheat: why a failed task failed' })),
+    progress: Type.Optional(Progress),
+    analysis: Type.Optional(BigKeyAnalysis),
+    options: Type.Optional(Type.Object(BigKeyOptions, { description: 'keyheat: pacing and thresholds given at creation' })),
+    ...BigKeyFields,
+  },
+  { $id: 'BigTask', title: 'BigTask' },
+);
