@@ -17,8 +17,9 @@ const AUTOSCAN: CommandGroup = {
       options: { big: { type: 'boolean' } },
       args: ['instance_id'],
       run: async ({ api, io, json, flags, args: [instanceId = ''] }) => {
-        const config = await api.getAutoscan(instanceId, flags.boolean('big') ? 'big' : 'hot');
-        io.stdout.write(json ? `${JSON.stringify(config)}\n` : formatAutoscan(config));
+        const kind = flags.boolean('big') ? 'big' : 'hot';
+        const config = await api.getAutoscan(instanceId, kind);
+        io.stdout.write(json ? `${JSON.stringify(config)}\n` : formatAutoscan(config, kind));
         return SCAN_EXIT.ok;
       },
     },
@@ -45,7 +46,7 @@ async function set({ api, io, json, flags, usage, args: [instanceId = ''] }: Com
   const times = given === undefined ? (await api.getAutoscan(instanceId, kind)).schedule_at : scheduleTimes(given, usage);
   if (on && times.length === 0) throw new UsageError('autoscan set --on needs times: --at HH:mm[,HH:mm...] (UTC)', usage);
   const config = await api.putAutoscan(instanceId, on, times, kind);
-  io.stdout.write(json ? `${JSON.stringify(config)}\n` : formatAutoscan(config));
+  io.stdout.write(json ? `${JSON.stringify(config)}\n` : formatAutoscan(config, kind));
   return SCAN_EXIT.ok;
 }
 

@@ -8,6 +8,7 @@ import { endpointAddress } from '../../domain/instance.js';
 import { bigResultFromWire, hotKeyFromWire, insightsFromWire, nodeProgressFromWire, statsFromWire } from '../../wire/wire-readers.js';
 import { formatBigTable, formatProgress, formatTable, type ResultView } from '../scan-output.js';
 import { fieldList, textTable } from '../text-table.js';
+import type { TaskKind } from '../../domain/task-status.js';
 import type { AnyTaskWire, AutoscanWire, BigTaskWire, InstanceWire, TaskListWire, TaskWire } from './api-client.js';
 
 const safe = (text: string): string => escapeControls(text, 1024);
@@ -86,7 +87,7 @@ export function formatBigResult(task: BigTaskWire, instance: InstanceWire): stri
   return formatBigTable({ ...result, mode: instance.mode }, `${safe(instance.name)} (${addressOf(instance)})`);
 }
 
-export function formatAutoscan(config: AutoscanWire): string {
+export function formatAutoscan(config: AutoscanWire, kind: TaskKind = 'hot'): string {
   const times = config.schedule_at.map(safe).join(', ');
   const state = config.enable_auto_scan
     ? `on, daily at ${times} UTC`
@@ -95,7 +96,7 @@ export function formatAutoscan(config: AutoscanWire): string {
       : `off (times kept: ${times} UTC)`;
   return fieldList([
     ['instance_id', safe(config.instance_id)],
-    ['autoscan', state],
+    [kind === 'big' ? 'autoscan (big keys)' : 'autoscan', state],
     ['updated_at', safe(config.updated_at)],
   ]);
 }
