@@ -83,7 +83,7 @@ export function formatSampling({ sampled, sample }: Sampling, cluster: boolean):
     `${(key.share * 100).toFixed(1)}%`,
     String(key.db),
     ...(cluster ? [escapeControls(key.shard ?? '')] : []),
-    escapeControls(key.name),
+    `${escapeControls(key.name)}${key.truncated === true ? '…' : ''}`,
   ]);
   return `${title}${stopped}${textTable(header, rows, 3).join('\n')}\n`;
 }

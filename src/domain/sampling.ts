@@ -9,6 +9,8 @@ export interface SampledKey {
   /** Escaped like HotKey.name. */
   readonly name: string;
   readonly nameBase64?: string;
+  /** The name is longer than the 1024 bytes a summary keeps: `name` (and `nameBase64`) are its first 1024 bytes. */
+  readonly truncated?: boolean;
   readonly db: number;
   /** `ip:port` of the primary of the key's shard; cluster instances only. */
   readonly shard?: string;

@@ -11,9 +11,12 @@
  * stream in its own memory. Past MAX_MONITOR_BUFFER_BYTES, or when keyheat reads lines more than
  * MAX_LAG_MS after the node wrote them, that node's window ends early, with the reason.
  *
- * Commands run: COMMAND, CLIENT ID, CLIENT LIST ID, MONITOR. The poller's own commands are left
- * out of the counts (they are recognised by its address as the node sees it).
+ * Commands run: COMMAND, CLIENT ID, CLIENT LIST ID, MONITOR. keyheat's own commands are left out
+ * of the counts: the poller's (recognised by its address as the node sees it) and those of any
+ * connection of this process (a big key scan of the same node running beside the window).
+ * Another keyheat process's work on the node is counted like any client's.
  */
+import { createHash } from 'node:crypto';
 import { displayKeyName } from '../analysis/key-name.js';
 import { SpaceSaving } from '../analysis/space-saving.js';
 import type { SampledKey, SampleNodeReport, Sampling } from '../domain/sampling.js';
@@ -21,7 +24,7 @@ import { RedisFailure } from '../domain/redis-failure.js';
 import { CommandTable } from '../redis/command-keys.js';
 import { MonitorStream, type MonitoredCommand } from '../redis/monitor-stream.js';
 import type { NodePool } from '../redis/node-pool.js';
-import type { RespConnection } from '../redis/resp-connection.js';
+import { isOwnClientAddress, type RespConnection } from '../redis/resp-connection.js';
 import type { SampleTarget } from '../redis/sample-targets.js';
 import { sleep } from './rate-limiter.js';
 
@@ -61,9 +64,25 @@ interface NodeSample {
   readonly stoppedEarly: string | null;
 }
 
-/** The summary key of a key: its database and exact bytes. */
+/** Bytes of a key name a summary keeps; a longer name is kept as these and a hash of the whole. */
+export const NAME_KEEP_BYTES = 1024;
+
+/**
+ * The summary key of a key: its database and its name, whole ('f') up to NAME_KEEP_BYTES, else
+ * ('t') the SHA-1 of the whole name and its first NAME_KEEP_BYTES. Memory per counter is then
+ * bounded whatever names the traffic uses, and two long names never share a counter.
+ */
 export function rateKey(db: number, name: Buffer): string {
-  return `${db}\0${name.toString('latin1')}`;
+  if (name.length <= NAME_KEEP_BYTES) return `${db}\0f${name.toString('latin1')}`;
+  return `${db}\0t${createHash('sha1').update(name).digest('hex')}${name.toString('latin1', 0, NAME_KEEP_BYTES)}`;
+}
+
+/** A summary key back into its database and the name bytes kept, and whether they are the whole name. */
+function fromRateKey(key: string): { db: number; name: Buffer; truncated: boolean } {
+  const zero = key.indexOf('\0');
+  const truncated = key[zero + 1] === 't';
+  const name = key.slice(zero + 2 + (truncated ? 40 : 0));
+  return { db: Number(key.slice(0, zero)), name: Buffer.from(name, 'latin1'), truncated };
 }
 
 export async function sampleDeployment(pool: NodePool, targets: readonly SampleTarget[], options: SamplingOptions): Promise<SamplingRun> {
@@ -87,7 +106,8 @@ async function sampleNode(pool: NodePool, target: SampleTarget, options: Samplin
     const summary = new SpaceSaving<string>(options.counters);
     let commands = 0;
     const onCommand = (command: MonitoredCommand): void => {
-      if (command.client === watch.ownAddress) return;
+      // keyheat's own commands: the poller's, and any other scan of this process on the node.
+      if (command.client === watch.ownAddress || isOwnClientAddress(command.client)) return;
       commands += 1;
       const name = (command.args[0] as Buffer).toString('latin1').toLowerCase();
       for (const at of table.keyPositions(name, command.args)) summary.offer(rateKey(command.db, command.args[at] as Buffer), 1);
@@ -182,12 +202,13 @@ function summarise(nodes: readonly NodeSample[], options: SamplingOptions): Samp
   const ranked = [...merged.entries()].sort((a, b) => b[1].qps - a[1].qps);
   const share = (count: number): number => (commandsSeen === 0 ? 0 : Number((count / commandsSeen).toPrecision(4)));
   const sampled: SampledKey[] = ranked.slice(0, options.topK).map(([key, m]) => {
-    const zero = key.indexOf('\0');
-    const display = displayKeyName(Buffer.from(key.slice(zero + 1), 'latin1'));
+    const { db, name, truncated } = fromRateKey(key);
+    const display = displayKeyName(name);
     return {
       name: display.name,
       ...(display.base64 === undefined ? {} : { nameBase64: display.base64 }),
-      db: Number(key.slice(0, zero)),
+      ...(truncated ? { truncated: true } : {}),
+      db,
       ...(m.shard === undefined ? {} : { shard: m.shard }),
       qps: rate(m.qps),
       share: share(m.count),

@@ -14,9 +14,9 @@
  */
 import { encodeKeyCommands, type Arg } from './resp-encoder.js';
 import { sizeProbeFor } from './key-probes.js';
-import { RedisReplyError, type Reply } from './resp-parser.js';
+import type { Reply } from './resp-parser.js';
 import type { RespConnection } from './resp-connection.js';
-import type { PageSize, ScanOptions } from './node-scanner.js';
+import { awaitedLater, parseScanReply, type PageSize, type ScanOptions } from './node-scanner.js';
 
 export interface SizedPage {
   readonly keys: readonly Buffer[];
@@ -141,18 +141,3 @@ function isNone(type: Buffer): boolean {
   return type.length === 4 && type.toString('latin1') === 'none';
 }
 
-/** See node-scanner.ts: requests run ahead of the one awaited; their rejection is observed where awaited. */
-function awaitedLater<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
-}
-
-/** A SCAN reply is [cursor digits, [key, ...]]; anything else is a server that is not Redis. */
-function parseScanReply(reply: Reply, connection: RespConnection): { cursor: Buffer; keys: Buffer[] } {
-  if (reply instanceof RedisReplyError) throw connection.failureOf(reply);
-  const [cursor, keys] = Array.isArray(reply) && reply.length === 2 ? reply : [];
-  if (!Buffer.isBuffer(cursor) || !/^\d{1,20}$/.test(cursor.toString('latin1')) || !Array.isArray(keys) || !keys.every((key) => Buffer.isBuffer(key))) {
-    throw connection.unexpected(reply, 'SCAN');
-  }
-  return { cursor, keys: keys as Buffer[] };
-}

@@ -78,7 +78,7 @@ export async function* scanDatabase(connection: RespConnection, options: ScanOpt
  * rejects, but only the awaited one is observed: mark the others handled here; the error still
  * surfaces wherever the promise is awaited.
  */
-function awaitedLater<T>(promise: Promise<T>): Promise<T> {
+export function awaitedLater<T>(promise: Promise<T>): Promise<T> {
   promise.catch(ignoreUntilAwaited);
   return promise;
 }
@@ -87,8 +87,8 @@ function ignoreUntilAwaited(): void {
   // The rejection is observed (and rethrown) by whoever awaits the promise.
 }
 
-/** A SCAN reply is [cursor digits, [key, ...]]; anything else is a server that is not Redis. */
-function parseScanReply(reply: Reply, connection: RespConnection): { cursor: Buffer; keys: Buffer[] } {
+/** A SCAN reply is [cursor digits, [key, ...]]; anything else is a server that is not Redis. Shared with bigkey-scanner.ts. */
+export function parseScanReply(reply: Reply, connection: RespConnection): { cursor: Buffer; keys: Buffer[] } {
   if (reply instanceof RedisReplyError) throw connection.failureOf(reply);
   const [cursor, keys] = Array.isArray(reply) && reply.length === 2 ? reply : [];
   if (!Buffer.isBuffer(cursor) || !/^\d{1,20}$/.test(cursor.toString('latin1')) || !Array.isArray(keys) || !keys.every((key) => Buffer.isBuffer(key))) {

@@ -34,6 +34,20 @@ export interface ConnectionSettings {
   readonly clientName?: string | undefined;
 }
 
+/**
+ * The addresses of this process's open, named connections to Redis (every analysis connection:
+ * node-pool.ts names them keyheat), as a server shows a client
+ * (`ip:port`, `[ipv6]:port`): a sampling phase leaves keyheat's own commands (a big key scan of
+ * the same node, another task's scan) out of what it measures. Connections through NAT show
+ * another address to the server and are not recognised.
+ */
+const OWN_ADDRESSES = new Set<string>();
+
+/** See OWN_ADDRESSES. */
+export function isOwnClientAddress(address: string): boolean {
+  return OWN_ADDRESSES.has(address);
+}
+
 /** One queued request: a single command, or a batch whose replies are collected in order. */
 interface Pending {
   readonly count: number;
@@ -73,6 +87,13 @@ export class RespConnection {
   ) {
     this.secrets = [password];
     this.parser = new RespParser((reply, bytes) => this.settle(reply, bytes), settings.limits);
+    // keyheat's own work: the connections it names (the pools' CLIENT SETNAME keyheat).
+    const local = socket.localAddress;
+    if (settings.clientName !== undefined && local !== undefined && socket.localPort !== undefined) {
+      const own = `${local.includes(':') ? `[${local}]` : local}:${socket.localPort}`;
+      OWN_ADDRESSES.add(own);
+      this.closeListeners.push(() => OWN_ADDRESSES.delete(own));
+    }
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('error', (error: NodeJS.ErrnoException) => this.fail(socketFailure(address, error)));

@@ -107,7 +107,9 @@ export class TaskService {
     if (task.kind === 'big' && task.bigResult !== null) {
       const other = await this.store.tasks.latestSuccess(task.instanceId, 'hot');
       if (other?.keys == null) return task;
-      const hot = new Set(other.keys.map(identity));
+      // Hot by its counter, or by its measured rate (on a policy without LFU, the only ranking).
+      const sampled = (other.insights?.sampling?.sampled ?? []).filter((key) => key.truncated !== true);
+      const hot = new Set([...other.keys, ...sampled].map(identity));
       return { ...task, bigResult: { ...task.bigResult, keys: task.bigResult.keys.map((key): BigKey => ({ ...key, alsoHot: hot.has(identity(key)) })) } };
     }
     return task;

@@ -31,6 +31,7 @@ function samplingToWire({ sampled, sample }: Sampling): Pick<InsightWire, 'sampl
     sampled: sampled.map((k) => ({
       name: k.name,
       ...(k.nameBase64 === undefined ? {} : { name_base64: k.nameBase64 }),
+      ...(k.truncated === true ? { truncated: true } : {}),
       db: k.db,
       ...(k.shard === undefined ? {} : { shard: k.shard }),
       qps: k.qps,

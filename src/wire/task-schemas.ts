@@ -70,6 +70,7 @@ const TrendBody = Type.Object({
 const SampledKeyBody = Type.Object({
   name: Type.String({ description: 'key name, escaped as in keys' }),
   name_base64: Type.Optional(Type.String()),
+  truncated: Type.Optional(Type.Boolean({ description: 'the name is longer than the 1024 bytes kept: name is its beginning' })),
   db: Type.Integer(),
   shard: Type.Optional(Type.String({ description: 'ip:port of the primary of its shard; cluster instances only' })),
   qps: Type.Number({ description: 'commands/s naming the key over the window (upper bound)' }),

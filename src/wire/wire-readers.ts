@@ -87,6 +87,7 @@ function samplingFromWire(sampled: NonNullable<TaskWire['sampled']>, sample: Non
     sampled: sampled.map((k) => ({
       name: k.name,
       ...(k.name_base64 === undefined ? {} : { nameBase64: k.name_base64 }),
+      ...(k.truncated === true ? { truncated: true } : {}),
       db: k.db,
       ...(k.shard === undefined ? {} : { shard: k.shard }),
       qps: k.qps,

@@ -7,6 +7,7 @@
 import { ClientRequestException } from '@huaweicloud/huaweicloud-sdk-core/exception/ClientRequestException.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcsClient } from '../helpers/dcs-sdk-client.js';
+import { driveLoad } from '../helpers/load-driver.js';
 import { P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { bulk, infoText, redisLike, startStub } from '../helpers/resp-stub.js';
@@ -180,7 +181,18 @@ describe.each(STORES)('the big key family on the %s store', (store) => {
     expect(created.status).toBe(200);
     const task = await finished(id, created.body['id'] as string, 'big');
     expect((task['keys'] as Json[]).map((k) => k['name'])).toEqual(['lru:big']);
-  });
+    // Hot by its measured rate: on a policy without LFU the sampled ranking is the hot key answer.
+    const load = await driveLoad(() => lru.connect(), [{ key: 'lru:big', rate: 200, command: (key) => ['ZSCORE', key, 'm1'] }]);
+    try {
+      const hot = await harness.request('POST', `${base(id)}/hotkey-task`, { body: { sample_seconds: 1 } });
+      expect(hot.status).toBe(200);
+      expect((await finished(id, hot.body['id'] as string, 'hot'))['status']).toBe('success');
+    } finally {
+      await load.stop();
+    }
+    const flagged = (await harness.request('GET', `${base(id)}/bigkey-task/${created.body['id'] as string}`)).body['keys'] as Json[];
+    expect(flagged[0]).toMatchObject({ name: 'lru:big', also_hot: true });
+  }, 30_000);
 
   it('reads a registered replica as it is, and answers DCS.4919 where big key analysis cannot run', async () => {
     const replica = await startRedis();

@@ -5,8 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeBigKeys } from '../../src/engine/analyze-bigkeys.js';
 import { analyzeDeployment } from '../../src/engine/analyze-deployment.js';
-import { rateKey, sampleDeployment } from '../../src/engine/sample-deployment.js';
+import { NAME_KEEP_BYTES, rateKey, sampleDeployment } from '../../src/engine/sample-deployment.js';
 import { RedisFailure } from '../../src/domain/redis-failure.js';
 import { NodePool } from '../../src/redis/node-pool.js';
 import { redisAccess } from '../../src/redis/redis-access.js';
@@ -14,7 +15,7 @@ import { P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { driveLoad, type LoadDriver } from '../helpers/load-driver.js';
 import { startCluster } from '../helpers/redis-cluster.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { restoreWithFreq } from '../helpers/seed-keys.js';
+import { fillColdKeys, restoreWithFreq } from '../helpers/seed-keys.js';
 
 type Json = Record<string, unknown>;
 
@@ -310,6 +311,50 @@ describe('the sampling summary', () => {
         expect(key.qps - key.error).toBeLessThanOrEqual(rate * 1.2);
       }
       expect(run.rates.get(rateKey(0, Buffer.from('heavy:1')))).toBeDefined();
+      // Counters keep at most NAME_KEEP_BYTES of a name (and a hash of the whole): bounded whatever the names.
+      const long = (tail: string): Buffer => Buffer.concat([Buffer.alloc(60_000, 'n'), Buffer.from(tail)]);
+      expect(rateKey(0, long('a')).length).toBeLessThan(NAME_KEEP_BYTES + 64);
+      expect(rateKey(0, long('a'))).not.toBe(rateKey(0, long('b')));
+    } finally {
+      pool.closeAll();
+      await load.stop();
+    }
+  }, 30_000);
+
+  it('reports a key name longer than it keeps by its beginning, marked truncated', async () => {
+    const name = `long:${'x'.repeat(5000)}`;
+    const load = await driveLoad(() => redis.connect(), [{ key: name, rate: 200 }]);
+    const pool = new NodePool(redis.endpoint, redisAccess());
+    try {
+      const run = await sampleDeployment(pool, [{ address: `127.0.0.1:${redis.port}`, role: 'primary' }], { seconds: 1, counters: 64, topK: 5, signal: new AbortController().signal });
+      const key = run.sampling.sampled[0]!;
+      expect(key).toMatchObject({ truncated: true, db: 0 });
+      expect(key.name).toBe(name.slice(0, NAME_KEEP_BYTES));
+      within(key.qps, 200, 0.25);
+    } finally {
+      pool.closeAll();
+      await load.stop();
+    }
+  });
+
+  it("leaves keyheat's own commands out: a big key scan of the same node during the window is not traffic", async () => {
+    const connection = await redis.connect();
+    try {
+      await fillColdKeys(connection, 20_000, 'own');
+    } finally {
+      connection.close();
+    }
+    const load = await driveLoad(() => redis.connect(), [{ key: 'app:key', rate: 300 }]);
+    const pool = new NodePool(redis.endpoint, redisAccess());
+    try {
+      const sampling = sampleDeployment(pool, [{ address: `127.0.0.1:${redis.port}`, role: 'primary' }], { seconds: 2, counters: 64, topK: 5, signal: new AbortController().signal });
+      // The big key scan (TYPE and a size command for each of 20,000 keys) runs inside the window.
+      await new Promise((r) => setTimeout(r, 300));
+      const big = await analyzeBigKeys({ endpoint: redis.endpoint }, { rateLimit: 20_000 });
+      expect(big.stats.scannedKeys).toBeGreaterThanOrEqual(20_000);
+      const run = await sampling;
+      expect(run.sampling.sampled.map((k) => k.name)).toEqual(['app:key']);
+      within(run.sampling.sample.commandsPerS, 300, 0.25);
     } finally {
       pool.closeAll();
       await load.stop();
