@@ -72,6 +72,8 @@ describe('pacing by budgets on a real Redis', () => {
     expect(node?.trafficSeen).toBe(false);
     // Idle: big pages (batch_size 1000), so the longest page is far above the busy budget.
     expect(node?.longestBlockUs).toBeGreaterThan(500);
-    expect(node?.cpuShare).toBeGreaterThan(0.3);
+    // Well above the busy share (0.10). How far above depends on how much CPU keyheat's own
+    // process gets: 0.3-0.7 on a quiet 2-core machine, 0.29 once with another test suite beside it.
+    expect(node?.cpuShare).toBeGreaterThan(0.2);
   });
 });
