@@ -1,0 +1,619 @@
+/**
+ * The RDB parser on hand-built RDB bytes: the encodings Redis 7.0 no longer writes (zipmap,
+ * ziplists, linked lists, quicklist v1, zset v1, set listpacks of 7.2), every length encoding,
+ * int and LZF strings, the per-key opcodes, aux fields, modules, functions, streams, the checksum,
+ * and the two properties a streaming parser must have: a cut anywhere fails (never a wrong key),
+ * and the chunking never changes the result. Real Redis files are in integration/rdb-fixtures.
+ */
+import { describe, expect, it } from 'vitest';
+import { crc64Hex } from '../../src/redis/rdb/crc64.js';
+import { lzfDecompress } from '../../src/redis/rdb/lzf.js';
+import { RdbParseError, RdbParser, moduleNameOf, type RdbKey, type RdbLimits } from '../../src/redis/rdb/rdb-parser.js';
+
+// ---- a small RDB writer ----
+
+type Width = 6 | 14 | 32 | 64;
+
+function len(n: number, width?: Width): Buffer {
+  const w = width ?? (n < 64 ? 6 : n < 16384 ? 14 : n < 2 ** 32 ? 32 : 64);
+  if (w === 6) return Buffer.from([n]);
+  if (w === 14) return Buffer.from([0x40 | (n >> 8), n & 0xff]);
+  if (w === 32) {
+    const b = Buffer.alloc(5);
+    b[0] = 0x80;
+    b.writeUInt32BE(n, 1);
+    return b;
+  }
+  const b = Buffer.alloc(9);
+  b[0] = 0x81;
+  b.writeBigUInt64BE(BigInt(n), 1);
+  return b;
+}
+
+const cat = (...parts: (Buffer | number[])[]): Buffer => Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p))));
+
+function str(s: string | Buffer, width?: Width): Buffer {
+  const b = typeof s === 'string' ? Buffer.from(s, 'latin1') : s;
+  return cat(len(b.length, width), b);
+}
+
+function intStr(v: number): Buffer {
+  if (v >= -128 && v <= 127) return cat([0xc0], Buffer.from([v & 0xff]));
+  if (v >= -32768 && v <= 32767) {
+    const b = Buffer.alloc(3);
+    b[0] = 0xc1;
+    b.writeInt16LE(v, 1);
+    return b;
+  }
+  const b = Buffer.alloc(5);
+  b[0] = 0xc2;
+  b.writeInt32LE(v, 1);
+  return b;
+}
+
+/** Greedy LZF compressor (brute-force matches: test data is small). */
+function lzfCompress(input: Buffer): Buffer {
+  const out: number[] = [];
+  const literal: number[] = [];
+  const flush = (): void => {
+    while (literal.length > 0) {
+      const run = literal.splice(0, 32);
+      out.push(run.length - 1, ...run);
+    }
+  };
+  let i = 0;
+  while (i < input.length) {
+    let bestLen = 0;
+    let bestOff = 0;
+    for (let j = Math.max(0, i - 8191); j < i; j++) {
+      let l = 0;
+      while (i + l < input.length && l < 264 && input[j + l] === input[i + l]) l++;
+      if (l > bestLen) {
+        bestLen = l;
+        bestOff = i - j - 1;
+      }
+    }
+    if (bestLen >= 3) {
+      flush();
+      const l = bestLen - 2;
+      if (l < 7) out.push((l << 5) | (bestOff >> 8), bestOff & 0xff);
+      else out.push((7 << 5) | (bestOff >> 8), l - 7, bestOff & 0xff);
+      i += bestLen;
+    } else {
+      literal.push(input[i] as number);
+      i++;
+    }
+  }
+  flush();
+  return Buffer.from(out);
+}
+
+/** Valid LZF made of literal runs only (fast to build for big test data). */
+function lzfLiteralStr(data: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < data.length; i += 32) {
+    const run = data.subarray(i, i + 32);
+    parts.push(Buffer.from([run.length - 1]), run);
+  }
+  const c = Buffer.concat(parts);
+  return cat([0xc3], len(c.length), len(data.length), c);
+}
+
+function lzfStr(data: Buffer): Buffer {
+  const c = lzfCompress(data);
+  return cat([0xc3], len(c.length), len(data.length), c);
+}
+
+type Entry = string | number;
+
+function ziplist(entries: Entry[], zllen = entries.length): Buffer {
+  const body: Buffer[] = [];
+  let prev = 0;
+  for (const e of entries) {
+    const prevlen = prev < 254 ? Buffer.from([prev]) : cat([0xfe], u32(prev));
+    let enc: Buffer;
+    if (typeof e === 'string') {
+      const b = Buffer.from(e, 'latin1');
+      if (b.length < 64) enc = cat([b.length], b);
+      else if (b.length < 16384) enc = cat([0x40 | (b.length >> 8), b.length & 0xff], b);
+      else {
+        const h = Buffer.alloc(5);
+        h[0] = 0x80;
+        h.writeUInt32BE(b.length, 1);
+        enc = cat(h, b);
+      }
+    } else if (e >= 0 && e <= 12) enc = Buffer.from([0xf1 + e]);
+    else if (e >= -128 && e <= 127) enc = Buffer.from([0xfe, e & 0xff]);
+    else if (e >= -32768 && e <= 32767) {
+      enc = Buffer.alloc(3);
+      enc[0] = 0xc0;
+      enc.writeInt16LE(e, 1);
+    } else if (e >= -(2 ** 23) && e < 2 ** 23) {
+      enc = Buffer.alloc(4);
+      enc[0] = 0xf0;
+      enc.writeIntLE(e, 1, 3);
+    } else if (e >= -(2 ** 31) && e < 2 ** 31) {
+      enc = Buffer.alloc(5);
+      enc[0] = 0xd0;
+      enc.writeInt32LE(e, 1);
+    } else {
+      enc = Buffer.alloc(9);
+      enc[0] = 0xe0;
+      enc.writeBigInt64LE(BigInt(e), 1);
+    }
+    const entry = cat(prevlen, enc);
+    body.push(entry);
+    prev = entry.length;
+  }
+  const content = Buffer.concat(body);
+  const total = 10 + content.length + 1;
+  const header = Buffer.alloc(10);
+  header.writeUInt32LE(total, 0);
+  header.writeUInt32LE(10 + content.length - prev, 4);
+  header.writeUInt16LE(zllen, 8);
+  return cat(header, content, [0xff]);
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n, 0);
+  return b;
+}
+
+function backlen(l: number): Buffer {
+  if (l <= 127) return Buffer.from([l]);
+  if (l < 16383) return Buffer.from([l >> 7, (l & 127) | 128]);
+  if (l < 2097151) return Buffer.from([l >> 14, ((l >> 7) & 127) | 128, (l & 127) | 128]);
+  return Buffer.from([l >> 21, ((l >> 14) & 127) | 128, ((l >> 7) & 127) | 128, (l & 127) | 128]);
+}
+
+function listpack(entries: Entry[], count = entries.length): Buffer {
+  const body: Buffer[] = [];
+  for (const e of entries) {
+    let enc: Buffer;
+    if (typeof e === 'string') {
+      const b = Buffer.from(e, 'latin1');
+      if (b.length < 64) enc = cat([0x80 | b.length], b);
+      else if (b.length < 4096) enc = cat([0xe0 | (b.length >> 8), b.length & 0xff], b);
+      else enc = cat([0xf0], u32(b.length), b);
+    } else if (e >= 0 && e <= 127) enc = Buffer.from([e]);
+    else if (e >= -4096 && e < 4096) {
+      const v = e < 0 ? e + 8192 : e;
+      enc = Buffer.from([0xc0 | (v >> 8), v & 0xff]);
+    } else if (e >= -32768 && e <= 32767) {
+      enc = Buffer.alloc(3);
+      enc[0] = 0xf1;
+      enc.writeInt16LE(e, 1);
+    } else if (e >= -(2 ** 23) && e < 2 ** 23) {
+      enc = Buffer.alloc(4);
+      enc[0] = 0xf2;
+      enc.writeIntLE(e, 1, 3);
+    } else if (e >= -(2 ** 31) && e < 2 ** 31) {
+      enc = Buffer.alloc(5);
+      enc[0] = 0xf3;
+      enc.writeInt32LE(e, 1);
+    } else {
+      enc = Buffer.alloc(9);
+      enc[0] = 0xf4;
+      enc.writeBigInt64LE(BigInt(e), 1);
+    }
+    body.push(enc, backlen(enc.length));
+  }
+  const content = Buffer.concat(body);
+  const header = Buffer.alloc(6);
+  header.writeUInt32LE(6 + content.length + 1, 0);
+  header.writeUInt16LE(count, 4);
+  return cat(header, content, [0xff]);
+}
+
+function intset(values: number[], width: 2 | 4 | 8): Buffer {
+  const b = Buffer.alloc(8 + values.length * width);
+  b.writeUInt32LE(width, 0);
+  b.writeUInt32LE(values.length, 4);
+  values.forEach((v, i) => {
+    if (width === 2) b.writeInt16LE(v, 8 + i * 2);
+    else if (width === 4) b.writeInt32LE(v, 8 + i * 4);
+    else b.writeBigInt64LE(BigInt(v), 8 + i * 8);
+  });
+  return b;
+}
+
+function zipmap(pairs: [string, string][], zmlen = pairs.length): Buffer {
+  const zl = (n: number): Buffer => (n < 254 ? Buffer.from([n]) : cat([254], u32(n)));
+  const body = pairs.map(([k, v]) => cat(zl(k.length), Buffer.from(k), zl(v.length), [2], Buffer.from(v), [0, 0]));
+  return cat([Math.min(zmlen, 254)], ...body, [0xff]);
+}
+
+function header(version = 10): Buffer {
+  return Buffer.from(`REDIS${String(version).padStart(4, '0')}`, 'latin1');
+}
+
+/** A whole RDB: header, the items, EOF and the CRC-64 (or zeros). */
+function rdb(items: Buffer[], options: { version?: number; checksum?: 'ok' | 'zero' | 'bad' } = {}): Buffer {
+  const version = options.version ?? 10;
+  const body = cat(header(version), ...items, [0xff]);
+  if (version < 5) return body;
+  const mode = options.checksum ?? 'ok';
+  if (mode === 'zero') return cat(body, Buffer.alloc(8));
+  const crc = Buffer.from(crc64Hex(body), 'hex').reverse();
+  if (mode === 'bad') crc[0] = (crc[0] as number) ^ 1;
+  return cat(body, crc);
+}
+
+const selectDb = (db: number): Buffer => cat([0xfe], len(db));
+const aux = (name: string, value: Buffer): Buffer => cat([0xfa], str(name), value);
+const keyOf = (type: number, key: string | Buffer, value: Buffer): Buffer => cat([type], typeof key === 'string' ? str(key) : key, value);
+
+interface Seen {
+  keys: (Omit<RdbKey, 'key'> & { key: string })[];
+  aux: [string, string][];
+  dbs: unknown[][];
+  modules: string[];
+  functions: number;
+}
+
+function parse(data: Buffer, chunks: number[] = [data.length], limits: Partial<RdbLimits> = {}): Seen {
+  const seen: Seen = { keys: [], aux: [], dbs: [], modules: [], functions: 0 };
+  const parser = new RdbParser(
+    {
+      onKey: (k) => seen.keys.push({ ...k, key: k.key.toString('latin1') }),
+      onAux: (name, value) => seen.aux.push([name, value.toString('latin1')]),
+      onDb: (...args) => seen.dbs.push(args),
+      onModuleAux: (name) => seen.modules.push(name),
+      onFunction: () => (seen.functions += 1),
+    },
+    limits,
+  );
+  let at = 0;
+  let ci = 0;
+  while (at < data.length) {
+    const size = chunks[ci % chunks.length] as number;
+    ci++;
+    // A fresh copy per chunk, later overwritten: the parser must not keep views of it.
+    const chunk = Buffer.from(data.subarray(at, at + size));
+    parser.push(chunk);
+    chunk.fill(0xee);
+    at += size;
+  }
+  parser.end();
+  return seen;
+}
+
+function parseError(data: Buffer, limits: Partial<RdbLimits> = {}, chunks = [data.length]): RdbParseError {
+  try {
+    parse(data, chunks, limits);
+  } catch (error) {
+    expect(error).toBeInstanceOf(RdbParseError);
+    return error as RdbParseError;
+  }
+  throw new Error('expected the parse to fail');
+}
+
+const summary = (s: Seen): [string, string, number | null, string][] => s.keys.map((k) => [k.key, k.type, k.size, k.encoding]);
+
+// ---- fixtures ----
+
+/** One key of every type and encoding this parser reads, with its expected size. */
+function everyEncoding(): { items: Buffer[]; expected: [string, string, number | null, string][] } {
+  const items: Buffer[] = [];
+  const expected: [string, string, number | null, string][] = [];
+  const add = (type: number, key: string | Buffer, value: Buffer, e: [string, string, number | null, string]): void => {
+    items.push(keyOf(type, key, value));
+    expected.push(e);
+  };
+  add(0, 'raw', str('hello'), ['raw', 'string', 5, 'raw']);
+  add(0, 'int8', intStr(-7), ['int8', 'string', 2, 'int']);
+  add(0, 'int16', intStr(12345), ['int16', 'string', 5, 'int']);
+  add(0, 'int32', intStr(-2000000000), ['int32', 'string', 11, 'int']);
+  add(0, 'lzf', lzfStr(Buffer.from('abcabcabcabcabcabcabcabcabcabc-xyz-xyz-xyz')), ['lzf', 'string', 42, 'lzf']);
+  add(0, 'w14', str('x'.repeat(300), 14), ['w14', 'string', 300, 'raw']);
+  add(0, 'w32', str('y'.repeat(70), 32), ['w32', 'string', 70, 'raw']);
+  add(0, 'w64', str('z'.repeat(3), 64), ['w64', 'string', 3, 'raw']);
+  add(0, str('k6', 6), str('', 6), ['k6', 'string', 0, 'raw']);
+  add(0, intStr(42), str('int key'), ['42', 'string', 7, 'raw']);
+  add(0, lzfStr(Buffer.from('key-key-key-key-key-key-key-key')), str('v'), ['key-key-key-key-key-key-key-key', 'string', 1, 'raw']);
+  add(1, 'linked', cat(len(3), str('a'), intStr(5), lzfStr(Buffer.from('q'.repeat(40)))), ['linked', 'list', 3, 'linkedlist']);
+  add(2, 'set', cat(len(2), str('m1'), str('m2')), ['set', 'set', 2, 'hashtable']);
+  add(3, 'zset1', cat(len(4), str('a'), [3], Buffer.from('1.5'), str('b'), [253], str('c'), [254], str('d'), [255]), ['zset1', 'zset', 4, 'skiplist']);
+  add(4, 'hash', cat(len(2), str('f1'), str('v1'), str('f2'), intStr(300)), ['hash', 'hash', 2, 'hashtable']);
+  add(5, 'zset2', cat(len(2), str('a'), Buffer.alloc(8), str('b'), Buffer.alloc(8)), ['zset2', 'zset', 2, 'skiplist']);
+  add(9, 'zipmap', str(zipmap([['f1', 'v1'], ['f2', 'v22'], ['f3', '']])), ['zipmap', 'hash', 3, 'zipmap']);
+  add(9, 'zipmap-big', str(zipmap(Array.from({ length: 300 }, (_, i): [string, string] => [`f${i}`, 'v']), 254)), ['zipmap-big', 'hash', 300, 'zipmap']);
+  const zlEntries: Entry[] = ['a', 'b'.repeat(100), 0, 12, -100, 1000, 100000, -3000000000, 2 ** 40, 'c'.repeat(300)];
+  add(10, 'zl-list', str(ziplist(zlEntries)), ['zl-list', 'list', 10, 'ziplist']);
+  add(10, 'zl-list-walk', str(ziplist(Array.from({ length: 70000 }, (_, i) => i % 20), 65535)), ['zl-list-walk', 'list', 70000, 'ziplist']);
+  add(11, 'intset16', str(intset([1, 2, 3], 2)), ['intset16', 'set', 3, 'intset']);
+  add(11, 'intset32', str(intset([1, 70000], 4)), ['intset32', 'set', 2, 'intset']);
+  add(11, 'intset64', str(intset([1, 2 ** 40, 5], 8)), ['intset64', 'set', 3, 'intset']);
+  add(12, 'zl-zset', str(ziplist(['a', '1', 'b', 2])), ['zl-zset', 'zset', 2, 'ziplist']);
+  add(13, 'zl-hash', str(ziplist(['f', 'v', 'g', 7, 'h', 'x'])), ['zl-hash', 'hash', 3, 'ziplist']);
+  add(13, 'zl-hash-lzf', lzfStr(ziplist(Array.from({ length: 40 }, () => 'same-same-same'))), ['zl-hash-lzf', 'hash', 20, 'ziplist']);
+  add(14, 'quicklist', cat(len(2), str(ziplist(['a', 'b', 'c'])), lzfStr(ziplist(Array.from({ length: 30 }, () => 'rep-rep')))), ['quicklist', 'list', 33, 'quicklist']);
+  const lpEntries: Entry[] = ['a', 'b'.repeat(100), 0, 127, -5, 4000, -30000, 2 ** 22, -(2 ** 30), 2 ** 40, 'c'.repeat(5000)];
+  add(16, 'lp-hash', str(listpack(['f', 'v', 'g', 12])), ['lp-hash', 'hash', 2, 'listpack']);
+  add(17, 'lp-zset', str(listpack(['a', 1, 'b', '2.5'])), ['lp-zset', 'zset', 2, 'listpack']);
+  add(18, 'quicklist2', cat(len(3), len(2), str(listpack(lpEntries)), len(1), str('plain node'), len(2), lzfStr(listpack(Array.from({ length: 50 }, () => 'dup-dup')))), ['quicklist2', 'list', 62, 'quicklist2']);
+  add(20, 'lp-set', str(listpack(['x', 'y', 3])), ['lp-set', 'set', 3, 'listpack']);
+  add(20, 'lp-set-walk', str(listpack(Array.from({ length: 66000 }, (_, i) => i % 100), 65535)), ['lp-set-walk', 'set', 66000, 'listpack']);
+  return { items, expected };
+}
+
+function streamValue(version: 1 | 2 | 3): Buffer {
+  const id = Buffer.alloc(16, 1);
+  const lp = listpack(['x', 1, 2]);
+  const parts: Buffer[] = [len(2), str(id), str(lp), str(id), lzfStr(listpack(Array.from({ length: 20 }, () => 'field')))];
+  parts.push(len(7), len(1000), len(3)); // length, last id
+  if (version >= 2) parts.push(len(1), len(0), len(0), len(0), len(9)); // first id, max deleted id, entries added
+  parts.push(len(2)); // groups
+  for (let g = 0; g < 2; g++) {
+    parts.push(str(`group${g}`), len(999), len(1));
+    if (version >= 2) parts.push(len(5));
+    parts.push(len(2)); // PEL
+    for (let p = 0; p < 2; p++) parts.push(Buffer.alloc(16, 2), Buffer.alloc(8, 3), len(1));
+    parts.push(len(2)); // consumers
+    for (let c = 0; c < 2; c++) {
+      parts.push(str(`consumer${c}`), Buffer.alloc(8, 4));
+      if (version >= 3) parts.push(Buffer.alloc(8, 5));
+      parts.push(len(1), Buffer.alloc(16, 2));
+    }
+  }
+  return cat(...parts);
+}
+
+/** A module type id for a 9-character name and encoding version. */
+function moduleId(name: string, encver: number): Buffer {
+  const cs = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  let id = 0n;
+  for (const ch of name) id = (id << 6n) | BigInt(cs.indexOf(ch));
+  id = (id << 10n) | BigInt(encver);
+  const b = Buffer.alloc(9);
+  b[0] = 0x81;
+  b.writeBigUInt64BE(id, 1);
+  return b;
+}
+
+const moduleOps = (): Buffer => {
+  const f = Buffer.alloc(4);
+  const d = Buffer.alloc(8);
+  return cat(len(1), len(5), len(2), len(2 ** 33), len(3), f, len(4), d, len(5), str('module string'), len(5), lzfStr(Buffer.from('m'.repeat(100))), len(0));
+};
+
+/** A small RDB with a bit of everything, for the cut and chunking properties. */
+function smallRdb(): Buffer {
+  const expireMs = Buffer.alloc(8);
+  expireMs.writeBigInt64LE(1893456000123n, 0);
+  const expireS = Buffer.alloc(4);
+  expireS.writeInt32LE(1893456000, 0);
+  return rdb([
+    aux('redis-ver', str('7.0.0')),
+    aux('redis-bits', intStr(64)),
+    selectDb(0),
+    cat([0xfb], len(3), len(1)),
+    cat([0xfc], expireMs, [0xf9, 7]),
+    keyOf(0, 'k1', str('v1')),
+    cat([0xf8], len(100)),
+    keyOf(13, 'zh', str(ziplist(['f', 'v']))),
+    selectDb(3),
+    cat([0xfd], expireS),
+    keyOf(18, 'list', cat(len(1), len(2), str(listpack(['a', 'b', 'c'])))),
+    keyOf(0, 'lz', lzfStr(Buffer.from('abababababababababababababab'))),
+    keyOf(15, 'st', streamValue(1)),
+  ]);
+}
+
+describe('RDB parser on hand-built RDBs', () => {
+  it('computes Redis CRC-64 (Jones) and reads module names and LZF', () => {
+    expect(crc64Hex(Buffer.from('123456789'))).toBe('e9c6d914c4b8d9ca');
+    const id = moduleId('ReJSON-RL', 3).readBigUInt64BE(1);
+    expect(moduleNameOf(id)).toBe('ReJSON-RL');
+    const text = Buffer.from('hello hello hello hello world world world');
+    const c = lzfCompress(text);
+    expect(lzfDecompress(c, 0, c.length, text.length).toString()).toBe(text.toString());
+    expect(lzfDecompress(c, 0, c.length, text.length, 5).toString()).toBe('hello');
+  });
+
+  it('reads every type and encoding with the right size', () => {
+    const { items, expected } = everyEncoding();
+    const seen = parse(rdb([selectDb(0), ...items]));
+    expect(summary(seen)).toEqual(expected);
+    expect(seen.keys.every((k) => k.db === 0 && k.freq === null && k.expiresAtMs === null)).toBe(true);
+    expect(seen.keys.find((k) => k.key === 'raw')?.unit).toBe('bytes');
+    expect(seen.keys.find((k) => k.key === 'linked')?.unit).toBe('elements');
+  });
+
+  it('gives the same keys whatever the chunking (every split, 1-byte, 7-byte, 4 KiB chunks)', () => {
+    const { items, expected } = everyEncoding();
+    const big = rdb([selectDb(0), ...items]);
+    for (const size of [1, 7, 4096, 65536]) expect(summary(parse(big, [size]))).toEqual(expected);
+    const small = smallRdb();
+    const reference = parse(small);
+    for (let split = 1; split < small.length; split++) {
+      expect(parse(small, [split, small.length])).toEqual(reference);
+    }
+  });
+
+  it('reads the per-key opcodes, aux fields and dbs', () => {
+    const seen = parse(smallRdb());
+    expect(seen.aux).toEqual([
+      ['redis-ver', '7.0.0'],
+      ['redis-bits', '64'],
+    ]);
+    expect(seen.dbs).toEqual([[0], [0, { keys: 3, expires: 1 }], [3]]);
+    // Type byte, "k1" with its length, "v1" with its length.
+    expect(seen.keys[0]?.rdbBytes).toBe(7);
+    expect(seen.keys[4]?.rdbBytes).toBe(1 + 3 + streamValue(1).length);
+    expect(seen.keys.map((k) => [k.key, k.db, k.expiresAtMs, k.freq, k.idleSeconds, k.size])).toEqual([
+      ['k1', 0, 1893456000123, 7, null, 2],
+      ['zh', 0, null, null, 100, 1],
+      ['list', 3, 1893456000000, null, null, 3],
+      ['lz', 3, null, null, null, 28],
+      ['st', 3, null, null, null, 7],
+    ]);
+  });
+
+  it('fails on a cut at every byte and never reports a wrong key before', () => {
+    const small = smallRdb();
+    const reference = parse(small).keys;
+    for (let cut = 0; cut < small.length; cut++) {
+      const keys: unknown[] = [];
+      const parser = new RdbParser({ onKey: (k) => keys.push({ ...k, key: k.key.toString('latin1') }) });
+      let error: unknown = null;
+      try {
+        parser.push(small.subarray(0, cut));
+        parser.end();
+      } catch (e) {
+        error = e;
+      }
+      expect(error, `cut at ${cut}`).toBeInstanceOf(RdbParseError);
+      expect(reference.slice(0, keys.length)).toEqual(keys);
+    }
+  });
+
+  it('verifies the checksum, skips it when zero, and has none before version 5', () => {
+    const items = [selectDb(0), keyOf(0, 'a', str('b'))];
+    expect(parse(rdb(items, { checksum: 'zero' })).keys).toHaveLength(1);
+    const error = parseError(rdb(items, { checksum: 'bad' }));
+    expect(error.reason).toBe('checksum');
+    expect(error.message).toMatch(/checksum mismatch/);
+    expect(parse(rdb(items, { version: 3 })).keys).toHaveLength(1);
+    // Version 3 has no checksum: the byte after EOF is not the RDB's.
+    const parser = new RdbParser({ onKey: () => undefined });
+    const withTail = cat(rdb(items, { version: 3 }), Buffer.from('*1\r\n'));
+    expect(parser.push(withTail)).toBe(withTail.length - 4);
+    expect(parser.done).toBe(true);
+  });
+
+  it('reads streams of all three versions, walking groups, PELs and consumers', () => {
+    for (const [type, version, encoding] of [
+      [15, 1, 'stream'],
+      [19, 2, 'stream2'],
+      [21, 3, 'stream3'],
+    ] as const) {
+      const data = rdb([keyOf(type, 's', streamValue(version)), keyOf(0, 'after', str('x'))]);
+      const seen = parse(data);
+      expect(summary(seen)).toEqual([
+        ['s', 'stream', 7, encoding],
+        ['after', 'string', 1, 'raw'],
+      ]);
+      expect(summary(parse(data, [3]))).toEqual(summary(seen));
+    }
+  });
+
+  it('skips module values and module aux data by their opcodes, functions by their layout', () => {
+    const data = rdb([
+      cat([0xf7], moduleId('mymodtype', 2), len(2), len(1), moduleOps()),
+      cat([0xf5], str('#!lua name=lib\nredis.register_function(...)')),
+      cat([0xf6], str('lib'), str('LUA'), len(1), str('a description'), str('code')),
+      cat([0xf6], str('lib2'), str('LUA'), len(0), str('code')),
+      keyOf(7, 'mod', cat(moduleId('ReJSON-RL', 3), moduleOps())),
+      keyOf(0, 'after', str('x')),
+    ]);
+    const seen = parse(data, [5]);
+    expect(seen.modules).toEqual(['mymodtype']);
+    expect(seen.functions).toBe(3);
+    expect(seen.keys.map((k) => [k.key, k.type, k.moduleName, k.size, k.unit])).toEqual([
+      ['mod', 'module', 'ReJSON-RL', null, null],
+      ['after', 'string', undefined, 1, 'bytes'],
+    ]);
+  });
+
+  it('refuses what it cannot read, naming the version, opcode or type and the offset', () => {
+    expect(parseError(rdb([], { version: 12 })).message).toMatch(/RDB version 12 is not supported/);
+    expect(parseError(Buffer.from('RUDIS0009')).message).toMatch(/not an RDB/);
+    const unknown = parseError(rdb([selectDb(0), Buffer.from([0xf4])]));
+    expect(unknown.message).toMatch(/unknown opcode or value type 0xf4.*at byte 11/);
+    expect(parseError(rdb([keyOf(6, 'm', Buffer.alloc(0))])).reason).toBe('unsupported');
+    expect(parseError(rdb([keyOf(24, 'h', Buffer.alloc(0))])).message).toMatch(/field expiry/);
+    expect(parseError(rdb([keyOf(7, 'm', cat(moduleId('x________', 1), len(9)))])).message).toMatch(/unknown module opcode 9/);
+    expect(parseError(rdb([keyOf(0, 'k', Buffer.from([0xc5]))])).message).toMatch(/unknown string encoding 0xc5/);
+    expect(parseError(rdb([keyOf(18, 'l', cat(len(1), len(3), str('x')))])).message).toMatch(/unknown container type 3/);
+  });
+
+  it('refuses inconsistent compact values instead of reporting a wrong size', () => {
+    const badCount = ziplist(['a', 'b', 'c'], 2);
+    expect(parseError(rdb([keyOf(10, 'l', str(badCount))])).message).toMatch(/says it has 2 entries but holds 3/);
+    const badBytes = listpack(['a']);
+    badBytes.writeUInt32LE(99, 0);
+    expect(parseError(rdb([keyOf(16, 'h', str(badBytes))])).message).toMatch(/says it has 99 bytes/);
+    expect(parseError(rdb([keyOf(16, 'h', str(listpack(['a', 'b', 'c'])))])).message).toMatch(/odd number/);
+    const badIntset = intset([1, 2], 4).subarray(0, 11);
+    expect(parseError(rdb([keyOf(11, 's', str(badIntset))])).message).toMatch(/does not fill/);
+    const noEnd = listpack(['a', 'b']);
+    noEnd[noEnd.length - 1] = 0;
+    expect(parseError(rdb([keyOf(20, 's', str(noEnd))])).message).toMatch(/does not end with 0xff/);
+    const lzfLie = cat([0xc3], len(5), len(50), Buffer.from([3, 0x61, 0x62, 0x63, 0x64]));
+    expect(parseError(rdb([keyOf(13, 'h', lzfLie)])).message).toMatch(/decompresses to 4 bytes, not 50/);
+  });
+
+  it('skips big values as they arrive and holds keys and walked blobs only up to their caps', () => {
+    const bigValue = 'v'.repeat(3_000_000);
+    const bigKey = 'k'.repeat(200_000);
+    const bigList = listpack(Array.from({ length: 30000 }, () => 'abcdefgh'));
+    const data = rdb([keyOf(0, bigKey, str(bigValue)), keyOf(20, 's', str(bigList)), keyOf(0, 'a', str('b'))]);
+    const seen = parse(data, [65536]);
+    expect(seen.keys.map((k) => [k.key.length, k.size])).toEqual([
+      [200_000, 3_000_000],
+      [1, 30000],
+      [1, 1],
+    ]);
+    const keyLimit = parseError(data, { maxKeyBytes: 100_000 });
+    expect([keyLimit.reason, keyLimit.message]).toEqual(['limit', expect.stringMatching(/a key of 200000 bytes exceeds the limit of 100000/)]);
+    // A listpack whose header has the count is skipped without being held, whatever the cap.
+    expect(parse(data, [65536], { maxBlobBytes: 1000 }).keys).toHaveLength(3);
+    const walked = rdb([keyOf(20, 's', str(listpack(Array.from({ length: 70000 }, () => 'abcdefgh'), 65535)))]);
+    expect(parse(walked, [65536]).keys[0]?.size).toBe(70000);
+    // (Whole in one chunk it is walked in place, a view of the caller's buffer: nothing is held.)
+    expect(parseError(walked, { maxBlobBytes: 100_000 }, [65536]).message).toMatch(/needs a walk exceeds limits.maxBlobBytes/);
+  });
+
+  it('collects long keys, aux values and compressed blobs across chunks, the same way whatever the chunking', () => {
+    const pseudoRandom = (n: number): string => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((i * 7919 + (i >> 3)) % 26))).join('');
+    const bigNode = ziplist(Array.from({ length: 1500 }, (_, i) => pseudoRandom(60) + String(i)));
+    const data = rdb([
+      aux('lua', str('x'.repeat(100_000))),
+      aux('lzf-aux', lzfLiteralStr(Buffer.from('y'.repeat(90_000)))),
+      selectDb(1),
+      keyOf(0, lzfLiteralStr(Buffer.from('K'.repeat(80_000))), str('v')),
+      keyOf(14, 'ql', cat(len(2), lzfLiteralStr(bigNode), str(bigNode))),
+      keyOf(18, 'ql2', cat(len(2), len(2), lzfLiteralStr(listpack(Array.from({ length: 70_000 }, () => 'z'), 65535)), len(1), str('p'.repeat(70_000)))),
+      keyOf(9, 'zm', str(zipmap(Array.from({ length: 300 }, (_, i): [string, string] => [`f${i}`, 'v'.repeat(250)])))),
+      keyOf(0, 'last', str('!')),
+    ]);
+    const expected = [
+      ['K'.repeat(80_000), 'string', 1],
+      ['ql', 'list', 3000],
+      ['ql2', 'list', 70_001],
+      ['zm', 'hash', 300],
+      ['last', 'string', 1],
+    ];
+    for (const chunks of [[data.length], [65536], [1000], [4093, 17]]) {
+      const seen = parse(data, chunks);
+      expect(seen.keys.map((k) => [k.key, k.type, k.size])).toEqual(expected);
+      expect(seen.aux.map(([name, value]) => [name, value.length])).toEqual([
+        ['lua', 100_000],
+        ['lzf-aux', 90_000],
+      ]);
+    }
+    expect(parseError(data, { maxBlobBytes: 50_000 }, [65536]).message).toMatch(/AUX field "lua" of 100000 bytes exceeds the limit/);
+  });
+
+  it('returns the bytes after the RDB to the caller and is unusable after a failure', () => {
+    const data = smallRdb();
+    const parser = new RdbParser({ onKey: () => undefined });
+    expect(parser.push(data.subarray(0, 10))).toBe(10);
+    expect(parser.push(cat(data.subarray(10), Buffer.from('+PING\r\n')))).toBe(data.length - 10);
+    expect(parser.push(Buffer.from('more'))).toBe(0);
+    expect(parser.bytes).toBe(data.length);
+    parser.end();
+    const refusing = new RdbParser({
+      onKey: () => {
+        throw new Error('handler says no');
+      },
+    });
+    expect(() => refusing.push(data)).toThrow('handler says no');
+    expect(() => refusing.push(data)).toThrow(/stopped by an error of a handler/);
+    const broken = new RdbParser({ onKey: () => undefined });
+    expect(() => broken.push(Buffer.from('REDIS9999'))).toThrow(RdbParseError);
+    expect(() => broken.push(Buffer.from('x'))).toThrow(/RDB version 9999/);
+  });
+});
