@@ -102,9 +102,24 @@ export async function migrateToLatest(db: Kysely<Database>, capabilities: StoreC
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
       : undefined;
   const migrator = new Migrator({ db, provider: migrationProvider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((result) => result.status === 'Error');
-  if (error !== undefined || failed !== undefined) {
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((result) => result.status === 'Error');
+    if (error === undefined && failed === undefined) return;
+    // Kysely's introspection reads every schema of the database; one dropped by someone else
+    // meanwhile (another application, another test) fails it with 3F000 naming that schema.
+    // Nothing of ours was written then (the migrator works in a transaction): look again.
+    if (attempt < 5 && failed === undefined && isOtherSchemaGone(error, schema)) {
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      continue;
+    }
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
   }
+}
+
+/** PostgreSQL's invalid_schema_name (3F000) about a schema that is not ours. */
+function isOtherSchemaGone(error: unknown, ours: string | undefined): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = String((error as { message?: unknown } | undefined)?.message ?? '');
+  return code === '3F000' && (ours === undefined || !message.includes(`"${ours}"`));
 }

@@ -52,3 +52,33 @@ describe.each(STORES)('upgrading a %s database to big key analysis', (store) => 
     }
   });
 });
+
+describe.runIf(STORES.includes('postgres'))('migrating while other schemas of the database come and go', () => {
+  it('is not failed by a schema someone else drops meanwhile (Kysely introspects every schema)', async () => {
+    let churning = true;
+    // Other tenants of the database creating and dropping schemas all along.
+    const churn = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (churning) {
+          const other = await createPgSchema();
+          await other.drop();
+        }
+      }),
+    );
+    try {
+      for (let i = 0; i < 30; i++) {
+        const pg = await createPgSchema();
+        const handle = openDatabase(pg.url);
+        try {
+          await migrateToLatest(handle.db, handle.capabilities);
+        } finally {
+          await handle.close();
+          await pg.drop();
+        }
+      }
+    } finally {
+      churning = false;
+      await churn;
+    }
+  }, 60_000);
+});
