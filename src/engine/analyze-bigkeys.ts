@@ -22,15 +22,16 @@ import { displayKeyName } from '../analysis/key-name.js';
 import type { BigKey, BigKeyNode, BigKeyResult, BigKeyThresholds, TypeTotal } from '../domain/big-key.js';
 import { forEachLimit } from '../domain/for-each-limit.js';
 import type { Advice } from '../domain/insights.js';
-import { endpointAddress, type InstanceMode } from '../domain/instance.js';
+import type { InstanceMode } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import { readClusterTopology, scannablePrimaries } from '../redis/cluster-topology.js';
-import { NodePool } from '../redis/node-pool.js';
 import { readServerFacts } from '../redis/preflight.js';
 import { sendToOwners, type KeyTarget } from '../redis/redirects.js';
+import type { NodePool } from '../redis/node-pool.js';
 import type { RespConnection } from '../redis/resp-connection.js';
 import type { ServerFacts } from '../redis/server-info.js';
 import { BIG_KEY_ANALYSIS_DEFAULTS, type BigKeyAnalysisOptions } from './analysis-options.js';
+import { withAnalysisScope } from './analysis-scope.js';
 import type { AnalysisTarget } from './analyze-deployment.js';
 import { scanShard, type BigKeyContext, type ShardPlan } from './bigkey-node-scan.js';
 import { parallelPrimaries } from './cluster-scan.js';
@@ -47,20 +48,7 @@ export type BigKeyAnalysis = BigKeyResult & { readonly mode: InstanceMode };
 export async function analyzeBigKeys(target: AnalysisTarget, partial: Partial<BigKeyAnalysisOptions> = {}): Promise<BigKeyAnalysis> {
   const options: BigKeyAnalysisOptions = { ...BIG_KEY_ANALYSIS_DEFAULTS, ...partial };
   const started = performance.now();
-  const address = endpointAddress(target.endpoint);
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  const deadline = setTimeout(() => {
-    const hours = options.maxDurationMs / 3_600_000;
-    const limit = hours >= 1 ? `${Math.round(hours * 10) / 10} h` : `${Math.round(options.maxDurationMs / 1000)} s`;
-    controller.abort(new RedisFailure('deadline', address, `still running after analysis.max_duration_ms (${limit}); it was stopped`));
-  }, options.maxDurationMs);
-  deadline.unref();
-  const onAbort = (): void => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted === true) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const pool = new NodePool(target.endpoint, options.redis, controller.signal);
-  try {
+  return withAnalysisScope(target.endpoint, options, async ({ pool, signal, address }) => {
     const seed = await pool.open(address);
     const facts = await readServerFacts(seed);
     if (facts.mode === 'sentinel') throw new RedisFailure('unsupported', seed.address, `${seed.address} is a Redis Sentinel; register the primary it monitors instead`);
@@ -74,22 +62,15 @@ export async function analyzeBigKeys(target: AnalysisTarget, partial: Partial<Bi
       summary,
       progress: new ProgressBoard(options.onProgress),
       pool,
-      signal: controller.signal,
+      signal,
       counts: { scanned: 0, vanished: 0, changed: 0 },
       nodes: [],
     };
     await scanAll(plans, context);
-    controller.signal.throwIfAborted();
+    signal.throwIfAborted();
     const keys = await finalReadings(pool, summary.bigKeys(), mode, context);
     return { mode, ...assemble(keys, mode, context, Math.round(performance.now() - started)) };
-  } catch (error) {
-    if (controller.signal.aborted) throw controller.signal.reason;
-    throw error;
-  } finally {
-    clearTimeout(deadline);
-    options.signal?.removeEventListener('abort', onAbort);
-    pool.closeAll();
-  }
+  });
 }
 
 /** A standalone server: itself, or one of the online replicas its INFO replication lists. */

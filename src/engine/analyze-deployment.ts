@@ -13,19 +13,17 @@
  * final keys only CLIENT NO-TOUCH, TYPE and one size command; on a cluster also CLUSTER NODES,
  * and CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT for slots that moved during the scan.
  */
-import { setMaxListeners } from 'node:events';
 import { HeatSummary } from '../analysis/heat-summary.js';
 import { ratesEstimable } from '../analysis/lfu-estimate.js';
 import type { AnalysisStats, HotKey, NodeReport } from '../domain/hot-key.js';
 import type { Insights } from '../domain/insights.js';
-import { endpointAddress, type InstanceMode, type RedisEndpoint } from '../domain/instance.js';
-import { RedisFailure } from '../domain/redis-failure.js';
-import { NodePool } from '../redis/node-pool.js';
+import type { InstanceMode, RedisEndpoint } from '../domain/instance.js';
 import { readLfuSettings } from '../redis/lfu-config.js';
 import { lfuScanPossible, readServerFacts, refuseUnsupported } from '../redis/preflight.js';
 import { sampleTargets } from '../redis/sample-targets.js';
 import type { Candidate } from '../analysis/candidate.js';
 import { ANALYSIS_DEFAULTS, type AnalysisOptions } from './analysis-options.js';
+import { withAnalysisScope } from './analysis-scope.js';
 import { scanCluster } from './cluster-scan.js';
 import { HotKeyCollector } from './hot-key-collector.js';
 import { hotKeyOf, insightsOf, samplingOnlyInsights } from './insights.js';
@@ -61,22 +59,8 @@ function withSampledRate(key: HotKey, candidate: Candidate, sampled: SamplingRun
 export async function analyzeDeployment(target: AnalysisTarget, partial: Partial<AnalysisOptions> = {}): Promise<AnalysisResult> {
   const options: AnalysisOptions = { ...ANALYSIS_DEFAULTS, ...partial };
   const started = performance.now();
-  const address = endpointAddress(target.endpoint);
-  const controller = new AbortController();
-  // Every primary's scan, pacer and wait listens to it.
-  setMaxListeners(0, controller.signal);
-  const deadline = setTimeout(() => {
-    const hours = options.maxDurationMs / 3_600_000;
-    const limit = hours >= 1 ? `${Math.round(hours * 10) / 10} h` : `${Math.round(options.maxDurationMs / 1000)} s`;
-    controller.abort(new RedisFailure('deadline', address, `still running after analysis.max_duration_ms (${limit}); it was stopped`));
-  }, options.maxDurationMs);
-  deadline.unref();
-  const onAbort = (): void => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted === true) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const pool = new NodePool(target.endpoint, options.redis, controller.signal);
-  const progress = new ProgressBoard(options.onProgress);
-  try {
+  return withAnalysisScope(target.endpoint, options, async ({ pool, signal, address }) => {
+    const progress = new ProgressBoard(options.onProgress);
     const seed = await pool.open(address);
     const facts = await readServerFacts(seed);
     const mode: InstanceMode = facts.mode === 'cluster' ? 'cluster' : 'single';
@@ -85,8 +69,8 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     if (options.sampleSeconds > 0) {
       refuseUnsupported(facts, seed.address, true);
       const targets = await sampleTargets(seed, facts, target.endpoint.host, options.redis.maxClusterPrimaries, options.sampleReplicas);
-      sampled = await sampleDeployment(pool, targets, { seconds: options.sampleSeconds, counters: options.sampleCounters, topK: options.topK, signal: controller.signal });
-      controller.signal.throwIfAborted();
+      sampled = await sampleDeployment(pool, targets, { seconds: options.sampleSeconds, counters: options.sampleCounters, topK: options.topK, signal });
+      signal.throwIfAborted();
       // A policy without LFU counters: the measured rates are the whole answer.
       if (!lfuScanPossible(facts)) {
         const stats = { scannedKeys: 0, vanishedKeys: 0, changedKeys: 0, durationMs: Math.round(performance.now() - started), nodes: [] };
@@ -97,13 +81,13 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     const unit = ratesEstimable(await readLfuSettings(seed)) ? 'qps' : 'accesses';
     const heat = new HeatSummary({ delimiters: options.prefixDelimiters, depth: options.prefixDepth }, unit);
     const collector = new HotKeyCollector(options.topK, heat, mode === 'cluster' ? 'shard' : 'db');
-    const context: ScanContext = { options, collector, progress, pool, signal: controller.signal };
+    const context: ScanContext = { options, collector, progress, pool, signal };
     if (mode === 'cluster') {
       await scanCluster(seed, target.endpoint.host, context);
     } else {
       await scanNode(seed, context);
     }
-    controller.signal.throwIfAborted();
+    signal.throwIfAborted();
     const probed = await probeCandidates(pool, collector.candidates());
     const keys = probed.keys.map((key) => withSampledRate(hotKeyOf(key, mode, collector.lfuOf(key.candidate.node)), key.candidate, sampled));
     const stats = {
@@ -115,12 +99,5 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     };
     const insights = insightsOf({ keys, mode, collector, nodes: stats.nodes.map((n) => n.node), scannedKeys: stats.scannedKeys, sampling: sampled?.sampling });
     return { mode, keys, stats, insights };
-  } catch (error) {
-    if (controller.signal.aborted) throw controller.signal.reason;
-    throw error;
-  } finally {
-    clearTimeout(deadline);
-    options.signal?.removeEventListener('abort', onAbort);
-    pool.closeAll();
-  }
+  });
 }
