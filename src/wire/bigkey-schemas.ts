@@ -1,11 +1,7 @@
 /** DCS wire shapes of the big key task family (dcs-api.md sections 1, 2.4). Fields marked "keyheat" are additions. */
 import { Type } from '@sinclair/typebox';
-import { ANALYSIS_LIMITS, BIGKEY_LIMITS, type Limit } from '../domain/limits.js';
-import { SCAN_TYPES, TASK_STATUSES } from '../domain/task-status.js';
-
-const TaskStatus = Type.Union(TASK_STATUSES.map((s) => Type.Literal(s)));
-const ScanType = Type.Union(SCAN_TYPES.map((s) => Type.Literal(s)));
-const WireTime = Type.String({ description: 'UTC, milliseconds: 2020-06-15T02:21:18.669Z' });
+import { BIGKEY_LIMITS } from '../domain/limits.js';
+import { PacingOptions, Progress, ScanType, TaskOption, TaskStatus, WireTime } from './task-schemas.js';
 
 export const BigkeysBody = Type.Object(
   {
@@ -81,18 +77,8 @@ export const BigKeyFields = {
   advice: Type.Optional(Type.Array(Type.Object({ code: Type.String(), message: Type.String() }))),
 };
 
-const TaskOption = (limit: Limit) => {
-  const range = { minimum: limit.min, maximum: limit.max, description: `keyheat: ${limit.description}` };
-  return Type.Optional(limit.integer ? Type.Integer(range) : Type.Number(range));
-};
-
 const BigKeyOptions = {
-  max_cpu_share: TaskOption(ANALYSIS_LIMITS.maxCpuShare),
-  idle_cpu_share: TaskOption(ANALYSIS_LIMITS.idleCpuShare),
-  max_block_us: TaskOption(ANALYSIS_LIMITS.maxBlockUs),
-  batch_size: TaskOption(ANALYSIS_LIMITS.batchSize),
-  busy_batch_size: TaskOption(ANALYSIS_LIMITS.busyBatchSize),
-  rate_limit: TaskOption(ANALYSIS_LIMITS.rateLimit),
+  ...PacingOptions,
   string_bytes: TaskOption(BIGKEY_LIMITS.stringBytes),
   collection_count: TaskOption(BIGKEY_LIMITS.collectionCount),
   per_type: TaskOption(BIGKEY_LIMITS.perType),
@@ -102,7 +88,6 @@ const BigKeyOptions = {
 /** Optional body of create (DCS sends none): pacing and thresholds for this task only. */
 export const CreateBigTaskBody = Type.Object(BigKeyOptions, { additionalProperties: false });
 
-const Progress = Type.Object({ nodes: Type.Array(Type.Object({ node: Type.String(), scanned_keys: Type.Integer(), expected_keys: Type.Integer() })) });
 
 export const BigTaskBody = Type.Object(
   {

@@ -3,9 +3,9 @@ import { Type } from '@sinclair/typebox';
 import { ANALYSIS_LIMITS, SAMPLE_LIMITS, type Limit } from '../domain/limits.js';
 import { SCAN_TYPES, TASK_STATUSES } from '../domain/task-status.js';
 
-const TaskStatus = Type.Union(TASK_STATUSES.map((s) => Type.Literal(s)));
-const ScanType = Type.Union(SCAN_TYPES.map((s) => Type.Literal(s)));
-const WireTime = Type.String({ description: 'UTC, milliseconds: 2020-06-15T02:21:18.669Z' });
+export const TaskStatus = Type.Union(TASK_STATUSES.map((s) => Type.Literal(s)));
+export const ScanType = Type.Union(SCAN_TYPES.map((s) => Type.Literal(s)));
+export const WireTime = Type.String({ description: 'UTC, milliseconds: 2020-06-15T02:21:18.669Z' });
 
 export const HotkeysBody = Type.Object(
   {
@@ -111,7 +111,7 @@ export const InsightFields = {
 
 export const NodeProgressBody = Type.Object({ node: Type.String(), scanned_keys: Type.Integer(), expected_keys: Type.Integer() });
 
-const Progress = Type.Object({
+export const Progress = Type.Object({
   nodes: Type.Array(NodeProgressBody),
 });
 
@@ -134,18 +134,23 @@ export const AnalysisStats = Type.Object({
 });
 
 /** A per-task option: the config option's range (domain/limits.ts), no default (absent = the service's). */
-const TaskOption = (limit: Limit) => {
+export const TaskOption = (limit: Limit) => {
   const range = { minimum: limit.min, maximum: limit.max, description: `keyheat: ${limit.description}` };
   return Type.Optional(limit.integer ? Type.Integer(range) : Type.Number(range));
 };
 
-const Pacing = {
+/** The pacing options every analysis takes per task (hot and big keys). */
+export const PacingOptions = {
   max_cpu_share: TaskOption(ANALYSIS_LIMITS.maxCpuShare),
   idle_cpu_share: TaskOption(ANALYSIS_LIMITS.idleCpuShare),
   max_block_us: TaskOption(ANALYSIS_LIMITS.maxBlockUs),
   batch_size: TaskOption(ANALYSIS_LIMITS.batchSize),
   busy_batch_size: TaskOption(ANALYSIS_LIMITS.busyBatchSize),
   rate_limit: TaskOption(ANALYSIS_LIMITS.rateLimit),
+};
+
+const Pacing = {
+  ...PacingOptions,
   sample_seconds: TaskOption(SAMPLE_LIMITS.seconds),
   sample_replicas: Type.Optional(Type.Boolean({ description: 'keyheat: the sampling phase also watches replicas (reads they serve are traffic too)' })),
 };
