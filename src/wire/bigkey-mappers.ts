@@ -3,25 +3,16 @@ import type { Static } from '@sinclair/typebox';
 import type { BigKey, BigKeyResult, TypeTotal } from '../domain/big-key.js';
 import type { Task } from '../domain/task.js';
 import type { BigkeysBody, BigKeyAnalysis, BigKeyFields, BigTaskBody } from './bigkey-schemas.js';
-import { nodeProgressToWire, optionsToWire } from './wire-mappers.js';
+import { taskEnvelopeToWire } from './wire-mappers.js';
 
 type FieldsWire = { [K in keyof typeof BigKeyFields]?: Static<(typeof BigKeyFields)[K]> };
 
 export function bigTaskToWire(task: Task, options: { withKeys: boolean }): Static<typeof BigTaskBody> {
   const result = task.bigResult;
   return {
-    id: task.id,
-    instance_id: task.instanceId,
-    status: task.status,
-    scan_type: task.scanType,
-    created_at: task.createdAt,
-    ...(task.startedAt === null ? {} : { started_at: task.startedAt }),
-    ...(task.finishedAt === null ? {} : { finished_at: task.finishedAt }),
+    ...taskEnvelopeToWire(task),
     num: result?.keys.length ?? 0,
     ...(options.withKeys && result !== null ? { keys: result.keys.map(bigKeyToWire) } : {}),
-    ...(task.errorMsg === null ? {} : { error_msg: task.errorMsg }),
-    ...(task.progress === null ? {} : { progress: { nodes: task.progress.nodes.map(nodeProgressToWire) } }),
-    ...(task.options === null ? {} : { options: optionsToWire(task.options) }),
     ...(result === null ? {} : { analysis: bigAnalysisToWire(result), ...bigFieldsToWire(result) }),
   };
 }

@@ -11,6 +11,17 @@ import type { AnalysisStats, AutoscanConfig, HotkeysBody, NodeProgressBody, Reco
 
 export function taskToWire(task: Task, options: { withKeys: boolean }): Static<typeof TaskBody> {
   return {
+    ...taskEnvelopeToWire(task),
+    num: task.keys?.length ?? 0,
+    ...(options.withKeys && task.keys !== null ? { keys: task.keys.map(hotKeyToWire) } : {}),
+    ...(task.stats === null ? {} : { analysis: statsToWire(task.stats, task.insights) }),
+    ...(task.insights === null ? {} : insightsToWire(task.insights)),
+  };
+}
+
+/** The fields every task has, of either kind: DCS's (but num and keys) and keyheat's error, progress and options. */
+export function taskEnvelopeToWire(task: Task) {
+  return {
     id: task.id,
     instance_id: task.instanceId,
     status: task.status,
@@ -18,15 +29,9 @@ export function taskToWire(task: Task, options: { withKeys: boolean }): Static<t
     created_at: task.createdAt,
     ...(task.startedAt === null ? {} : { started_at: task.startedAt }),
     ...(task.finishedAt === null ? {} : { finished_at: task.finishedAt }),
-    num: task.keys?.length ?? 0,
-    ...(options.withKeys && task.keys !== null ? { keys: task.keys.map(hotKeyToWire) } : {}),
     ...(task.errorMsg === null ? {} : { error_msg: task.errorMsg }),
-    ...(task.progress === null
-      ? {}
-      : { progress: { nodes: task.progress.nodes.map(nodeProgressToWire) } }),
+    ...(task.progress === null ? {} : { progress: { nodes: task.progress.nodes.map(nodeProgressToWire) } }),
     ...(task.options === null ? {} : { options: optionsToWire(task.options) }),
-    ...(task.stats === null ? {} : { analysis: statsToWire(task.stats, task.insights) }),
-    ...(task.insights === null ? {} : insightsToWire(task.insights)),
   };
 }
 
