@@ -109,7 +109,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       lifetime.signal,
     );
     await syncConfigInstances(config, instances, logger);
-    const tasks = new TaskService(store, instances, runner, redis, metrics, lifetime.signal);
+    const tasks = new TaskService(store, instances, runner, redis, metrics, lifetime.signal, config.snapshot.max_memory_share);
     const autoscan = new AutoscanService(store, instances);
     const http = await buildHttpApp({
       logger,
@@ -187,6 +187,11 @@ export function analysisOptions(config: KeyheatConfig): Omit<AnalysisOptions, 's
     sampleSeconds: 0,
     sampleReplicas: false,
     sampleCounters: config.analysis.sample_counters,
+    // The strategy is asked per task; what a snapshot may cost a node is the service's.
+    strategy: 'scan',
+    snapshotReplicas: false,
+    snapshotMaxMemoryShare: config.snapshot.max_memory_share,
+    snapshotStallMs: config.snapshot.stall_timeout_ms,
     redis: redisAccessOf(config),
   };
 }

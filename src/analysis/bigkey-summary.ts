@@ -36,6 +36,8 @@ export interface SizedKey {
   readonly type: string;
   readonly size: number;
   readonly memoryBytes?: number | undefined;
+  /** A snapshot's keys: when the key expires (ms since the epoch), null for none; undefined: read its TTL live. */
+  readonly expiresAtMs?: number | null | undefined;
 }
 
 interface TypeSums {

@@ -6,6 +6,14 @@ export interface Candidate {
   readonly node: string;
   /** Own copy of the name bytes, never a view of a socket buffer. */
   readonly name: Buffer;
+  /** Type and size when the read that found the key also told them (a snapshot); else a probe reads them. */
+  readonly detail?: KeyDetail;
+}
+
+export interface KeyDetail {
+  readonly type: string;
+  readonly size: number;
+  readonly unit: 'byte' | 'count';
 }
 
 /**

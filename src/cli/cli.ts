@@ -34,6 +34,15 @@ Commands:
         bytes, collections over 5000 items), every type's totals and namespaces by size.
         --memory reads MEMORY USAGE of every key too; --primaries reads the primaries.
         Same exit codes; --top and --sample are for hot keys only.
+  scan <redis-url> --snapshot [--snapshot-replicas] [--big [thresholds]] [--top N] [--json]
+  scan --rdb dump.rdb [--big [thresholds]] [--top N] [--json]
+        Read each primary's RDB instead of scanning: it forks once (REPLCONF rdb-only,
+        SYNC) and keyheat parses the stream as it arrives; nothing is stored. Hot keys
+        come from the RDB's LFU counters, sizes from its encodings; with --big the big key
+        result comes from the same pass. --snapshot-replicas takes each shard's RDB from a
+        replica (whose counters are its own). --rdb reads a saved RDB file instead. Refused
+        (exit 4) where SYNC/REPLCONF are not permitted or the node lacks free memory for
+        the fork (snapshot.max_memory_share); docs/snapshots.md says what a fork costs.
   token reset [--config FILE] [--data-dir DIR]
         Issue a new admin token for the default project (the old one stops working).
         Run it while keyheat serve is stopped.

@@ -10,6 +10,7 @@ import type { InstanceMode } from '../domain/instance.js';
 import type { Heat, Insights, Trend } from '../domain/insights.js';
 import type { NodeProgress } from '../domain/task.js';
 import type { Sampling } from '../domain/sampling.js';
+import type { SnapshotReport } from '../domain/snapshot.js';
 import { textTable } from './text-table.js';
 
 const BAR_WIDTH = 24;
@@ -63,7 +64,8 @@ export function formatTable(result: ResultView, target: string): string {
     `(${result.mode}${nodes === undefined ? '' : `, ${nodes.length} node${nodes.length === 1 ? '' : 's'}`}) in ${(result.stats.durationMs / 1000).toFixed(2)} s` +
     (result.stats.vanishedKeys > 0 ? `; ${result.stats.vanishedKeys} keys vanished during the scan` : '');
   const reading = result.insights === null ? '' : formatInsights(result.insights);
-  const cost = formatPacing(nodes ?? []);
+  // A snapshot's cost is its forks, not a share of each node's main thread.
+  const cost = result.insights?.snapshot === undefined ? formatPacing(nodes ?? []) : formatSnapshot(result.insights.snapshot);
   const sampled = result.insights?.sampling === undefined ? '' : formatSampling(result.insights.sampling, cluster);
   if (result.keys.length === 0) return `${sampled}${summary}\n${cost}${reading}`;
   return `${textTable(header, rows, 3).join('\n')}\n${summary}\n${cost}${sampled}${reading}`;
@@ -135,6 +137,22 @@ function formatTrend(trend: Trend): string {
   return `Since task ${escapeControls(trend.comparedWith)}: ${changes.length === 0 ? 'the same hot keys' : changes.join(', ')}`;
 }
 
+/** One line per RDB read (strategy snapshot): its size, the fork and its copy-on-write, the transfer. */
+export function formatSnapshot(report: SnapshotReport): string {
+  const lines = report.nodes.map((n) => {
+    const role = n.role === 'file' ? 'file' : `${n.role}${n.shard === undefined || n.shard === n.node ? '' : ` of ${escapeControls(n.shard)}`}`;
+    const rdb = `RDB v${n.rdbVersion} ${sizeText(n.rdbBytes, 'byte')}, ${plural(n.keys, 'key')}${n.expiredKeys > 0 ? ` (${n.expiredKeys.toLocaleString('en-US')} expired)` : ''}`;
+    const fork = n.forkUsec === null ? '' : `, fork ${(n.forkUsec / 1000).toFixed(1)} ms`;
+    const cow = n.cowBytes === null ? '' : `, copy-on-write ${sizeText(n.cowBytes, 'byte')}`;
+    const seconds = n.transferMs / 1000;
+    const speed = seconds > 0 ? ` (${(n.rdbBytes / 1048576 / seconds).toFixed(0)} MB/s)` : '';
+    const wait = n.role === 'file' ? '' : `, waited ${(n.waitMs / 1000).toFixed(2)} s for it`;
+    const skipped = n.replicaSkipped === null ? '' : `; ${escapeControls(n.replicaSkipped)}`;
+    return `  ${escapeControls(n.node)} (${role}): ${rdb}${fork}${cow}${wait}, read in ${seconds.toFixed(2)} s${speed}${skipped}\n`;
+  });
+  return `${report.source === 'file' ? 'Read from a file:' : 'Snapshots read:'}\n${lines.join('')}`;
+}
+
 /** One line per node: what its scan cost it (share of its main thread, longest page), and whether others were served. */
 export function formatPacing(nodes: readonly NodeReport[]): string {
   return nodes
@@ -191,8 +209,12 @@ export function formatBigTable(result: BigKeyResult & { readonly mode: InstanceM
     const used = t.memoryBytes === undefined ? '' : `, ${sizeText(t.memoryBytes, 'byte')} of memory`;
     lines.push(`  ${escapeControls(t.type)}: ${plural(t.keys, 'key')}, ${sizeText(t.totalSize, t.unit)} in all${used}, ${t.bigKeys.toLocaleString('en-US')} big${largest}`);
   }
-  lines.push('Nodes read:');
-  for (const n of stats.nodes) lines.push(bigNodeLine(n));
+  if (result.snapshot === undefined) {
+    lines.push('Nodes read:');
+    for (const n of stats.nodes) lines.push(bigNodeLine(n));
+  } else {
+    lines.push(formatSnapshot(result.snapshot).trimEnd());
+  }
   if (result.prefixes.length > 0) {
     lines.push(`Biggest namespaces (by ${result.prefixesBy === 'memory' ? 'memory' : 'size: bytes and items added up'}):`);
     for (const p of result.prefixes.slice(0, 5)) {

@@ -4,7 +4,7 @@
  * Every default is written next to its option.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, REDIS_LIMITS, type Limit, SAMPLE_LIMITS, BIGKEY_LIMITS } from '../domain/limits.js';
+import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, REDIS_LIMITS, type Limit, SAMPLE_LIMITS,  SNAPSHOT_LIMITS, BIGKEY_LIMITS } from '../domain/limits.js';
 
 const Integer = (min: number, max: number, defaultValue: number, description: string) =>
   Type.Integer({ minimum: min, maximum: max, default: defaultValue, description });
@@ -124,6 +124,13 @@ export const ConfigSchema = Type.Object(
         prefer_replicas: Type.Boolean({ default: true, description: 'scan a replica of each shard where one is reachable, as DCS does; false = the primaries' }),
       },
       { default: {}, additionalProperties: false, description: 'big key analysis: what makes a key big (DCS console definitions by default)' },
+    ),
+    snapshot: Type.Object(
+      {
+        max_memory_share: Limited(SNAPSHOT_LIMITS.maxMemoryShare),
+        stall_timeout_ms: Limited(SNAPSHOT_LIMITS.stallTimeoutMs),
+      },
+      { default: {}, additionalProperties: false, description: 'the snapshot strategy: what a node must have free before it forks for keyheat (docs/snapshots.md)' },
     ),
     redis: Type.Object(
       {

@@ -4,6 +4,7 @@
  * collection holds over `collectionCount` elements; at most `perType` keys of each type are
  * reported, the biggest first.
  */
+import type { SnapshotReport } from './snapshot.js';
 import type { Advice } from './insights.js';
 import { BIGKEY_LIMITS } from './limits.js';
 
@@ -102,6 +103,8 @@ export interface BigKeyResult {
   /** 'memory' when every key's MEMORY USAGE was read, else 'size'. */
   readonly prefixesBy: 'memory' | 'size';
   readonly advice: readonly Advice[];
+  /** Present when the task read snapshots (strategy "snapshot"). */
+  readonly snapshot?: SnapshotReport;
 }
 
 /** DCS's console definitions, and its limit of 20 keys per type (domain/limits.ts). */

@@ -4,6 +4,7 @@
  * previous analysis, and advice for an operator. All additions to DCS's task body.
  */
 import type { Sampling } from './sampling.js';
+import type { SnapshotReport } from './snapshot.js';
 
 /** One node's LFU settings (lfu-log-factor, lfu-decay-time), read with CONFIG GET or assumed. */
 export interface LfuReport {
@@ -67,6 +68,8 @@ export interface Insights {
   readonly lfu: readonly LfuReport[];
   /** Present when the task asked for a sampling phase (domain/sampling.ts). */
   readonly sampling?: Sampling;
+  /** Present when the task read snapshots (strategy "snapshot"): each RDB and what it cost its node. */
+  readonly snapshot?: SnapshotReport;
   readonly prefixes: readonly PrefixHeat[];
   readonly shards?: readonly GroupHeat[];
   readonly databases?: readonly GroupHeat[];

@@ -56,6 +56,13 @@ export const BIGKEY_LIMITS = Object.freeze({
   perType: limit(1, 1000, 20, 'big keys reported per type, the biggest first'),
 });
 
+/** The snapshot strategy (config `snapshot.*`; docs/snapshots.md). */
+export const SNAPSHOT_LIMITS = Object.freeze({
+  // 1: refuse unless even a copy of every page (the worst case of copy-on-write) fits in what is free.
+  maxMemoryShare: fraction(0, 100, 1, "a node's used_memory may be at most this share of the memory it reports free (total_system_memory - used_memory_rss) for a snapshot; 0 = no check"),
+  stallTimeoutMs: limit(1000, 3_600_000, 60_000, 'a snapshot that sends no byte (not even a keepalive) for this long fails'),
+});
+
 /**
  * Caps on what a Redis server may send or make keyheat do (config `redis.*`). Generous for real
  * Redis: the largest replies an analysis reads are INFO (tens of KB), CLUSTER NODES (about

@@ -1,3 +1,4 @@
+import type { AnalysisStrategy } from './snapshot.js';
 import type { AnalysisStats, HotKey } from './hot-key.js';
 import type { Insights } from './insights.js';
 import type { BigKeyResult } from './big-key.js';
@@ -66,6 +67,10 @@ export interface TaskOptions {
   readonly sampleSeconds?: number;
   /** Whether the sampling phase also watches replicas (reads they serve are traffic too). */
   readonly sampleReplicas?: boolean;
+  /** How the keyspace is read: 'scan' (the default) or 'snapshot' (domain/snapshot.ts). */
+  readonly strategy?: AnalysisStrategy;
+  /** Snapshots from a replica of each shard (hot keys: its own counters). */
+  readonly snapshotReplicas?: boolean;
 }
 
 /** Each task option's name on the wire (the POST body, the task's `options`). */
@@ -82,6 +87,8 @@ export const TASK_OPTION_WIRE_NAMES = {
   collectionCount: 'collection_count',
   perType: 'per_type',
   memoryUsage: 'memory_usage',
+  strategy: 'strategy',
+  snapshotReplicas: 'snapshot_replicas',
 } as const satisfies Record<keyof TaskOptions, string>;
 
 /** The options that are set, in camelCase; null when none is (the service's defaults). */

@@ -1,5 +1,6 @@
 /** Options of one analysis, with their defaults next to them (ranges: domain/limits.ts). */
-import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, SAMPLE_LIMITS } from '../domain/limits.js';
+import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, SAMPLE_LIMITS, SNAPSHOT_LIMITS } from '../domain/limits.js';
+import type { AnalysisStrategy } from '../domain/snapshot.js';
 import { BIG_KEY_DEFAULTS, type BigKeyThresholds } from '../domain/big-key.js';
 import type { NodeProgress } from '../domain/task.js';
 import { redisAccess, type RedisAccess } from '../redis/redis-access.js';
@@ -33,6 +34,14 @@ export interface AnalysisOptions {
   readonly sampleReplicas: boolean;
   /** Heavy-hitter counters per node watched. */
   readonly sampleCounters: number;
+  /** 'scan' (paced SCAN, the default) or 'snapshot': one RDB per node (engine/snapshot-analysis.ts). */
+  readonly strategy: AnalysisStrategy;
+  /** Snapshots from a replica of each shard where one is usable (its counters are its own). */
+  readonly snapshotReplicas: boolean;
+  /** A node may use at most this share of its free memory for a snapshot (redis/snapshot-preflight.ts); 0 = no check. */
+  readonly snapshotMaxMemoryShare: number;
+  /** A snapshot silent for this long fails. */
+  readonly snapshotStallMs: number;
   /** The whole analysis fails ('deadline') after this long, whatever the nodes do. */
   readonly maxDurationMs: number;
   /** Deadlines, reply limits, allowed networks, connection bounds. */
@@ -57,6 +66,10 @@ export const ANALYSIS_DEFAULTS = Object.freeze({
   sampleSeconds: 0,
   sampleReplicas: false,
   sampleCounters: SAMPLE_LIMITS.counters.default,
+  strategy: 'scan',
+  snapshotReplicas: false,
+  snapshotMaxMemoryShare: SNAPSHOT_LIMITS.maxMemoryShare.default,
+  snapshotStallMs: SNAPSHOT_LIMITS.stallTimeoutMs.default,
   redis: redisAccess(),
 } satisfies Partial<AnalysisOptions>);
 

@@ -17,26 +17,23 @@
  * failover wait), and keys of slots migrating meanwhile may be missed (counted as vanished).
  */
 import { setMaxListeners } from 'node:events';
-import { BigKeySummary, compareTypes, unitOf, type SizedKey } from '../analysis/bigkey-summary.js';
-import { displayKeyName } from '../analysis/key-name.js';
-import type { BigKey, BigKeyNode, BigKeyResult, BigKeyThresholds, TypeTotal } from '../domain/big-key.js';
+import { BigKeySummary, type SizedKey } from '../analysis/bigkey-summary.js';
+import type { BigKey, BigKeyResult } from '../domain/big-key.js';
 import { forEachLimit } from '../domain/for-each-limit.js';
-import type { Advice } from '../domain/insights.js';
 import type { InstanceMode } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
-import { readClusterTopology, scannablePrimaries } from '../redis/cluster-topology.js';
 import { readServerFacts } from '../redis/preflight.js';
 import { sendToOwners, type KeyTarget } from '../redis/redirects.js';
 import type { NodePool } from '../redis/node-pool.js';
-import type { RespConnection } from '../redis/resp-connection.js';
-import type { ServerFacts } from '../redis/server-info.js';
 import { BIG_KEY_ANALYSIS_DEFAULTS, type BigKeyAnalysisOptions } from './analysis-options.js';
 import { withAnalysisScope } from './analysis-scope.js';
+import { assemble, bigKeyOf } from './bigkey-result.js';
 import type { AnalysisTarget } from './analyze-deployment.js';
-import { scanShard, type BigKeyContext, type ShardPlan } from './bigkey-node-scan.js';
+import { scanShard, type BigKeyContext } from './bigkey-node-scan.js';
+import { clusterPlans, standalonePlans, type ShardPlan } from './shard-plans.js';
 import { parallelPrimaries } from './cluster-scan.js';
-import { TOP_PREFIXES } from './insights.js';
 import { ProgressBoard } from './progress-board.js';
+import { snapshotDeployment } from './snapshot-analysis.js';
 
 export type BigKeyAnalysis = BigKeyResult & { readonly mode: InstanceMode };
 
@@ -53,7 +50,15 @@ export async function analyzeBigKeys(target: AnalysisTarget, partial: Partial<Bi
     const facts = await readServerFacts(seed);
     if (facts.mode === 'sentinel') throw new RedisFailure('unsupported', seed.address, `${seed.address} is a Redis Sentinel; register the primary it monitors instead`);
     const mode: InstanceMode = facts.mode === 'cluster' ? 'cluster' : 'single';
-    const plans = mode === 'cluster' ? await clusterPlans(seed, target.endpoint.host, options) : standalonePlans(seed.address, facts);
+    if (options.strategy === 'snapshot') {
+      if (options.memoryUsage) throw new RedisFailure('unsupported', seed.address, 'memory_usage works with the scan strategy only: a snapshot has no MEMORY USAGE');
+      // The fork happens where the RDB is read: a replica spares the primary, as a big key scan does.
+      const snapshotOptions = { ...options, snapshotReplicas: options.snapshotReplicas || options.preferReplicas };
+      const outcome = await snapshotDeployment({ pool, signal, address }, seed, facts, target.endpoint.host, snapshotOptions, { hot: false, big: options.thresholds });
+      const big = outcome.big as BigKeyResult;
+      return { mode, ...big, stats: { ...big.stats, durationMs: Math.round(performance.now() - started) } };
+    }
+    const plans = mode === 'cluster' ? await clusterPlans(seed, target.endpoint.host, options.redis.maxClusterPrimaries) : standalonePlans(seed.address, facts);
     seed.close(); // its slot in the pool goes to a node's scan
     const summary = new BigKeySummary(options.thresholds, { delimiters: options.prefixDelimiters, depth: options.prefixDepth }, options.memoryUsage ? 'memory' : 'size');
     summary.expectNodes(plans.length);
@@ -71,26 +76,6 @@ export async function analyzeBigKeys(target: AnalysisTarget, partial: Partial<Bi
     const keys = await finalReadings(pool, summary.bigKeys(), mode, context);
     return { mode, ...assemble(keys, mode, context, Math.round(performance.now() - started)) };
   });
-}
-
-/** A standalone server: itself, or one of the online replicas its INFO replication lists. */
-function standalonePlans(address: string, facts: ServerFacts): ShardPlan[] {
-  if (facts.role === 'slave') return [{ fallback: address, fallbackRole: 'replica', replicas: [], cluster: false }];
-  return [{ fallback: address, fallbackRole: 'primary', replicas: facts.replicas, cluster: false }];
-}
-
-/** Every primary that owns slots, with its healthy replicas from CLUSTER NODES. */
-async function clusterPlans(seed: RespConnection, seedHost: string, options: BigKeyAnalysisOptions): Promise<ShardPlan[]> {
-  const topology = await readClusterTopology(seed, seedHost, options.redis.maxClusterPrimaries);
-  const primaries = scannablePrimaries(topology);
-  if (primaries.length === 0) throw new RedisFailure('cluster-down', seed.address, `${seed.address}: no primary of the cluster owns a slot`);
-  return primaries.map((primary) => ({
-    shard: primary.address,
-    fallback: primary.address,
-    fallbackRole: 'primary',
-    replicas: topology.replicas.filter((r) => r.primaryId === primary.id).map((r) => r.address),
-    cluster: true,
-  }));
 }
 
 /** Every shard, several at once (two connections each); one failing stops the others at once. */
@@ -147,104 +132,4 @@ async function finalReadings(pool: NodePool, keys: readonly SizedKey[], mode: In
   }
   context.counts.vanished += gone.size;
   return keys.filter((key) => !gone.has(key)).map((key) => bigKeyOf(key, mode, memory.get(key), ttl.get(key)));
-}
-
-function bigKeyOf(key: SizedKey, mode: InstanceMode, memoryBytes: number | undefined, ttl: number | undefined): BigKey {
-  const display = displayKeyName(key.name);
-  return {
-    name: display.name,
-    ...(display.base64 === undefined ? {} : { nameBase64: display.base64 }),
-    type: key.type,
-    db: key.db,
-    ...(mode === 'cluster' && key.shard !== undefined ? { shard: key.shard } : {}),
-    size: key.size,
-    unit: unitOf(key.type),
-    ...(memoryBytes === undefined ? {} : { memoryBytes }),
-    ...(ttl === undefined ? {} : { ttl }),
-  };
-}
-
-function assemble(keys: BigKey[], mode: InstanceMode, context: BigKeyContext, durationMs: number): BigKeyResult {
-  const { summary, counts, options } = context;
-  const reports = new Map(context.progress.reports().map((r) => [r.node, r]));
-  const nodes: BigKeyNode[] = context.nodes.map((n) => {
-    const report = reports.get(n.node);
-    return {
-      node: n.node,
-      role: n.role,
-      ...(n.shard === undefined ? {} : { shard: n.shard }),
-      scannedKeys: report?.scannedKeys ?? 0,
-      expectedKeys: report?.expectedKeys ?? 0,
-      noTouch: n.noTouch,
-      cpuShare: report?.cpuShare ?? null,
-      longestBlockUs: report?.longestBlockUs ?? null,
-      trafficSeen: report?.trafficSeen ?? false,
-      replicaSkipped: n.replicaSkipped,
-    };
-  });
-  const types: TypeTotal[] = summary.totals().map((t) => ({
-    type: t.type,
-    keys: t.keys,
-    totalSize: t.totalSize,
-    unit: unitOf(t.type),
-    bigKeys: t.bigKeys,
-    ...(options.memoryUsage ? { memoryBytes: t.memoryBytes } : {}),
-    largest: t.largest === null ? null : largestOf(t.largest, mode),
-  }));
-  keys.sort((a, b) => compareTypes(a.type, b.type) || b.size - a.size);
-  return {
-    keys,
-    stats: { scannedKeys: counts.scanned, vanishedKeys: counts.vanished, changedKeys: counts.changed, durationMs, nodes },
-    thresholds: summary.thresholds,
-    types,
-    prefixes: summary.namespaces(TOP_PREFIXES),
-    prefixesBy: summary.weighBy,
-    advice: bigKeyAdvice(types, nodes, summary.thresholds, counts.scanned),
-  };
-}
-
-function largestOf(key: SizedKey, mode: InstanceMode): NonNullable<TypeTotal['largest']> {
-  const display = displayKeyName(key.name);
-  return {
-    name: display.name,
-    ...(display.base64 === undefined ? {} : { nameBase64: display.base64 }),
-    db: key.db,
-    ...(mode === 'cluster' && key.shard !== undefined ? { shard: key.shard } : {}),
-    size: key.size,
-  };
-}
-
-/** 10240 -> "10 KB"; other byte counts as they are. */
-function bytesText(bytes: number): string {
-  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MB`;
-  if (bytes % 1024 === 0) return `${bytes / 1024} KB`;
-  return `${bytes} bytes`;
-}
-
-/** big-keys-found / no-big-keys, and scanned-primary where a primary's keys were read (and why it matters). */
-export function bigKeyAdvice(types: readonly TypeTotal[], nodes: readonly BigKeyNode[], thresholds: BigKeyThresholds, scannedKeys: number): Advice[] {
-  const advice: Advice[] = [];
-  const limits = `strings over ${bytesText(thresholds.stringBytes)}, collections over ${thresholds.collectionCount.toLocaleString('en-US')} elements`;
-  const big = types.filter((t) => t.bigKeys > 0);
-  if (big.length === 0) {
-    advice.push({ code: 'no-big-keys', message: `No key is over the thresholds (${limits}) among ${scannedKeys.toLocaleString('en-US')} keys scanned.` });
-  } else {
-    const total = big.reduce((sum, t) => sum + t.bigKeys, 0);
-    const parts = big.map((t) => `${t.type} ${t.bigKeys.toLocaleString('en-US')}${t.bigKeys > thresholds.perType ? ` (the ${thresholds.perType} biggest reported)` : ''}`);
-    advice.push({
-      code: 'big-keys-found',
-      message:
-        `${total.toLocaleString('en-US')} key${total === 1 ? ' is' : 's are'} over the thresholds (${limits}): ${parts.join(', ')}. ` +
-        'Big keys make single commands slow, replication and migration heavy, and memory uneven across shards: split them, or trim collections.',
-    });
-  }
-  for (const node of nodes) {
-    if (node.role !== 'primary' || (node.replicaSkipped === null && node.noTouch)) continue;
-    const why = node.replicaSkipped === null ? 'it has no replica' : node.replicaSkipped;
-    const effect = node.noTouch
-      ? "CLIENT NO-TOUCH kept its keys' LRU/LFU data unchanged"
-      : "it has no CLIENT NO-TOUCH (Redis 7.2+), so the size command read every key once: each key's LRU idle time was reset and its LFU counter may have risen one step";
-    advice.push({ code: 'scanned-primary', message: `The primary ${node.node} was read (${why}); ${effect}.` });
-  }
-  return advice;
 }

@@ -31,6 +31,7 @@ import { probeCandidates } from './probe-candidates.js';
 import { ProgressBoard } from './progress-board.js';
 import { rateKey, sampleDeployment, type SamplingRun } from './sample-deployment.js';
 import { scanNode, type ScanContext } from './scan-node.js';
+import { snapshotDeployment, type HotOutcome } from './snapshot-analysis.js';
 
 export interface AnalysisTarget {
   readonly endpoint: RedisEndpoint;
@@ -76,6 +77,14 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
         const stats = { scannedKeys: 0, vanishedKeys: 0, changedKeys: 0, durationMs: Math.round(performance.now() - started), nodes: [] };
         return { mode, keys: [], stats, insights: samplingOnlyInsights(sampled.sampling, facts.maxmemoryPolicy) };
       }
+    }
+    if (options.strategy === 'snapshot') {
+      if (sampled === null) refuseUnsupported(facts, seed.address);
+      const outcome = await snapshotDeployment({ pool, signal, address }, seed, facts, target.endpoint.host, options, { hot: true, big: null }, sampled?.sampling);
+      const hot = outcome.hot as HotOutcome;
+      const keys = hot.keys.map((key, i) => withSampledRate(key, hot.candidates[i] as Candidate, sampled));
+      const stats = { scannedKeys: hot.scannedKeys, vanishedKeys: hot.vanishedKeys, changedKeys: 0, durationMs: Math.round(performance.now() - started), nodes: outcome.nodes.reports() };
+      return { mode, keys, stats, insights: hot.insights };
     }
     // The seed's LFU settings choose the heat unit: rates where counters settle at one.
     const unit = ratesEstimable(await readLfuSettings(seed)) ? 'qps' : 'accesses';

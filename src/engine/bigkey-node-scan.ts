@@ -25,23 +25,10 @@ import type { NodePool } from '../redis/node-pool.js';
 import { readServerFacts } from '../redis/preflight.js';
 import type { RespConnection } from '../redis/resp-connection.js';
 import { RedisReplyError, type Reply } from '../redis/resp-parser.js';
-import { parseInfo } from '../redis/server-info.js';
 import type { BigKeyAnalysisOptions } from './analysis-options.js';
+import { pickNode, type Picked, type ShardPlan } from './shard-plans.js';
 import { NodePacer } from './node-pacer.js';
 import type { ProgressBoard } from './progress-board.js';
-
-/** One shard to read: its primary, and the replicas that could be read instead. */
-export interface ShardPlan {
-  /** Cluster: the primary's address (a key's `shard`). */
-  readonly shard?: string | undefined;
-  /** The node read when no replica is: the primary, or the registered node itself. */
-  readonly fallback: string;
-  /** The registered node is itself a replica (a standalone replica registered directly). */
-  readonly fallbackRole: 'primary' | 'replica';
-  readonly replicas: readonly string[];
-  /** Cluster replicas need READONLY before key commands. */
-  readonly cluster: boolean;
-}
 
 /** What the report says of a node read. */
 export interface ScannedNode {
@@ -64,63 +51,12 @@ export interface BigKeyContext {
 
 /** Picks the node of a shard, reads it in full, closes its connection. */
 export async function scanShard(plan: ShardPlan, context: BigKeyContext): Promise<void> {
-  const picked = await pickNode(plan, context);
+  const picked = await pickNode(plan, context.pool, context.signal, context.options.preferReplicas);
   try {
     await scanPicked(picked, plan, context);
   } finally {
     picked.connection.close();
   }
-}
-
-interface Picked {
-  readonly connection: RespConnection;
-  readonly role: 'primary' | 'replica';
-  readonly noTouch: boolean;
-  readonly replicaSkipped: string | null;
-}
-
-async function pickNode(plan: ShardPlan, context: BigKeyContext): Promise<Picked> {
-  const reasons: string[] = [];
-  if (context.options.preferReplicas) {
-    for (const replica of plan.replicas) {
-      let connection: RespConnection | null = null;
-      try {
-        connection = await context.pool.open(replica);
-        const noTouch = await clientNoTouch(connection);
-        await checkReplica(connection, plan.cluster);
-        return { connection, role: 'replica', noTouch, replicaSkipped: null };
-      } catch (error) {
-        connection?.close();
-        if (context.signal.aborted || !(error instanceof RedisFailure)) throw error;
-        reasons.push(error.message);
-      }
-    }
-  }
-  const replicaSkipped =
-    plan.replicas.length === 0 ? null : !context.options.preferReplicas ? 'replicas not preferred (prefer_replicas off): the primary was read' : `no replica could be read: ${reasons.join('; ')}`;
-  const connection = await context.pool.open(plan.fallback);
-  try {
-    return { connection, role: plan.fallbackRole, noTouch: await clientNoTouch(connection), replicaSkipped };
-  } catch (error) {
-    connection.close();
-    throw error;
-  }
-}
-
-/** CLIENT NO-TOUCH ON: true where the server has it (7.2+); an error reply (older servers) is not a failure. */
-async function clientNoTouch(connection: RespConnection): Promise<boolean> {
-  const [reply] = await connection.pipeline([['CLIENT', 'NO-TOUCH', 'ON']]);
-  return !(reply instanceof RedisReplyError);
-}
-
-/** A replica worth reading: its link to the primary is up; on a cluster it accepts READONLY. */
-async function checkReplica(connection: RespConnection, cluster: boolean): Promise<void> {
-  const info = parseInfo(await connection.text(['INFO', 'replication']));
-  const node = connection.address;
-  if (info.get('role') !== 'slave') throw new RedisFailure('unsupported', node, `${node} is not a replica (any more)`);
-  const link = info.get('master_link_status');
-  if (link !== 'up') throw new RedisFailure('unsupported', node, `${node}: its link to the primary is ${link === undefined ? 'unknown' : 'down'}`);
-  if (cluster) await connection.call(['READONLY']);
 }
 
 async function scanPicked(picked: Picked, plan: ShardPlan, context: BigKeyContext): Promise<void> {

@@ -3,7 +3,7 @@
  * shard or database (analysis/heat-summary.ts), and counts what is neither. Shared by every node
  * of one analysis (JavaScript runs one callback at a time: no locking needed).
  */
-import { isHotter, type Candidate } from '../analysis/candidate.js';
+import { isHotter, type Candidate, type KeyDetail } from '../analysis/candidate.js';
 import type { HeatSummary } from '../analysis/heat-summary.js';
 import { TopK } from '../analysis/top-k.js';
 import { LFU_INIT_VAL } from '../domain/hot-key.js';
@@ -80,13 +80,19 @@ export class HotKeyCollector {
    * Offers one key reading; copies the name only if the key is kept. `countHeat` false for keys
    * read again at the end of a cluster scan: their heat was most likely counted during it.
    */
-  offer(freq: number, db: number, node: string, name: Buffer, countHeat = true): void {
+  offer(freq: number, db: number, node: string, name: Buffer, countHeat = true, detail?: () => KeyDetail): void {
     if (freq <= LFU_INIT_VAL) return;
     if (countHeat) this.heat.warm(node, this.group(node, db), name, freq, this.lfuOf(node));
     const worst = this.top.worstKept();
     // Compare before copying: most keys are colder than the worst kept and cost no allocation.
     if (worst !== undefined && !isHotter({ freq, db, node, name }, worst)) return;
-    this.top.offer({ freq, db, node, name: Buffer.from(name) });
+    this.top.offer(detail === undefined ? { freq, db, node, name: Buffer.from(name) } : { freq, db, node, name: Buffer.from(name), detail: detail() });
+  }
+
+  /** Keys read without OBJECT FREQ pages (a snapshot): counted as scanned, in their group. */
+  counted(node: string, db: number, keys: number): void {
+    this.scannedKeys += keys;
+    this.heat.scanned(node, this.group(node, db), keys);
   }
 
   /**

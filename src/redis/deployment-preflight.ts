@@ -12,6 +12,7 @@ import { NodePool } from './node-pool.js';
 import { checkedFacts, readServerFacts, refuseUnsupported } from './preflight.js';
 import type { RedisAccess } from './redis-access.js';
 import { probeMonitor, sampleTargets } from './sample-targets.js';
+import { checkSnapshotAllowed } from './snapshot-preflight.js';
 
 export interface DeploymentFacts {
   readonly mode: InstanceMode;
@@ -43,6 +44,11 @@ export interface PreflightNeeds {
   readonly sampling?: { readonly replicas: boolean } | undefined;
   /** No LFU scan at all (a big key analysis): reachable nodes of any version and policy, a registered replica included. */
   readonly noLfu?: boolean;
+  /**
+   * A snapshot (strategy "snapshot"): SYNC and REPLCONF permitted and the memory check passed on
+   * the node that will fork: each primary, or, with `replicas`, the primaries of shards without one.
+   */
+  readonly snapshot?: { readonly replicas: boolean; readonly maxMemoryShare: number } | undefined;
 }
 
 /**
@@ -62,9 +68,15 @@ export async function preflightDeployment(endpoint: RedisEndpoint, access: Redis
         const targets = await sampleTargets(seed, facts, endpoint.host, access.maxClusterPrimaries, needs.sampling.replicas);
         await forEachLimit(targets, PREFLIGHT_PARALLEL, (target) => probeMonitor(pool, target.address));
       }
+      if (needs.snapshot !== undefined && !(needs.snapshot.replicas && facts.replicas.length > 0)) await checkSnapshotAllowed(seed, needs.snapshot.maxMemoryShare);
       return { mode: 'single', version: facts.version, primaries: [seed.address] };
     }
-    const primaries = scannablePrimaries(await readClusterTopology(seed, endpoint.host, access.maxClusterPrimaries));
+    const topology = await readClusterTopology(seed, endpoint.host, access.maxClusterPrimaries);
+    const primaries = scannablePrimaries(topology);
+    const snapshot = needs.snapshot;
+    const forking = new Set(
+      snapshot === undefined ? [] : primaries.filter((p) => !(snapshot.replicas && topology.replicas.some((r) => r.primaryId === p.id))).map((p) => p.address),
+    );
     const targets = needs.sampling === undefined ? [] : await sampleTargets(seed, facts, endpoint.host, access.maxClusterPrimaries, needs.sampling.replicas);
     seed.close();
     if (primaries.length === 0) throw new RedisFailure('cluster-down', seed.address, `${seed.address}: no primary of the cluster owns a slot`);
@@ -72,6 +84,7 @@ export async function preflightDeployment(endpoint: RedisEndpoint, access: Redis
       const connection = await pool.open(primary.address);
       try {
         await checkedFacts(connection, lfuOptional);
+        if (snapshot !== undefined && forking.has(primary.address)) await checkSnapshotAllowed(connection, snapshot.maxMemoryShare);
       } finally {
         connection.close();
       }

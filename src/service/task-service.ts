@@ -44,6 +44,8 @@ export class TaskService {
     private readonly telemetry: Telemetry,
     /** Aborted when keyheat shuts down: preflights in progress stop then. */
     private readonly lifetime?: AbortSignal,
+    /** snapshot.max_memory_share: checked at creation on the nodes a snapshot will fork. */
+    private readonly snapshotMaxMemoryShare = 1,
   ) {}
 
   /**
@@ -129,7 +131,9 @@ export class TaskService {
     if (instance.secretUnreadable === true) throw new KeyheatError('instanceNotRunning', { detail: SECRET_UNREADABLE_REASON });
     try {
       const sampling = kind === 'hot' && options?.sampleSeconds !== undefined ? { replicas: options.sampleReplicas === true } : undefined;
-      const facts = await preflightDeployment(instance.endpoint, this.redis, this.lifetime, { sampling, noLfu: kind === 'big' });
+      // Big key snapshots read replicas where big key scans would (bigkeys.prefer_replicas): the preflight checks the primaries of shards without one.
+      const snapshot = options?.strategy === 'snapshot' ? { replicas: kind === 'big' || options.snapshotReplicas === true, maxMemoryShare: this.snapshotMaxMemoryShare } : undefined;
+      const facts = await preflightDeployment(instance.endpoint, this.redis, this.lifetime, { sampling, noLfu: kind === 'big', snapshot });
       await this.store.instances.updateHealth(instance.id, 'RUNNING', facts.version, new Date());
     } catch (error) {
       if (!(error instanceof RedisFailure)) throw error;
@@ -155,4 +159,17 @@ function checkOptions(options: TaskOptions | null, kind: TaskKind): void {
     throw invalidParameter(wire, `${wire} is for ${kind === 'hot' ? 'big' : 'hot'} key tasks only`);
   }
   if (options.sampleReplicas === true && options.sampleSeconds === undefined) throw invalidParameter('sample_replicas', 'sample_replicas needs sample_seconds');
+  if (options.strategy !== 'snapshot') {
+    if (options.snapshotReplicas === true) throw invalidParameter('snapshot_replicas', 'snapshot_replicas needs strategy "snapshot"');
+    return;
+  }
+  // A snapshot reads no page: pacing it would mean nothing, and saying nothing would mislead.
+  const pacing = SCAN_ONLY.find((name) => options[name] !== undefined);
+  if (pacing !== undefined) {
+    const wire = TASK_OPTION_WIRE_NAMES[pacing];
+    throw invalidParameter(wire, `${wire} paces the scan strategy; a snapshot is not paced (its cost is one fork per node)`);
+  }
 }
+
+/** Options that only mean something for the scan strategy. */
+const SCAN_ONLY: readonly (keyof TaskOptions)[] = ['maxCpuShare', 'idleCpuShare', 'maxBlockUs', 'batchSize', 'busyBatchSize', 'rateLimit', 'memoryUsage'];

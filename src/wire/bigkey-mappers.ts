@@ -3,6 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import type { BigKey, BigKeyResult, TypeTotal } from '../domain/big-key.js';
 import type { Task } from '../domain/task.js';
 import type { BigkeysBody, BigKeyAnalysis, BigKeyFields, BigTaskBody } from './bigkey-schemas.js';
+import { snapshotToWire } from './insight-mappers.js';
 import { taskEnvelopeToWire } from './wire-mappers.js';
 
 type FieldsWire = { [K in keyof typeof BigKeyFields]?: Static<(typeof BigKeyFields)[K]> };
@@ -66,6 +67,7 @@ function bigFieldsToWire(result: BigKeyResult): FieldsWire {
     prefixes: result.prefixes.map((p) => ({ prefix: p.prefix, ...(p.prefixBase64 === undefined ? {} : { prefix_base64: p.prefixBase64 }), keys: p.keys, weight: p.weight, share: p.share })),
     prefixes_by: result.prefixesBy,
     advice: result.advice.map((a) => ({ code: a.code, message: a.message })),
+    ...(result.snapshot === undefined ? {} : { snapshot: snapshotToWire(result.snapshot) }),
   };
 }
 

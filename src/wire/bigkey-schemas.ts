@@ -1,7 +1,7 @@
 /** DCS wire shapes of the big key task family (dcs-api.md sections 1, 2.4). Fields marked "keyheat" are additions. */
 import { Type } from '@sinclair/typebox';
 import { BIGKEY_LIMITS } from '../domain/limits.js';
-import { PacingOptions, Progress, ScanType, TaskOption, TaskStatus, WireTime } from './task-schemas.js';
+import { PacingOptions, Progress, ScanType, SnapshotBody, StrategyOptions, TaskOption, TaskStatus, WireTime } from './task-schemas.js';
 
 export const BigkeysBody = Type.Object(
   {
@@ -75,10 +75,12 @@ export const BigKeyFields = {
   ),
   prefixes_by: Type.Optional(Type.Union([Type.Literal('memory'), Type.Literal('size')])),
   advice: Type.Optional(Type.Array(Type.Object({ code: Type.String(), message: Type.String() }))),
+  snapshot: Type.Optional(SnapshotBody),
 };
 
 const BigKeyOptions = {
   ...PacingOptions,
+  ...StrategyOptions,
   string_bytes: TaskOption(BIGKEY_LIMITS.stringBytes),
   collection_count: TaskOption(BIGKEY_LIMITS.collectionCount),
   per_type: TaskOption(BIGKEY_LIMITS.perType),

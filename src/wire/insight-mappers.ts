@@ -2,6 +2,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { GroupHeat, Heat, Insights, LfuReport, PrefixHeat } from '../domain/insights.js';
 import type { Sampling } from '../domain/sampling.js';
+import type { SnapshotReport } from '../domain/snapshot.js';
 import type { InsightFields } from './task-schemas.js';
 
 type InsightWire = { [K in keyof typeof InsightFields]?: Static<(typeof InsightFields)[K]> };
@@ -22,6 +23,30 @@ export function insightsToWire(insights: Insights): InsightWire {
           },
     advice: insights.advice.map((a) => ({ code: a.code, message: a.message })),
     ...(insights.sampling === undefined ? {} : samplingToWire(insights.sampling)),
+    ...(insights.snapshot === undefined ? {} : { snapshot: snapshotToWire(insights.snapshot) }),
+  };
+}
+
+/** `snapshot`: each RDB read (strategy snapshot), for hot and big key tasks alike. */
+export function snapshotToWire(report: SnapshotReport): NonNullable<InsightWire['snapshot']> {
+  return {
+    source: report.source,
+    nodes: report.nodes.map((n) => ({
+      node: n.node,
+      role: n.role,
+      ...(n.shard === undefined ? {} : { shard: n.shard }),
+      rdb_bytes: n.rdbBytes,
+      rdb_version: n.rdbVersion,
+      keys: n.keys,
+      expired_keys: n.expiredKeys,
+      module_keys: n.moduleKeys,
+      fork_usec: n.forkUsec,
+      cow_bytes: n.cowBytes,
+      protocol: n.protocol,
+      wait_ms: n.waitMs,
+      transfer_ms: n.transferMs,
+      replica_skipped: n.replicaSkipped,
+    })),
   };
 }
 

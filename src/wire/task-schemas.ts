@@ -98,6 +98,29 @@ const SampleBody = Type.Object({
   ),
 });
 
+const SnapshotNodeBody = Type.Object({
+  node: Type.String({ description: '`ip:port` of the node read, or the RDB file' }),
+  role: Type.Union([Type.Literal('primary'), Type.Literal('replica'), Type.Literal('file')]),
+  shard: Type.Optional(Type.String()),
+  rdb_bytes: Type.Integer(),
+  rdb_version: Type.Integer(),
+  keys: Type.Integer({ description: 'keys in the RDB, expired ones included' }),
+  expired_keys: Type.Integer({ description: 'keys already past their expiry, left out as SCAN leaves them out' }),
+  module_keys: Type.Integer(),
+  fork_usec: Type.Union([Type.Integer(), Type.Null()], { description: "how long the fork blocked the node's main thread (INFO latest_fork_usec)" }),
+  cow_bytes: Type.Union([Type.Integer(), Type.Null()], { description: 'memory copied on write while the child ran (INFO rdb_last_cow_size)' }),
+  protocol: Type.Union([Type.Literal('rdb-only'), Type.Literal('sync'), Type.Literal('file')]),
+  wait_ms: Type.Integer({ description: 'from SYNC to the first byte of the RDB: the fork and repl-diskless-sync-delay' }),
+  transfer_ms: Type.Integer(),
+  replica_skipped: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** With strategy snapshot: each RDB read and what it cost its node. */
+export const SnapshotBody = Type.Object(
+  { source: Type.Union([Type.Literal('live'), Type.Literal('file')]), nodes: Type.Array(SnapshotNodeBody) },
+  { description: 'keyheat: with strategy snapshot, each RDB read and what it cost its node' },
+);
+
 /** What a finished task's result means (keyheat additions, docs/reading-results.md). */
 export const InsightFields = {
   prefixes: Type.Optional(Type.Array(PrefixBody, { description: 'keyheat: the hottest namespaces over every warm key scanned' })),
@@ -107,6 +130,7 @@ export const InsightFields = {
   advice: Type.Optional(Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), { description: 'keyheat: what the numbers mean for an operator' })),
   sampled: Type.Optional(Type.Array(SampledKeyBody, { description: 'keyheat: with sample_seconds, the top keys by measured rate (MONITOR), which may include keys the LFU list lacks' })),
   sample: Type.Optional(SampleBody),
+  snapshot: Type.Optional(SnapshotBody),
 };
 
 export const NodeProgressBody = Type.Object({ node: Type.String(), scanned_keys: Type.Integer(), expected_keys: Type.Integer() });
@@ -149,8 +173,19 @@ export const PacingOptions = {
   rate_limit: TaskOption(ANALYSIS_LIMITS.rateLimit),
 };
 
+/** How the keyspace is read, for either kind of task (docs/snapshots.md). */
+export const StrategyOptions = {
+  strategy: Type.Optional(
+    Type.Union([Type.Literal('scan'), Type.Literal('snapshot')], {
+      description: 'keyheat: "scan" (paced SCAN, the default) or "snapshot": each node forks once and sends its RDB, parsed as it arrives',
+    }),
+  ),
+  snapshot_replicas: Type.Optional(Type.Boolean({ description: "keyheat: with strategy snapshot, take each shard's RDB from a replica where one is usable (its counters are its own)" })),
+};
+
 const Pacing = {
   ...PacingOptions,
+  ...StrategyOptions,
   sample_seconds: TaskOption(SAMPLE_LIMITS.seconds),
   sample_replicas: Type.Optional(Type.Boolean({ description: 'keyheat: the sampling phase also watches replicas (reads they serve are traffic too)' })),
 };
@@ -172,7 +207,7 @@ export const TaskBody = Type.Object(
     error_msg: Type.Optional(Type.String({ description: 'keyheat: why a failed task failed' })),
     progress: Type.Optional(Progress),
     analysis: Type.Optional(AnalysisStats),
-    options: Type.Optional(Type.Object(Pacing, { description: 'keyheat: pacing and sampling given at creation' })),
+    options: Type.Optional(Type.Object(Pacing, { description: 'keyheat: pacing, sampling and strategy given at creation' })),
     ...InsightFields,
   },
   { $id: 'Task', title: 'Task' },

@@ -36,8 +36,8 @@ export function taskEnvelopeToWire(task: Task) {
 }
 
 /** A task's pacing options, snake_case, only those set. */
-export function optionsToWire(options: TaskOptions): Record<string, number | boolean> {
-  const wire: Record<string, number | boolean> = {};
+export function optionsToWire(options: TaskOptions): Record<string, number | boolean | string> {
+  const wire: Record<string, number | boolean | string> = {};
   for (const [name, wireName] of Object.entries(TASK_OPTION_WIRE_NAMES) as [keyof TaskOptions, string][]) {
     const value = options[name];
     if (value !== undefined) wire[wireName] = value;
@@ -47,10 +47,11 @@ export function optionsToWire(options: TaskOptions): Record<string, number | boo
 
 /** The pacing options of a create body; null when it sets none. */
 export function optionsFromWire(body: Readonly<Record<string, unknown>>): TaskOptions | null {
-  const options: Record<string, number | boolean> = {};
+  const options: Record<string, number | boolean | string> = {};
   for (const [name, wireName] of Object.entries(TASK_OPTION_WIRE_NAMES)) {
     const value = body[wireName];
-    if (typeof value === 'number' || typeof value === 'boolean') options[name] = value;
+    // The body's schema allows only the strategies' names as strings.
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') options[name] = value;
   }
   return definedOptions(options);
 }

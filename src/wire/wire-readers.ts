@@ -8,9 +8,10 @@ import type { AnalysisStats as StatsDomain, HotKey } from '../domain/hot-key.js'
 import type { GroupHeat, Insights, LfuReport, PrefixHeat } from '../domain/insights.js';
 import type { NodeProgress } from '../domain/task.js';
 import type { Sampling } from '../domain/sampling.js';
+import type { SnapshotReport } from '../domain/snapshot.js';
 import type { BigKeyResult } from '../domain/big-key.js';
 import type { BigTaskBody } from './bigkey-schemas.js';
-import type { AnalysisStats, HotkeysBody, NodeProgressBody, TaskBody } from './task-schemas.js';
+import type { AnalysisStats, HotkeysBody, NodeProgressBody, SnapshotBody, TaskBody } from './task-schemas.js';
 
 type TaskWire = Static<typeof TaskBody>;
 type StatsWire = Static<typeof AnalysisStats>;
@@ -79,6 +80,7 @@ export function insightsFromWire(task: TaskWire): Insights | null {
           },
     advice: task.advice.map((a) => ({ code: a.code, message: a.message })),
     ...(task.sampled === undefined || task.sample === undefined ? {} : { sampling: samplingFromWire(task.sampled, task.sample) }),
+    ...(task.snapshot === undefined ? {} : { snapshot: snapshotFromWire(task.snapshot) }),
   };
 }
 
@@ -189,5 +191,29 @@ export function bigResultFromWire(task: Static<typeof BigTaskBody>): BigKeyResul
     prefixes: (task.prefixes ?? []).map((p) => ({ prefix: p.prefix, ...(p.prefix_base64 === undefined ? {} : { prefixBase64: p.prefix_base64 }), keys: p.keys, weight: p.weight, share: p.share })),
     prefixesBy: task.prefixes_by ?? 'size',
     advice: (task.advice ?? []).map((a) => ({ code: a.code, message: a.message })),
+    ...(task.snapshot === undefined ? {} : { snapshot: snapshotFromWire(task.snapshot) }),
+  };
+}
+
+/** `snapshot` (strategy snapshot) back into the domain's words. */
+export function snapshotFromWire(wire: Static<typeof SnapshotBody>): SnapshotReport {
+  return {
+    source: wire.source,
+    nodes: wire.nodes.map((n) => ({
+      node: n.node,
+      role: n.role,
+      ...(n.shard === undefined ? {} : { shard: n.shard }),
+      rdbBytes: n.rdb_bytes,
+      rdbVersion: n.rdb_version,
+      keys: n.keys,
+      expiredKeys: n.expired_keys,
+      moduleKeys: n.module_keys,
+      forkUsec: n.fork_usec,
+      cowBytes: n.cow_bytes,
+      protocol: n.protocol,
+      waitMs: n.wait_ms,
+      transferMs: n.transfer_ms,
+      replicaSkipped: n.replica_skipped,
+    })),
   };
 }

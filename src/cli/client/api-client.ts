@@ -61,11 +61,11 @@ export class ApiClient {
     await this.exchange('DELETE', `/instances/${encodeURIComponent(instanceId)}`);
   }
 
-  createTask(instanceId: string, pacing: Readonly<Record<string, number | boolean>>): Promise<TaskWire> {
+  createTask(instanceId: string, pacing: Readonly<Record<string, number | boolean | string>>): Promise<TaskWire> {
     return this.call('POST', `/instances/${encodeURIComponent(instanceId)}/hotkey-task`, TaskBody, pacing);
   }
 
-  createBigTask(instanceId: string, options: Readonly<Record<string, number | boolean>>): Promise<BigTaskWire> {
+  createBigTask(instanceId: string, options: Readonly<Record<string, number | boolean | string>>): Promise<BigTaskWire> {
     return this.call('POST', `/instances/${encodeURIComponent(instanceId)}/bigkey-task`, BigTaskBody, options);
   }
 

@@ -9,7 +9,7 @@ import { optionalNumeric, sampleSeconds } from '../flag-values.js';
 import { UsageError } from '../usage-error.js';
 import type { Flags } from './run-client.js';
 
-type PacingOption = Exclude<keyof TaskOptions, 'sampleSeconds' | 'sampleReplicas' | 'stringBytes' | 'collectionCount' | 'perType' | 'memoryUsage'>;
+type PacingOption = Exclude<keyof TaskOptions, 'sampleSeconds' | 'sampleReplicas' | 'stringBytes' | 'collectionCount' | 'perType' | 'memoryUsage' | 'strategy' | 'snapshotReplicas'>;
 
 interface PacingFlag {
   readonly flag: string;
@@ -34,11 +34,13 @@ export const PACING_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   ...Object.fromEntries(PACING_FLAGS.map((f) => [f.flag, { type: 'string' }])),
   sample: { type: 'string' },
   'sample-replicas': { type: 'boolean' },
+  snapshot: { type: 'boolean' },
+  'snapshot-replicas': { type: 'boolean' },
 };
 
 /** The create body: only the flags given, by their wire names; the server's config decides the rest. */
-export function pacingFromFlags(flags: Flags): Record<string, number | boolean> {
-  const body: Record<string, number | boolean> = {};
+export function pacingFromFlags(flags: Flags): Record<string, number | boolean | string> {
+  const body: Record<string, number | boolean | string> = {};
   for (const f of PACING_FLAGS) {
     const value = optionalNumeric(flags.string(f.flag), `--${f.flag}`, limitOf(f));
     if (value !== undefined) body[TASK_OPTION_WIRE_NAMES[f.option]] = value;
@@ -47,6 +49,9 @@ export function pacingFromFlags(flags: Flags): Record<string, number | boolean> 
   if (flags.boolean('sample-replicas') && seconds === undefined) throw new UsageError('--sample-replicas needs --sample');
   if (seconds !== undefined) body[TASK_OPTION_WIRE_NAMES.sampleSeconds] = seconds;
   if (flags.boolean('sample-replicas')) body[TASK_OPTION_WIRE_NAMES.sampleReplicas] = true;
+  if (flags.boolean('snapshot-replicas') && !flags.boolean('snapshot')) throw new UsageError('--snapshot-replicas needs --snapshot');
+  if (flags.boolean('snapshot')) body[TASK_OPTION_WIRE_NAMES.strategy] = 'snapshot';
+  if (flags.boolean('snapshot-replicas')) body[TASK_OPTION_WIRE_NAMES.snapshotReplicas] = true;
   return body;
 }
 
@@ -62,6 +67,8 @@ export function pacingHelp(): string {
     .concat([
       `  ${'--sample 10s'.padEnd(HELP_COLUMN)}first watch the commands (MONITOR) for this long (1s-120s); see README`,
       `  ${'--sample-replicas'.padEnd(HELP_COLUMN)}watch the replicas too`,
+      `  ${'--snapshot'.padEnd(HELP_COLUMN)}read each node's RDB (one fork) instead of scanning; docs/snapshots.md`,
+      `  ${'--snapshot-replicas'.padEnd(HELP_COLUMN)}take the RDB from a replica of each shard`,
     ])
     .join('\n');
 }
@@ -79,7 +86,7 @@ export const BIG_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
 };
 
 /** The create body of a big key task: the pacing flags and the thresholds given; --sample is a hot key flag. */
-export function bigOptionsFromFlags(flags: Flags, usage: string): Record<string, number | boolean> {
+export function bigOptionsFromFlags(flags: Flags, usage: string): Record<string, number | boolean | string> {
   if (flags.string('sample') !== undefined || flags.boolean('sample-replicas')) throw new UsageError('--sample is for hot key tasks, not with --big', usage);
   const body = pacingFromFlags(flags);
   for (const f of BIG_FLAGS) {

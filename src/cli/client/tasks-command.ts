@@ -72,7 +72,7 @@ async function create(context: CommandContext): Promise<number> {
 }
 
 /** The hot key options; the big key flags without --big are a mistake worth saying. */
-function hotOptions(flags: CommandContext['flags'], usage: string): Record<string, number | boolean> {
+function hotOptions(flags: CommandContext['flags'], usage: string): Record<string, number | boolean | string> {
   const big = Object.keys(BIG_OPTIONS).find((name) => (BIG_OPTIONS[name]?.type === 'boolean' ? flags.boolean(name) : flags.string(name) !== undefined));
   if (big !== undefined) throw new UsageError(`--${big} is for big key tasks: add --big`, usage);
   return pacingFromFlags(flags);

@@ -3,6 +3,7 @@
  * namespaces by size, its big keys (sortable, filterable, "also hot" marked), the nodes it read,
  * export and delete.
  */
+import { SnapshotPanel } from '../components/snapshot-panel';
 import { useState } from 'preact/hooks';
 import { api, messageOf, type Session } from '../api';
 import { BigKeyTable } from '../components/big-key-table';
@@ -85,7 +86,7 @@ function BigTaskBody(props: { readonly task: BigTask; readonly reload: () => voi
   return (
     <>
       <p class="sub">
-        {task.scan_type === 'auto' ? 'Daily analysis' : 'Manual analysis'}: {analysis?.scanned_keys.toLocaleString() ?? '?'} keys scanned in {duration(analysis?.duration_ms ?? 0)},{' '}
+        {task.scan_type === 'auto' ? 'Daily analysis' : 'Manual analysis'}: {analysis?.scanned_keys.toLocaleString() ?? '?'} keys {task.snapshot !== undefined ? 'read from snapshots' : 'scanned'} in {duration(analysis?.duration_ms ?? 0)},{' '}
         {task.num} big keys listed.
         {changed > 0 ? ` ${changed.toLocaleString()} keys were deleted or changed type while the scan read them.` : ''}
       </p>
@@ -103,7 +104,7 @@ function BigTaskBody(props: { readonly task: BigTask; readonly reload: () => voi
       <BigKeyTable task={task} />
       <TypeTotals task={task} />
       <BigTaskCharts task={task} />
-      <NodesScanned task={task} />
+      {task.snapshot !== undefined ? <SnapshotPanel snapshot={task.snapshot} /> : <NodesScanned task={task} />}
     </>
   );
 }

@@ -23,7 +23,8 @@ interface Running {
   readonly error: string | null;
   /** Counts the tasks that ended, so the lists reload when one does. */
   readonly finished: number;
-  start(): Promise<void>;
+  /** Starts a task; `snapshot` asks for strategy "snapshot" (one fork per node instead of a scan). */
+  start(snapshot: boolean): Promise<void>;
 }
 
 const ended = (task: AnyTask): boolean => task.status === 'success' || task.status === 'failed';
@@ -49,10 +50,11 @@ function useRunning(session: Session, instanceId: string, kind: TaskKind): Runni
     return () => clearTimeout(timer);
   }, [task, session, path]);
 
-  const start = async (): Promise<void> => {
+  const start = async (snapshot: boolean): Promise<void> => {
     setError(null);
     try {
-      setTask(await api<AnyTask>(session, 'POST', path));
+      // No body at all for a scan: DCS's own call.
+      setTask(await api<AnyTask>(session, 'POST', path, snapshot ? { strategy: 'snapshot' } : undefined));
     } catch (failure) {
       setError(messageOf(failure));
     }
@@ -65,6 +67,7 @@ export function InstancePage(props: { readonly session: Session; readonly instan
   const instance = useLoad(() => api<Instance>(session, 'GET', `/instances/${encodeURIComponent(instanceId)}`), [session, instanceId]);
   const hot = useRunning(session, instanceId, 'hot');
   const big = useRunning(session, instanceId, 'big');
+  const [snapshot, setSnapshot] = useState(false);
 
   if (instance.value === null) {
     return instance.error !== null ? <p class="error" role="alert">{instance.error}</p> : <p>Loading…</p>;
@@ -79,10 +82,13 @@ export function InstancePage(props: { readonly session: Session; readonly instan
         <h1 id="instance-title">{instance.value.name}</h1>
         {!session.readOnly ? (
           <div class="actions">
-            <button type="button" onClick={() => void hot.start()} disabled={busy(hot)}>
+            <label class="inline" title="Each node forks once and sends its RDB instead of being scanned: faster on big keyspaces, but the fork costs memory (docs/snapshots.md)">
+              <input type="checkbox" checked={snapshot} onChange={(e) => setSnapshot((e.target as HTMLInputElement).checked)} /> From a snapshot
+            </label>
+            <button type="button" onClick={() => void hot.start(snapshot)} disabled={busy(hot)}>
               Analyse now
             </button>
-            <button type="button" onClick={() => void big.start()} disabled={busy(big)}>
+            <button type="button" onClick={() => void big.start(snapshot)} disabled={busy(big)}>
               Analyse big keys
             </button>
           </div>

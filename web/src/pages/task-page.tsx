@@ -5,6 +5,7 @@ import { Confirm } from '../components/confirm';
 import { HotKeyTable } from '../components/hot-key-table';
 import { NodeProgress } from '../components/node-progress';
 import { SampledTable } from '../components/sampled-table';
+import { SnapshotPanel } from '../components/snapshot-panel';
 import { TaskCharts } from '../components/task-charts';
 import { download, duration, keysCsv, taskFileName, when } from '../format';
 import { href, navigate } from '../router';
@@ -81,7 +82,7 @@ function TaskBody(props: { readonly task: Task; readonly reload: () => void }) {
   return (
     <>
       <p class="sub">
-        {task.scan_type === 'auto' ? 'Daily analysis' : 'Manual analysis'}: {task.analysis?.scanned_keys.toLocaleString() ?? '?'} keys scanned in{' '}
+        {task.scan_type === 'auto' ? 'Daily analysis' : 'Manual analysis'}: {task.analysis?.scanned_keys.toLocaleString() ?? '?'} keys {task.snapshot !== undefined ? 'read from snapshots' : 'scanned'} in{' '}
         {duration(task.analysis?.duration_ms ?? 0)}, {task.num} hot keys.
         {lfu !== undefined
           ? ` LFU: lfu-log-factor ${lfu.log_factor}, lfu-decay-time ${lfu.decay_time} (${lfu.source})${lfu.ceiling_qps === null ? '.' : `; a counter of 255 means at least ${lfu.ceiling_qps} reads/s.`}`
@@ -97,6 +98,7 @@ function TaskBody(props: { readonly task: Task; readonly reload: () => void }) {
           </ul>
         </section>
       ) : null}
+      {task.snapshot !== undefined ? <SnapshotPanel snapshot={task.snapshot} /> : null}
       {sampledFirst ? <SampledTable task={task} /> : null}
       {charted ? <TaskCharts task={task} /> : null}
       <HotKeyTable task={task} />

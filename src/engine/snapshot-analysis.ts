@@ -1,0 +1,437 @@
+/**
+ * The snapshot strategy (docs/snapshots.md): instead of a paced SCAN costing the main thread a
+ * few microseconds per key, each node read forks once and sends its RDB, which keyheat parses as
+ * it arrives (redis/rdb-transfer.ts, redis/rdb/rdb-parser.ts) and never stores. One pass gives
+ * both results: hot keys from each key's LFU counter (the FREQ opcode, written under an LFU
+ * maxmemory-policy) with type and size from the encodings, and the big key result.
+ *
+ * Where: every shard's primary (a standalone server, or every cluster primary that owns slots),
+ * or, with snapshotReplicas, one of its usable replicas (shard-plans.ts). A replica's counters
+ * count the reads the replica served, not the primary's: the advice says so. One node at a time,
+ * so a deployment whose primaries share hosts never has two forks at once.
+ *
+ * Commands on each node read: INFO, CONFIG GET lfu-* (hot keys), COMMAND INFO, ACL WHOAMI, ACL
+ * DRYRUN, INFO memory (the preflight), REPLCONF rdb-only 1, REPLCONF capa eof, SYNC, then INFO
+ * persistence and INFO stats (what the fork cost). Nothing per key.
+ *
+ * Also `keyheat scan --rdb FILE`: the same pass over a saved RDB file (analyzeRdbFile).
+ *
+ * Memory: the top-K, the big key summary, and the parser's caps (a key name, one compact blob);
+ * the RDB streams through.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { BigKeySummary } from '../analysis/bigkey-summary.js';
+import type { Candidate, KeyDetail } from '../analysis/candidate.js';
+import { HeatSummary } from '../analysis/heat-summary.js';
+import { ratesEstimable } from '../analysis/lfu-estimate.js';
+import type { BigKeyResult, BigKeyThresholds } from '../domain/big-key.js';
+import type { HotKey } from '../domain/hot-key.js';
+import type { Advice, Insights } from '../domain/insights.js';
+import type { InstanceMode, RedisEndpoint } from '../domain/instance.js';
+import { LFU_DEFAULTS, type LfuSettings } from '../domain/lfu.js';
+import { RedisFailure } from '../domain/redis-failure.js';
+import type { SnapshotNode, SnapshotReport } from '../domain/snapshot.js';
+import { readLfuSettings } from '../redis/lfu-config.js';
+import { LFU_POLICIES, readServerFacts, refuseUnsupported } from '../redis/preflight.js';
+import { RdbParseError, RdbParser, type RdbKey } from '../redis/rdb/rdb-parser.js';
+import { rdbFailure, transferRdb } from '../redis/rdb-transfer.js';
+import type { RespConnection } from '../redis/resp-connection.js';
+import { parseInfo, type ServerFacts } from '../redis/server-info.js';
+import { checkSnapshotAllowed } from '../redis/snapshot-preflight.js';
+import type { Sampling } from '../domain/sampling.js';
+import type { AnalysisOptions } from './analysis-options.js';
+import { withAnalysisScope, type AnalysisScope } from './analysis-scope.js';
+import { assemble, bigKeyOf } from './bigkey-result.js';
+import type { ScannedNode } from './bigkey-node-scan.js';
+import { HotKeyCollector } from './hot-key-collector.js';
+import { hotKeyOf, insightsOf } from './insights.js';
+import { ProgressBoard } from './progress-board.js';
+import { clusterPlans, pickNode, standalonePlans, type ShardPlan } from './shard-plans.js';
+
+/** What one pass is asked for: hot keys, big keys (with their thresholds), or both. */
+export interface SnapshotWants {
+  /** true: every node read must have an LFU policy; 'optional': hot keys where the RDB has counters (keyheat scan --big --snapshot). */
+  readonly hot: boolean | 'optional';
+  readonly big: BigKeyThresholds | null;
+}
+
+export interface HotOutcome {
+  readonly keys: HotKey[];
+  /** The candidate each key came from, in the same order. */
+  readonly candidates: Candidate[];
+  readonly insights: Insights;
+  readonly scannedKeys: number;
+  readonly vanishedKeys: number;
+}
+
+export interface SnapshotOutcome {
+  readonly mode: InstanceMode;
+  readonly hot: HotOutcome | null;
+  readonly big: BigKeyResult | null;
+  readonly snapshot: SnapshotReport;
+  readonly nodes: ProgressBoard;
+}
+
+/** Keys between two progress reports. */
+const PROGRESS_KEYS = 10_000;
+/** How long to wait, after the RDB arrived, for the node's child to exit and its cost to be recorded. */
+const CHILD_EXIT_WAIT_MS = 2000;
+
+/**
+ * The pass over every shard, in an analysis scope (the caller's: a sampling phase may have run
+ * in it). `seed` is the registered node, `facts` its INFO.
+ */
+export async function snapshotDeployment(
+  scope: AnalysisScope,
+  seed: RespConnection,
+  facts: ServerFacts,
+  seedHost: string,
+  options: AnalysisOptions,
+  wants: SnapshotWants,
+  sampling?: Sampling,
+): Promise<SnapshotOutcome> {
+  if (options.pattern !== undefined) throw new RedisFailure('unsupported', seed.address, 'a pattern (SCAN MATCH) works with the scan strategy only');
+  const mode: InstanceMode = facts.mode === 'cluster' ? 'cluster' : 'single';
+  const plans = mode === 'cluster' ? await clusterPlans(seed, seedHost, options.redis.maxClusterPrimaries) : standalonePlans(seed.address, facts);
+  // The registered node's LFU settings choose the heat unit, as in a scan.
+  const unit = wants.hot && ratesEstimable(await readLfuSettings(seed)) ? 'qps' : 'accesses';
+  seed.close();
+  const pass = new SnapshotPass(mode, options, wants, unit);
+  // One fork at a time: primaries sharing a host never copy-on-write at once.
+  for (const plan of plans) {
+    scope.signal.throwIfAborted();
+    await pass.readShard(plan, scope);
+  }
+  return pass.outcome(sampling);
+}
+
+/**
+ * A snapshot analysis on its own (`keyheat scan --snapshot --big`: both results from one pass),
+ * in its own scope: deadline, abort, every connection closed at the end.
+ */
+export async function analyzeSnapshot(target: { readonly endpoint: RedisEndpoint }, options: AnalysisOptions, wants: SnapshotWants): Promise<SnapshotOutcome> {
+  return withAnalysisScope(target.endpoint, options, async (scope) => {
+    const seed = await scope.pool.open(scope.address);
+    const facts = await readServerFacts(seed);
+    refuseUnsupported(facts, seed.address, wants.hot === true ? false : 'big');
+    return snapshotDeployment(scope, seed, facts, target.endpoint.host, options, wants);
+  });
+}
+
+/** `keyheat scan --rdb FILE`: the same pass over a saved RDB file, read as a stream. */
+export async function analyzeRdbFile(path: string, options: AnalysisOptions, wants: SnapshotWants): Promise<SnapshotOutcome> {
+  const pass = new SnapshotPass('single', options, wants, ratesEstimable(LFU_DEFAULTS) ? 'qps' : 'accesses');
+  await pass.readFile(path);
+  return pass.outcome();
+}
+
+class SnapshotPass {
+  private readonly collector: HotKeyCollector | null;
+  private readonly summary: BigKeySummary | null;
+  readonly progress: ProgressBoard;
+  private readonly reports: SnapshotNode[] = [];
+  private readonly scanned: ScannedNode[] = [];
+  private readonly counts = { scanned: 0, vanished: 0, changed: 0 };
+  private source: 'live' | 'file' = 'live';
+  /** Keys read, and keys that had an LFU counter (FREQ). */
+  get counted(): number {
+    return this.counts.scanned;
+  }
+  get withFreq(): number {
+    return this.freqs.count;
+  }
+  private readonly freqs = { count: 0 };
+  private replicaRead = false;
+
+  constructor(
+    private readonly mode: InstanceMode,
+    private readonly options: AnalysisOptions,
+    private readonly wants: SnapshotWants,
+    unit: 'qps' | 'accesses',
+  ) {
+    this.progress = new ProgressBoard(options.onProgress);
+    const prefixes = { delimiters: options.prefixDelimiters, depth: options.prefixDepth };
+    this.collector = wants.hot ? new HotKeyCollector(options.topK, new HeatSummary(prefixes, unit), mode === 'cluster' ? 'shard' : 'db') : null;
+    this.summary = wants.big === null ? null : new BigKeySummary(wants.big, prefixes, 'size');
+  }
+
+  async readShard(plan: ShardPlan, scope: AnalysisScope): Promise<void> {
+    const { pool, signal } = scope;
+    const picked = await pickNode(plan, pool, signal, this.options.snapshotReplicas);
+    const info = picked.connection;
+    const node = info.address;
+    try {
+      const facts = await readServerFacts(info);
+      const lfu = this.wants.hot === true ? await this.lfuOf(info, facts) : this.wants.hot === 'optional' ? await readLfuSettings(info) : LFU_DEFAULTS;
+      await checkSnapshotAllowed(info, this.options.snapshotMaxMemoryShare);
+      const label = plan.shard ?? node;
+      this.collector?.setLfu(label, lfu);
+      this.progress.start(node, facts.keyspace.reduce((sum, db) => sum + db.keys, 0));
+      const reader = this.reader(node, label, plan.shard);
+      const transfer = await transferRdb(await pool.open(node), reader.parser, {
+        stallMs: this.options.snapshotStallMs,
+        signal,
+      });
+      reader.flush();
+      const cost = await forkCost(info);
+      const role = picked.role;
+      if (role === 'replica') this.replicaRead = true;
+      this.progress.paced(node, { cpuShare: null, longestBlockUs: cost.forkUsec, trafficSeen: false });
+      this.scanned.push({ node, role, shard: plan.shard, noTouch: true, replicaSkipped: this.options.snapshotReplicas ? picked.replicaSkipped : null });
+      this.reports.push({
+        node,
+        role,
+        ...(plan.shard === undefined ? {} : { shard: plan.shard }),
+        rdbBytes: transfer.rdbBytes,
+        rdbVersion: reader.parser.rdbVersion,
+        keys: reader.keys,
+        expiredKeys: reader.expired,
+        moduleKeys: reader.modules,
+        forkUsec: cost.forkUsec,
+        cowBytes: cost.cowBytes,
+        protocol: transfer.protocol,
+        waitMs: transfer.waitMs,
+        transferMs: transfer.transferMs,
+        replicaSkipped: this.options.snapshotReplicas ? picked.replicaSkipped : null,
+      });
+    } finally {
+      info.close();
+    }
+  }
+
+  async readFile(path: string): Promise<void> {
+    this.source = 'file';
+    const size = await fileSize(path);
+    this.progress.start(path, 0);
+    const reader = this.reader(path, path, undefined);
+    const started = performance.now();
+    const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+    const signal = this.options.signal;
+    const onAbort = (): void => {
+      stream.destroy(signal?.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const chunk of stream) {
+        const used = reader.parser.push(chunk as Buffer);
+        if (reader.parser.done && used < (chunk as Buffer).length) break; // bytes after the RDB (an AOF tail): not ours
+      }
+      reader.parser.end();
+    } catch (error) {
+      if (error instanceof RdbParseError) throw rdbFailure(error, path);
+      if (signal?.aborted === true) throw signal.reason;
+      throw new RedisFailure('unreachable', path, `${path} could not be read: ${(error as Error).message}`);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      stream.destroy();
+    }
+    reader.flush();
+    this.scanned.push({ node: path, role: 'primary', noTouch: true, replicaSkipped: null });
+    this.reports.push({
+      node: path,
+      role: 'file',
+      rdbBytes: reader.parser.bytes || size,
+      rdbVersion: reader.parser.rdbVersion,
+      keys: reader.keys,
+      expiredKeys: reader.expired,
+      moduleKeys: reader.modules,
+      forkUsec: null,
+      cowBytes: null,
+      protocol: 'file',
+      waitMs: 0,
+      transferMs: Math.round(performance.now() - started),
+      replicaSkipped: null,
+    });
+  }
+
+  /** The node's LFU settings; its RDB has counters only under an LFU policy (a replica's own policy counts). */
+  private async lfuOf(connection: RespConnection, facts: ServerFacts): Promise<LfuSettings> {
+    if (!LFU_POLICIES.includes(facts.maxmemoryPolicy)) {
+      const node = connection.address;
+      throw new RedisFailure(
+        'unsupported',
+        node,
+        `${node} has maxmemory-policy ${facts.maxmemoryPolicy || '(unknown)'}: its snapshot carries no LFU counters; hot key analysis needs allkeys-lfu or volatile-lfu on the node read`,
+      );
+    }
+    return readLfuSettings(connection);
+  }
+
+  /** A parser whose keys feed this pass, for the node (or file) `node`, grouped under `label`. */
+  private reader(node: string, label: string, shard: string | undefined): RdbReader {
+    return new RdbReader(node, label, shard, this.collector, this.summary, this.progress, this.counts, this.freqs, this.options.redis.limits.maxBulkBytes);
+  }
+
+  outcome(sampling?: Sampling): SnapshotOutcome {
+    const snapshot: SnapshotReport = { source: this.source, nodes: this.reports };
+    return { mode: this.mode, hot: this.hotOutcome(sampling), big: this.bigOutcome(), snapshot, nodes: this.progress };
+  }
+
+  private hotOutcome(sampling: Sampling | undefined): HotOutcome | null {
+    const collector = this.collector;
+    if (collector === null) return null;
+    const candidates = collector.candidates();
+    const keys = candidates.map((candidate) => {
+      const detail = candidate.detail as KeyDetail;
+      return hotKeyOf({ candidate, node: candidate.node, ...detail }, this.mode, collector.lfuOf(candidate.node));
+    });
+    const nodes = [...new Set(this.reports.map((r) => r.shard ?? r.node))];
+    const insights = insightsOf({ keys, mode: this.mode, collector, nodes, scannedKeys: collector.scannedKeys, sampling });
+    return {
+      keys,
+      candidates,
+      insights: {
+        ...insights,
+        // A file cannot say which LFU settings its server had; snapshot-file says what is assumed.
+        advice: [...insights.advice.filter((a) => this.source === 'live' || a.code !== 'lfu-assumed'), ...this.snapshotAdvice()],
+        snapshot: { source: this.source, nodes: this.reports },
+      },
+      scannedKeys: collector.scannedKeys,
+      vanishedKeys: this.counts.vanished,
+    };
+  }
+
+  private bigOutcome(): BigKeyResult | null {
+    const summary = this.summary;
+    if (summary === null) return null;
+    const now = Date.now();
+    const keys = summary.bigKeys().map((key) => bigKeyOf(key, this.mode, undefined, ttlOf(key.expiresAtMs, now)));
+    const result = assemble(keys, this.mode, { summary, counts: this.counts, progress: this.progress, nodes: this.scanned, options: { memoryUsage: false } }, 0);
+    return { ...result, advice: [...result.advice, ...this.snapshotAdvice()], snapshot: { source: this.source, nodes: this.reports } };
+  }
+
+  private snapshotAdvice(): Advice[] {
+    const advice: Advice[] = [];
+    if (this.source === 'file') {
+      const rates = this.collector === null ? '' : " Rates assume Redis's default LFU settings (lfu-log-factor 10, lfu-decay-time 1): the file does not say which its server had.";
+      advice.push({ code: 'snapshot-file', message: `Read from a saved RDB file: the counters and sizes are those of when the file was written.${rates}` });
+      return advice;
+    }
+    const forks = this.reports.filter((r) => r.forkUsec !== null);
+    if (forks.length > 0) {
+      const longest = forks.reduce((a, b) => ((a.forkUsec ?? 0) >= (b.forkUsec ?? 0) ? a : b));
+      const bytes = this.reports.reduce((sum, r) => sum + r.rdbBytes, 0);
+      advice.push({
+        code: 'snapshot-cost',
+        message:
+          `Each node read forked once: the longest fork blocked ${longest.node} for ${((longest.forkUsec ?? 0) / 1000).toFixed(1)} ms; ` +
+          `${(bytes / 1048576).toFixed(1)} MiB of RDB were read. Copy-on-write memory grows with the writes made while the child runs (docs/snapshots.md).`,
+      });
+    }
+    if (this.collector !== null && this.counted > 0 && this.withFreq === 0) {
+      advice.push({
+        code: 'snapshot-no-counters',
+        message: 'The RDB carries no LFU counters (it was written under a maxmemory-policy without LFU): hot keys cannot be told from it.',
+      });
+    }
+    if (this.replicaRead && this.collector !== null) {
+      advice.push({
+        code: 'snapshot-replica-counters',
+        message: "Counters were read from replicas: a replica's LFU counters count the reads it served itself, not the primary's traffic. Keys read only on primaries look cold there.",
+      });
+    }
+    return advice;
+  }
+}
+
+/** A snapshot key's TTL in whole seconds, -1 for none (as the scan reports PTTL). */
+function ttlOf(expiresAtMs: number | null | undefined, now: number): number | undefined {
+  if (expiresAtMs === undefined) return undefined;
+  if (expiresAtMs === null) return -1;
+  return Math.max(0, Math.ceil((expiresAtMs - now) / 1000));
+}
+
+/** Feeds one RDB's keys to the pass. */
+class RdbReader {
+  readonly parser: RdbParser;
+  keys = 0;
+  expired = 0;
+  modules = 0;
+  private db = -1;
+  private inDb = 0;
+  private sinceProgress = 0;
+  private readonly now = Date.now();
+
+  constructor(
+    private readonly node: string,
+    private readonly label: string,
+    private readonly shard: string | undefined,
+    private readonly collector: HotKeyCollector | null,
+    private readonly summary: BigKeySummary | null,
+    private readonly progress: ProgressBoard,
+    private readonly counts: { scanned: number; vanished: number },
+    private readonly freqs: { count: number },
+    maxKeyBytes: number,
+  ) {
+    this.parser = new RdbParser({ onKey: (key) => this.onKey(key) }, { maxKeyBytes });
+  }
+
+  private onKey(key: RdbKey): void {
+    this.keys += 1;
+    if (key.db !== this.db) this.flushDb(key.db);
+    // SCAN does not return keys past their expiry: neither does a snapshot.
+    if (key.expiresAtMs !== null && key.expiresAtMs <= this.now) {
+      this.expired += 1;
+      this.counts.vanished += 1;
+      return;
+    }
+    this.inDb += 1;
+    this.counts.scanned += 1;
+    if (key.type === 'module') this.modules += 1;
+    const type = key.type === 'module' ? (key.moduleName ?? 'module') : key.type;
+    // Module values: their bytes in the RDB stand for their size, as MEMORY USAGE does in a scan.
+    const size = key.size ?? key.rdbBytes;
+    const unit = key.unit === 'bytes' || key.unit === null ? 'byte' : 'count';
+    if (key.freq !== null) this.freqs.count += 1;
+    if (this.collector !== null && key.freq !== null) this.collector.offer(key.freq, key.db, this.label, key.key, true, () => ({ type, size, unit }));
+    this.summary?.add({ name: key.key, db: key.db, node: this.node, shard: this.shard, type, size, expiresAtMs: key.expiresAtMs });
+    if (++this.sinceProgress >= PROGRESS_KEYS) {
+      this.progress.add(this.node, this.sinceProgress);
+      this.sinceProgress = 0;
+    }
+  }
+
+  private flushDb(next: number): void {
+    if (this.db >= 0 && this.inDb > 0) this.collector?.counted(this.label, this.db, this.inDb);
+    this.db = next;
+    this.inDb = 0;
+  }
+
+  /** Counts the last database's keys and the last progress. */
+  flush(): void {
+    this.flushDb(-1);
+    this.progress.add(this.node, this.sinceProgress);
+    this.sinceProgress = 0;
+  }
+}
+
+/** The fork's cost, once the node's child exited (or after CHILD_EXIT_WAIT_MS): INFO stats and persistence. */
+async function forkCost(connection: RespConnection): Promise<{ forkUsec: number | null; cowBytes: number | null }> {
+  const deadline = performance.now() + CHILD_EXIT_WAIT_MS;
+  let persistence = parseInfo(await connection.text(['INFO', 'persistence']));
+  while (persistence.get('rdb_bgsave_in_progress') === '1' && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    persistence = parseInfo(await connection.text(['INFO', 'persistence']));
+  }
+  const stats = parseInfo(await connection.text(['INFO', 'stats']));
+  const usec = Number(stats.get('latest_fork_usec'));
+  const cow = Number(persistence.get('rdb_last_cow_size'));
+  // The latest fork is this snapshot's, or (no new fork: total_forks unchanged) the save whose RDB an older server sent.
+  return {
+    forkUsec: Number.isFinite(usec) ? usec : null,
+    cowBytes: persistence.get('rdb_bgsave_in_progress') === '0' && Number.isFinite(cow) ? cow : null,
+  };
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new RedisFailure('unsupported', path, `${path} is not a file`);
+    return info.size;
+  } catch (error) {
+    if (error instanceof RedisFailure) throw error;
+    throw new RedisFailure('unreachable', path, `${path} could not be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+

@@ -1,0 +1,71 @@
+/**
+ * What must hold before keyheat asks a node for a snapshot (redis/rdb-transfer.ts), checked on
+ * the node that will fork:
+ * - SYNC and REPLCONF exist (not renamed away: COMMAND INFO) and keyheat's user may run them
+ *   (ACL DRYRUN, Redis 7.0+; where keyheat may not run ACL DRYRUN, the transfer itself says);
+ * - the fork's worst case fits: copy-on-write can duplicate every page a write touches while the
+ *   child runs, up to the whole dataset. The node must not use more than `maxMemoryShare` of the
+ *   memory it reports free (total_system_memory - used_memory_rss: an upper bound, as it cannot
+ *   see other processes or a container's limit). 0 turns the check off.
+ */
+import { RedisFailure } from '../domain/redis-failure.js';
+import type { RespConnection } from './resp-connection.js';
+import { parseInfo } from './server-info.js';
+
+const HOW_TO_ALLOW = "allow them for keyheat's user (ACL SETUSER <user> +sync +replconf), or undo their rename-command; managed services often disable them";
+
+export async function checkSnapshotAllowed(connection: RespConnection, maxMemoryShare: number): Promise<void> {
+  const node = connection.address;
+  await checkCommands(connection);
+  if (maxMemoryShare <= 0) return;
+  const info = parseInfo(await connection.text(['INFO', 'memory']));
+  const used = Number(info.get('used_memory'));
+  const rss = Number(info.get('used_memory_rss'));
+  const total = Number(info.get('total_system_memory'));
+  if (!(total > 0) || !Number.isFinite(used) || !Number.isFinite(rss)) {
+    throw new RedisFailure(
+      'unsupported',
+      node,
+      `${node} does not report its memory (used_memory, used_memory_rss, total_system_memory), so keyheat cannot tell whether a fork is safe; ` +
+        'set snapshot.max_memory_share: 0 to take snapshots without this check',
+    );
+  }
+  const free = Math.max(0, total - rss);
+  if (used > maxMemoryShare * free) {
+    throw new RedisFailure(
+      'unsupported',
+      node,
+      `${node} uses ${mib(used)} with ${mib(free)} free (total_system_memory - used_memory_rss): a snapshot's fork could need up to ${mib(used)} more ` +
+        `by copy-on-write while writes go on, over snapshot.max_memory_share (${maxMemoryShare}) of the free memory. Use the scan strategy, ` +
+        'or take the snapshot from a replica (snapshot_replicas)',
+    );
+  }
+}
+
+/** SYNC and REPLCONF present and, where the node can say, permitted. */
+async function checkCommands(connection: RespConnection): Promise<void> {
+  const node = connection.address;
+  const [info, whoami] = await connection.pipeline([['COMMAND', 'INFO', 'SYNC', 'REPLCONF'], ['ACL', 'WHOAMI']]);
+  if (Array.isArray(info)) {
+    const missing = ['SYNC', 'REPLCONF'].filter((_, i) => info[i] === null || info[i] === undefined);
+    if (missing.length > 0) throw new RedisFailure('unsupported', node, `${node} does not offer ${missing.join(' and ')} (renamed or disabled), which a snapshot needs: ${HOW_TO_ALLOW}`);
+  }
+  if (!Buffer.isBuffer(whoami)) return; // before Redis 6, or ACL refused: the transfer will tell
+  const user = whoami.toString('utf8');
+  const dry = await connection.pipeline([
+    ['ACL', 'DRYRUN', user, 'SYNC'],
+    ['ACL', 'DRYRUN', user, 'REPLCONF', 'rdb-only', '1'],
+  ]);
+  const denied: string[] = [];
+  dry.forEach((reply, i) => {
+    // "OK" when permitted, a bulk string saying why not when denied; an error reply: DRYRUN itself is unavailable.
+    if (Buffer.isBuffer(reply) && reply.toString('latin1') !== 'OK') denied.push(i === 0 ? 'SYNC' : 'REPLCONF');
+  });
+  if (denied.length > 0) {
+    throw new RedisFailure('no-permission', node, `${node} does not permit ${denied.join(' and ')} to keyheat's user, which a snapshot needs: ${HOW_TO_ALLOW}`);
+  }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
