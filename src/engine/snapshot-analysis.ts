@@ -98,6 +98,7 @@ export async function snapshotDeployment(
   const unit = wants.hot && ratesEstimable(await readLfuSettings(seed)) ? 'qps' : 'accesses';
   seed.close();
   const pass = new SnapshotPass(mode, options, wants, unit);
+  pass.expectNodes(plans.length);
   // One fork at a time: primaries sharing a host never copy-on-write at once.
   for (const plan of plans) {
     scope.signal.throwIfAborted();
@@ -122,6 +123,7 @@ export async function analyzeSnapshot(target: { readonly endpoint: RedisEndpoint
 /** `keyheat scan --rdb FILE`: the same pass over a saved RDB file, read as a stream. */
 export async function analyzeRdbFile(path: string, options: AnalysisOptions, wants: SnapshotWants): Promise<SnapshotOutcome> {
   const pass = new SnapshotPass('single', options, wants, ratesEstimable(LFU_DEFAULTS) ? 'qps' : 'accesses');
+  pass.expectNodes(1);
   await pass.readFile(path);
   return pass.outcome();
 }
@@ -156,13 +158,32 @@ class SnapshotPass {
     this.summary = wants.big === null ? null : new BigKeySummary(wants.big, prefixes, 'size');
   }
 
+  /** The nodes that will be read: they share the namespace counters. */
+  expectNodes(count: number): void {
+    this.summary?.expectNodes(count);
+  }
+
   async readShard(plan: ShardPlan, scope: AnalysisScope): Promise<void> {
     const { pool, signal } = scope;
-    const picked = await pickNode(plan, pool, signal, this.options.snapshotReplicas);
+    let picked = await pickNode(plan, pool, signal, this.options.snapshotReplicas);
+    let facts = await readServerFacts(picked.connection).catch((error: unknown) => {
+      picked.connection.close();
+      throw error;
+    });
+    // A replica without an LFU policy has no counters to give: its primary is read instead, saying why.
+    if (this.wants.hot === true && picked.role === 'replica' && !LFU_POLICIES.includes(facts.maxmemoryPolicy)) {
+      const why = `the replica ${picked.connection.address} has maxmemory-policy ${facts.maxmemoryPolicy || '(unknown)'}, so its RDB has no LFU counters: the primary was read`;
+      picked.connection.close();
+      const primary = await pickNode({ ...plan, replicas: [] }, pool, signal, false);
+      picked = { ...primary, replicaSkipped: why };
+      facts = await readServerFacts(picked.connection).catch((error: unknown) => {
+        picked.connection.close();
+        throw error;
+      });
+    }
     const info = picked.connection;
     const node = info.address;
     try {
-      const facts = await readServerFacts(info);
       const lfu = this.wants.hot === true ? await this.lfuOf(info, facts) : this.wants.hot === 'optional' ? await readLfuSettings(info) : LFU_DEFAULTS;
       await checkSnapshotAllowed(info, this.options.snapshotMaxMemoryShare);
       const label = plan.shard ?? node;
@@ -360,7 +381,7 @@ class RdbReader {
     private readonly collector: HotKeyCollector | null,
     private readonly summary: BigKeySummary | null,
     private readonly progress: ProgressBoard,
-    private readonly counts: { scanned: number; vanished: number },
+    private readonly counts: { scanned: number },
     private readonly freqs: { count: number },
     maxKeyBytes: number,
   ) {
@@ -373,7 +394,6 @@ class RdbReader {
     // SCAN does not return keys past their expiry: neither does a snapshot.
     if (key.expiresAtMs !== null && key.expiresAtMs <= this.now) {
       this.expired += 1;
-      this.counts.vanished += 1;
       return;
     }
     this.inDb += 1;

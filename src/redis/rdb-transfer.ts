@@ -73,13 +73,14 @@ export async function transferRdb(connection: RespConnection, parser: RdbParser,
         reject(error);
         connection.close();
       });
-      connection.onClose(() => reader.closed(connection.closeReason));
       const onAbort = (): void => reader.fail(options.signal.reason as Error);
       options.signal.addEventListener('abort', onAbort, { once: true });
       reader.onSettled = () => {
         options.signal.removeEventListener('abort', onAbort);
         connection.close();
       };
+      // Last: on a connection closed already it settles at once, and must find the cleanup set.
+      connection.onClose(() => reader.closed(connection.closeReason));
       connection.stream(['SYNC'], (chunk) => reader.push(chunk));
     });
   } finally {

@@ -61,7 +61,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
     for (;;) {
       const states = await Promise.all(nodes.map(async (node) => String(await node.command(['CLUSTER', 'INFO']))));
       const replication = await Promise.all(nodes.map(async (node) => String(await node.command(['INFO', 'replication']))));
-      const replicasSynced = replication.every((r) => !r.includes('role:slave') || r.includes('master_link_status:up'));
+      // Every replica a replica, with its link up, in node 0's view too (a node may still say role:master a moment after create).
+      const expectedReplicas = primaries * (options.replicasPerPrimary ?? 0);
+      const replicasSynced =
+        replication.filter((r) => r.includes('role:slave') && r.includes('master_link_status:up')).length === expectedReplicas &&
+        parseClusterNodes(String(await nodes[0]!.command(['CLUSTER', 'NODES'])), '127.0.0.1').replicas.length === expectedReplicas;
       if (replicasSynced && states.every((s) => s.includes('cluster_state:ok') && s.includes(`cluster_known_nodes:${total}`))) break;
       if (Date.now() > deadline) throw new Error(`cluster did not come up:\n${states.join('\n')}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -94,6 +98,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
 /** Key names `${prefix}N` that land on the given node, `count` of them. */
 export async function keysOnNode(cluster: RedisCluster, node: number, prefix: string, count: number): Promise<string[]> {
   const owners = slotOwners(await cluster.topology());
+  // A node owning no slot would never be given a key: fail instead of looping.
+  if (!owners.includes(cluster.announced[node] ?? '')) throw new Error(`node ${node} (${cluster.announced[node] ?? '?'}) owns no slot`);
   const names: string[] = [];
   for (let i = 0; names.length < count; i++) {
     const name = `${prefix}${i}`;
