@@ -109,7 +109,10 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       lifetime.signal,
     );
     await syncConfigInstances(config, instances, logger);
-    const tasks = new TaskService(store, instances, runner, redis, metrics, lifetime.signal, config.snapshot.max_memory_share);
+    const tasks = new TaskService(store, instances, runner, redis, metrics, lifetime.signal, {
+      maxMemoryShare: config.snapshot.max_memory_share,
+      bigPreferReplicas: config.bigkeys.prefer_replicas,
+    });
     const autoscan = new AutoscanService(store, instances);
     const http = await buildHttpApp({
       logger,

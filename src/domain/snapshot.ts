@@ -7,8 +7,6 @@
 /** How an analysis reads the keyspace: a paced SCAN (the default) or one RDB per node. */
 export type AnalysisStrategy = 'scan' | 'snapshot';
 
-export const ANALYSIS_STRATEGIES: readonly AnalysisStrategy[] = ['scan', 'snapshot'];
-
 /** One RDB read: a node's live snapshot, or a saved file. */
 export interface SnapshotNode {
   /** `ip:port` of the node read, or the file's path. */
@@ -29,6 +27,8 @@ export interface SnapshotNode {
   readonly forkUsec: number | null;
   /** Memory the fork's copy-on-write duplicated (INFO rdb_last_cow_size); null when unknown. */
   readonly cowBytes: number | null;
+  /** A primary without a replication backlog created one for the SYNC: its size (repl-backlog-size), kept for repl-backlog-ttl; else null. */
+  readonly backlogBytes: number | null;
   /** 'rdb-only': REPLCONF rdb-only (Redis 7.0+); 'sync': plain SYNC, closed after the RDB; 'file'. */
   readonly protocol: 'rdb-only' | 'sync' | 'file';
   /** From SYNC to the RDB's first byte (the fork, repl-diskless-sync-delay), ms. */

@@ -7,12 +7,16 @@
  *
  * Where: every shard's primary (a standalone server, or every cluster primary that owns slots),
  * or, with snapshotReplicas, one of its usable replicas (shard-plans.ts). A replica's counters
- * count the reads the replica served, not the primary's: the advice says so. One node at a time,
- * so a deployment whose primaries share hosts never has two forks at once.
+ * count the reads the replica served, not the primary's: the advice says so. One node of an
+ * analysis at a time, and one fork per host at a time in this process (withForkSlot, held until
+ * the child exited), so two snapshots on one machine never copy-on-write at once.
  *
- * Commands on each node read: INFO, CONFIG GET lfu-* (hot keys), COMMAND INFO, ACL WHOAMI, ACL
- * DRYRUN, INFO memory (the preflight), REPLCONF rdb-only 1, REPLCONF capa eof, SYNC, then INFO
- * persistence and INFO stats (what the fork cost). Nothing per key.
+ * Commands on each node read: CLIENT NO-TOUCH ON (and on replicas INFO replication, READONLY on
+ * a cluster: the node choice), INFO, CONFIG GET lfu-* (hot keys), COMMAND INFO, ACL WHOAMI, ACL
+ * DRYRUN, CONFIG GET repl-diskless-sync, INFO memory, INFO replication (the preflight), INFO
+ * stats and TIME; then on a connection of its own REPLCONF rdb-only 1, REPLCONF capa eof, SYNC;
+ * then, on a fresh connection, INFO persistence until the child exited, INFO stats and INFO
+ * replication (what the fork cost). Nothing per key.
  *
  * Also `keyheat scan --rdb FILE`: the same pass over a saved RDB file (analyzeRdbFile).
  *
@@ -37,7 +41,7 @@ import { LFU_POLICIES, readServerFacts, refuseUnsupported } from '../redis/prefl
 import { RdbParseError, RdbParser, type RdbKey } from '../redis/rdb/rdb-parser.js';
 import { rdbFailure, transferRdb } from '../redis/rdb-transfer.js';
 import type { RespConnection } from '../redis/resp-connection.js';
-import { parseInfo, type ServerFacts } from '../redis/server-info.js';
+import { parseInfo, versionAtLeast, type ServerFacts } from '../redis/server-info.js';
 import { checkSnapshotAllowed } from '../redis/snapshot-preflight.js';
 import type { Sampling } from '../domain/sampling.js';
 import type { AnalysisOptions } from './analysis-options.js';
@@ -47,7 +51,8 @@ import type { ScannedNode } from './bigkey-node-scan.js';
 import { HotKeyCollector } from './hot-key-collector.js';
 import { hotKeyOf, insightsOf } from './insights.js';
 import { ProgressBoard } from './progress-board.js';
-import { clusterPlans, pickNode, standalonePlans, type ShardPlan } from './shard-plans.js';
+import { clusterPlans, pickNode, standalonePlans, type Picked, type ShardPlan } from './shard-plans.js';
+import type { NodePool } from '../redis/node-pool.js';
 
 /** What one pass is asked for: hot keys, big keys (with their thresholds), or both. */
 export interface SnapshotWants {
@@ -73,10 +78,11 @@ export interface SnapshotOutcome {
   readonly nodes: ProgressBoard;
 }
 
+/** The RDB carries LFU counters (the FREQ opcode, RDB 9) since this version. */
+const FREQ_IN_RDB_SINCE = '5.0.0';
+
 /** Keys between two progress reports. */
 const PROGRESS_KEYS = 10_000;
-/** How long to wait, after the RDB arrived, for the node's child to exit and its cost to be recorded. */
-const CHILD_EXIT_WAIT_MS = 2000;
 
 /**
  * The pass over every shard, in an analysis scope (the caller's: a sampling phase may have run
@@ -136,13 +142,7 @@ class SnapshotPass {
   private readonly scanned: ScannedNode[] = [];
   private readonly counts = { scanned: 0, vanished: 0, changed: 0 };
   private source: 'live' | 'file' = 'live';
-  /** Keys read, and keys that had an LFU counter (FREQ). */
-  get counted(): number {
-    return this.counts.scanned;
-  }
-  get withFreq(): number {
-    return this.freqs.count;
-  }
+  /** Keys that had an LFU counter (FREQ). */
   private readonly freqs = { count: 0 };
   private replicaRead = false;
 
@@ -165,65 +165,70 @@ class SnapshotPass {
 
   async readShard(plan: ShardPlan, scope: AnalysisScope): Promise<void> {
     const { pool, signal } = scope;
-    let picked = await pickNode(plan, pool, signal, this.options.snapshotReplicas);
-    let facts = await readServerFacts(picked.connection).catch((error: unknown) => {
-      picked.connection.close();
-      throw error;
-    });
-    // A replica without an LFU policy has no counters to give: its primary is read instead, saying why.
-    if (this.wants.hot === true && picked.role === 'replica' && !LFU_POLICIES.includes(facts.maxmemoryPolicy)) {
-      const why = `the replica ${picked.connection.address} has maxmemory-policy ${facts.maxmemoryPolicy || '(unknown)'}, so its RDB has no LFU counters: the primary was read`;
-      picked.connection.close();
-      const primary = await pickNode({ ...plan, replicas: [] }, pool, signal, false);
-      picked = { ...primary, replicaSkipped: why };
-      facts = await readServerFacts(picked.connection).catch((error: unknown) => {
-        picked.connection.close();
-        throw error;
-      });
-    }
-    const info = picked.connection;
-    const node = info.address;
+    const { picked, facts } = await this.pickFor(plan, pool, signal);
+    const node = picked.connection.address;
+    const label = plan.shard ?? node;
+    let lfu: LfuSettings;
+    let before: NodeState;
+    // Idle through the transfer, a control connection could meet the node's `timeout`: it is closed first.
+    const control = picked.connection;
     try {
-      const lfu = this.wants.hot === true ? await this.lfuOf(info, facts) : this.wants.hot === 'optional' ? await readLfuSettings(info) : LFU_DEFAULTS;
-      await checkSnapshotAllowed(info, this.options.snapshotMaxMemoryShare);
-      const label = plan.shard ?? node;
-      this.collector?.setLfu(label, lfu);
-      this.progress.start(node, facts.keyspace.reduce((sum, db) => sum + db.keys, 0));
-      const reader = this.reader(node, label, plan.shard);
-      const transfer = await transferRdb(await pool.open(node), reader.parser, {
-        stallMs: this.options.snapshotStallMs,
-        signal,
-      });
-      reader.flush();
-      const cost = await forkCost(info);
-      const role = picked.role;
-      if (role === 'replica') this.replicaRead = true;
-      this.progress.paced(node, { cpuShare: null, longestBlockUs: cost.forkUsec, trafficSeen: false });
-      this.scanned.push({ node, role, shard: plan.shard, noTouch: true, replicaSkipped: this.options.snapshotReplicas ? picked.replicaSkipped : null });
-      this.reports.push({
-        node,
-        role,
-        ...(plan.shard === undefined ? {} : { shard: plan.shard }),
-        rdbBytes: transfer.rdbBytes,
-        rdbVersion: reader.parser.rdbVersion,
-        keys: reader.keys,
-        expiredKeys: reader.expired,
-        moduleKeys: reader.modules,
-        forkUsec: cost.forkUsec,
-        cowBytes: cost.cowBytes,
-        protocol: transfer.protocol,
-        waitMs: transfer.waitMs,
-        transferMs: transfer.transferMs,
-        replicaSkipped: this.options.snapshotReplicas ? picked.replicaSkipped : null,
-      });
+      lfu = this.wants.hot === true ? await this.lfuOf(control, facts) : this.wants.hot === 'optional' ? await readLfuSettings(control) : LFU_DEFAULTS;
+      await checkSnapshotAllowed(control, this.options.snapshotMaxMemoryShare);
+      before = await nodeState(control);
     } finally {
-      info.close();
+      control.close();
     }
+    this.collector?.setLfu(label, lfu);
+    this.progress.start(node, facts.keyspace.reduce((sum, db) => sum + db.keys, 0));
+    const reader = this.reader(node, label, plan.shard, before.clockOffsetMs);
+    const { transfer, cost } = await withForkSlot(hostOf(node), signal, async () => {
+      const transfer = await transferRdb(await pool.open(node), reader.parser, { stallMs: this.options.snapshotStallMs, signal });
+      // Still in the slot: the next fork on this host waits for this child to exit.
+      return { transfer, cost: await forkCost(pool, node, before, this.options.snapshotStallMs, signal) };
+    });
+    reader.flush();
+    const role = picked.role;
+    if (role === 'replica') this.replicaRead = true;
+    const replicaSkipped = this.options.snapshotReplicas ? picked.replicaSkipped : null;
+    this.progress.paced(node, { cpuShare: null, longestBlockUs: cost.forkUsec, trafficSeen: false });
+    this.scanned.push({ node, role, shard: plan.shard, noTouch: true, replicaSkipped });
+    this.reports.push({
+      node,
+      role,
+      ...(plan.shard === undefined ? {} : { shard: plan.shard }),
+      rdbBytes: transfer.rdbBytes,
+      rdbVersion: reader.parser.rdbVersion,
+      keys: reader.keys,
+      expiredKeys: reader.expired,
+      moduleKeys: reader.modules,
+      forkUsec: cost.forkUsec,
+      cowBytes: cost.cowBytes,
+      backlogBytes: cost.backlogBytes,
+      protocol: transfer.protocol,
+      waitMs: transfer.waitMs,
+      transferMs: transfer.transferMs,
+      replicaSkipped,
+    });
+  }
+
+  /**
+   * The shard's node to fork, with its INFO. A replica without an LFU policy has no counters to
+   * give a hot key analysis: its primary is read instead, saying why.
+   */
+  private async pickFor(plan: ShardPlan, pool: NodePool, signal: AbortSignal): Promise<{ picked: Picked; facts: ServerFacts }> {
+    const picked = await pickNode(plan, pool, signal, this.options.snapshotReplicas);
+    const facts = await factsOf(picked.connection);
+    if (this.wants.hot !== true || picked.role !== 'replica' || LFU_POLICIES.includes(facts.maxmemoryPolicy)) return { picked, facts };
+    const why = `the replica ${picked.connection.address} has maxmemory-policy ${facts.maxmemoryPolicy || '(unknown)'}, so its RDB has no LFU counters: the primary was read`;
+    picked.connection.close();
+    const primary = await pickNode({ ...plan, replicas: [] }, pool, signal, false);
+    return { picked: { ...primary, replicaSkipped: why }, facts: await factsOf(primary.connection) };
   }
 
   async readFile(path: string): Promise<void> {
     this.source = 'file';
-    const size = await fileSize(path);
+    await checkFile(path);
     this.progress.start(path, 0);
     const reader = this.reader(path, path, undefined);
     const started = performance.now();
@@ -252,13 +257,14 @@ class SnapshotPass {
     this.reports.push({
       node: path,
       role: 'file',
-      rdbBytes: reader.parser.bytes || size,
+      rdbBytes: reader.parser.bytes,
       rdbVersion: reader.parser.rdbVersion,
       keys: reader.keys,
       expiredKeys: reader.expired,
       moduleKeys: reader.modules,
       forkUsec: null,
       cowBytes: null,
+      backlogBytes: null,
       protocol: 'file',
       waitMs: 0,
       transferMs: Math.round(performance.now() - started),
@@ -268,6 +274,11 @@ class SnapshotPass {
 
   /** The node's LFU settings; its RDB has counters only under an LFU policy (a replica's own policy counts). */
   private async lfuOf(connection: RespConnection, facts: ServerFacts): Promise<LfuSettings> {
+    // The FREQ opcode is in RDB 9, Redis 5.0: an older node's RDB has no counters to read.
+    if (facts.version === '' || !versionAtLeast(facts.version, FREQ_IN_RDB_SINCE)) {
+      const node = connection.address;
+      throw new RedisFailure('unsupported', node, `${node} runs Redis ${facts.version || '(unknown version)'}: its RDB has no LFU counters before Redis ${FREQ_IN_RDB_SINCE}; use the scan strategy`);
+    }
     if (!LFU_POLICIES.includes(facts.maxmemoryPolicy)) {
       const node = connection.address;
       throw new RedisFailure(
@@ -280,8 +291,8 @@ class SnapshotPass {
   }
 
   /** A parser whose keys feed this pass, for the node (or file) `node`, grouped under `label`. */
-  private reader(node: string, label: string, shard: string | undefined): RdbReader {
-    return new RdbReader(node, label, shard, this.collector, this.summary, this.progress, this.counts, this.freqs, this.options.redis.limits.maxBulkBytes);
+  private reader(node: string, label: string, shard: string | undefined, clockOffsetMs = 0): RdbReader {
+    return new RdbReader(node, label, shard, clockOffsetMs, this.collector, this.summary, this.progress, this.counts, this.freqs, this.options.redis.limits.maxBulkBytes);
   }
 
   outcome(sampling?: Sampling): SnapshotOutcome {
@@ -340,7 +351,16 @@ class SnapshotPass {
           `${(bytes / 1048576).toFixed(1)} MiB of RDB were read. Copy-on-write memory grows with the writes made while the child runs (docs/snapshots.md).`,
       });
     }
-    if (this.collector !== null && this.counted > 0 && this.withFreq === 0) {
+    for (const r of this.reports) {
+      if (r.backlogBytes === null) continue;
+      advice.push({
+        code: 'snapshot-backlog',
+        message:
+          `${r.node} had no replication backlog: the SYNC made it create one of ${(r.backlogBytes / 1048576).toFixed(1)} MiB (repl-backlog-size), ` +
+          'which it keeps for repl-backlog-ttl (3600 s by default) unless a replica connects.',
+      });
+    }
+    if (this.collector !== null && this.counts.scanned > 0 && this.freqs.count === 0) {
       advice.push({
         code: 'snapshot-no-counters',
         message: 'The RDB carries no LFU counters (it was written under a maxmemory-policy without LFU): hot keys cannot be told from it.',
@@ -372,12 +392,15 @@ class RdbReader {
   private db = -1;
   private inDb = 0;
   private sinceProgress = 0;
-  private readonly now = Date.now();
+  /** Now on the node's clock: expiry is the node's to judge. */
+  private readonly now: number;
 
   constructor(
     private readonly node: string,
     private readonly label: string,
     private readonly shard: string | undefined,
+    /** The node's clock minus keyheat's. */
+    private readonly clockOffsetMs: number,
     private readonly collector: HotKeyCollector | null,
     private readonly summary: BigKeySummary | null,
     private readonly progress: ProgressBoard,
@@ -386,6 +409,7 @@ class RdbReader {
     maxKeyBytes: number,
   ) {
     this.parser = new RdbParser({ onKey: (key) => this.onKey(key) }, { maxKeyBytes });
+    this.now = Date.now() + clockOffsetMs;
   }
 
   private onKey(key: RdbKey): void {
@@ -405,7 +429,9 @@ class RdbReader {
     const unit = key.unit === 'bytes' || key.unit === null ? 'byte' : 'count';
     if (key.freq !== null) this.freqs.count += 1;
     if (this.collector !== null && key.freq !== null) this.collector.offer(key.freq, key.db, this.label, key.key, true, () => ({ type, size, unit }));
-    this.summary?.add({ name: key.key, db: key.db, node: this.node, shard: this.shard, type, size, expiresAtMs: key.expiresAtMs });
+    // The expiry on keyheat's clock, for the TTL reported when the result is assembled.
+    const expiresAtMs = key.expiresAtMs === null ? null : key.expiresAtMs - this.clockOffsetMs;
+    this.summary?.add({ name: key.key, db: key.db, node: this.node, shard: this.shard, type, size, expiresAtMs });
     if (++this.sinceProgress >= PROGRESS_KEYS) {
       this.progress.add(this.node, this.sinceProgress);
       this.sinceProgress = 0;
@@ -426,29 +452,123 @@ class RdbReader {
   }
 }
 
-/** The fork's cost, once the node's child exited (or after CHILD_EXIT_WAIT_MS): INFO stats and persistence. */
-async function forkCost(connection: RespConnection): Promise<{ forkUsec: number | null; cowBytes: number | null }> {
-  const deadline = performance.now() + CHILD_EXIT_WAIT_MS;
-  let persistence = parseInfo(await connection.text(['INFO', 'persistence']));
-  while (persistence.get('rdb_bgsave_in_progress') === '1' && performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    persistence = parseInfo(await connection.text(['INFO', 'persistence']));
-  }
+/** What the node was before its snapshot: forks so far, whether it had a replication backlog, its clock. */
+interface NodeState {
+  readonly forks: number;
+  readonly backlogActive: boolean;
+  /** The node's clock minus keyheat's, ms: expiries are judged by the node's clock, as a scan's PTTL is. */
+  readonly clockOffsetMs: number;
+}
+
+async function nodeState(connection: RespConnection): Promise<NodeState> {
   const stats = parseInfo(await connection.text(['INFO', 'stats']));
-  const usec = Number(stats.get('latest_fork_usec'));
-  const cow = Number(persistence.get('rdb_last_cow_size'));
-  // The latest fork is this snapshot's, or (no new fork: total_forks unchanged) the save whose RDB an older server sent.
+  const replication = parseInfo(await connection.text(['INFO', 'replication']));
+  const [time] = await connection.pipeline([['TIME']]);
+  const local = Date.now();
+  const seconds = Array.isArray(time) && Buffer.isBuffer(time[0]) ? Number(time[0].toString('latin1')) : NaN;
+  const micros = Array.isArray(time) && Buffer.isBuffer(time[1]) ? Number(time[1].toString('latin1')) : NaN;
+  const serverMs = seconds * 1000 + micros / 1000;
   return {
-    forkUsec: Number.isFinite(usec) ? usec : null,
-    cowBytes: persistence.get('rdb_bgsave_in_progress') === '0' && Number.isFinite(cow) ? cow : null,
+    forks: Number(stats.get('total_forks')),
+    backlogActive: replication.get('repl_backlog_active') !== '0',
+    // A node that refuses TIME (or answers nonsense) is taken to share keyheat's clock.
+    clockOffsetMs: Number.isFinite(serverMs) && serverMs > 0 ? Math.round(serverMs - local) : 0,
   };
 }
 
-async function fileSize(path: string): Promise<number> {
+interface ForkCost {
+  readonly forkUsec: number | null;
+  readonly cowBytes: number | null;
+  readonly backlogBytes: number | null;
+}
+
+/**
+ * The fork's cost, on a fresh connection once the node's child exited (waiting up to `waitMs`):
+ * latest_fork_usec when total_forks moved (no new fork: the node sent a save already under way),
+ * rdb_last_cow_size, and the replication backlog the SYNC made a node without one create. Best
+ * effort: the RDB is read, so a node that cannot say any more leaves these unknown.
+ */
+async function forkCost(pool: NodePool, node: string, before: NodeState, waitMs: number, signal: AbortSignal): Promise<ForkCost> {
+  const unknown: ForkCost = { forkUsec: null, cowBytes: null, backlogBytes: null };
+  let connection: RespConnection | null = null;
+  try {
+    connection = await pool.open(node);
+    const deadline = performance.now() + waitMs;
+    let persistence = parseInfo(await connection.text(['INFO', 'persistence']));
+    while (persistence.get('rdb_bgsave_in_progress') === '1' && performance.now() < deadline) {
+      signal.throwIfAborted();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      persistence = parseInfo(await connection.text(['INFO', 'persistence']));
+    }
+    const stats = parseInfo(await connection.text(['INFO', 'stats']));
+    const replication = parseInfo(await connection.text(['INFO', 'replication']));
+    const usec = Number(stats.get('latest_fork_usec'));
+    const cow = Number(persistence.get('rdb_last_cow_size'));
+    const forked = Number(stats.get('total_forks')) > before.forks;
+    const backlog = Number(replication.get('repl_backlog_size'));
+    return {
+      forkUsec: forked && Number.isFinite(usec) ? usec : null,
+      cowBytes: forked && persistence.get('rdb_bgsave_in_progress') === '0' && Number.isFinite(cow) ? cow : null,
+      backlogBytes: !before.backlogActive && replication.get('repl_backlog_active') === '1' && Number.isFinite(backlog) ? backlog : null,
+    };
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    if (!(error instanceof RedisFailure)) throw error;
+    return unknown;
+  } finally {
+    connection?.close();
+  }
+}
+
+/** INFO of a picked node; the connection is closed if that fails. */
+async function factsOf(connection: RespConnection): Promise<ServerFacts> {
+  try {
+    return await readServerFacts(connection);
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+}
+
+/** `host` of `host:port` (`[v6]:port` too). */
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':'));
+}
+
+/**
+ * One fork at a time per host in this process: two snapshots (a hot and a big key task, two
+ * instances, a primary and a replica) on one machine would copy-on-write at once. A snapshot
+ * waiting for its turn still listens to its abort.
+ */
+const forkSlots = new Map<string, Promise<void>>();
+
+async function withForkSlot<T>(host: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  const previous = forkSlots.get(host) ?? Promise.resolve();
+  let release: () => void = () => undefined;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const chained = previous.then(() => mine);
+  forkSlots.set(host, chained);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      if (signal.aborted) onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      void previous.then(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+    return await work();
+  } finally {
+    release();
+    if (forkSlots.get(host) === chained) forkSlots.delete(host);
+  }
+}
+
+async function checkFile(path: string): Promise<void> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new RedisFailure('unsupported', path, `${path} is not a file`);
-    return info.size;
   } catch (error) {
     if (error instanceof RedisFailure) throw error;
     throw new RedisFailure('unreachable', path, `${path} could not be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);

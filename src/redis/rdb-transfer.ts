@@ -4,8 +4,9 @@
  * never holding the RDB in memory or on disk.
  *
  * The exchange, every byte of it read as input from a stranger:
- *   REPLCONF rdb-only 1   Redis 7.0+: send the RDB alone, no replication stream after it, and
- *                         (with capa eof) straight to the socket, never to the node's disk.
+ *   REPLCONF rdb-only 1   Redis 7.0+: send the RDB alone, no replication stream after it (with
+ *                         capa eof and repl-diskless-sync yes, straight to the socket; the
+ *                         preflight refuses a node with repl-diskless-sync no).
  *                         Older servers answer "Unrecognized REPLCONF option": plain SYNC then.
  *   REPLCONF capa eof     the RDB may come framed by a 40-byte mark instead of a length.
  *   SYNC                  the reply: "\n" keepalives while the node waits to fork
@@ -22,6 +23,7 @@ import { RedisFailure } from '../domain/redis-failure.js';
 import { RdbParseError, type RdbParser } from './rdb/rdb-parser.js';
 import type { RespConnection } from './resp-connection.js';
 import { RedisReplyError } from './resp-parser.js';
+import { HOW_TO_ALLOW } from './snapshot-preflight.js';
 
 export interface TransferReport {
   /** 'rdb-only': REPLCONF rdb-only was taken (Redis 7.0+); 'sync': a plain SYNC, the connection closed after the RDB. */
@@ -46,10 +48,6 @@ const MARK_LENGTH = 40;
 const HEADER_MAX = 128;
 const LF = 0x0a;
 
-/** How a node's refusal of SYNC or REPLCONF can be undone. */
-const HOW_TO_ALLOW =
-  "Allow them for keyheat's user (ACL SETUSER <user> +sync +replconf), or undo their rename-command; managed services often disable them. " +
-  'Without strategy "snapshot" the task needs neither.';
 
 /**
  * Streams `connection`'s node's RDB into `parser`; the connection is the transfer's and is
@@ -102,7 +100,7 @@ function replconfAccepted(connection: RespConnection, reply: unknown, optional: 
 
 function refused(failure: RedisFailure, command: string): RedisFailure {
   const kind = failure.kind === 'no-permission' ? 'no-permission' : 'unsupported';
-  return new RedisFailure(kind, failure.node, `${failure.node} refused ${command}, which a snapshot needs (${failure.message}). ${HOW_TO_ALLOW}`);
+  return new RedisFailure(kind, failure.node, `${failure.node} refused ${command}, which a snapshot needs (${failure.message}): ${HOW_TO_ALLOW}. Without strategy "snapshot" the task needs neither.`);
 }
 
 /** The failure an RDB parse error is, on the node that sent the bytes. */

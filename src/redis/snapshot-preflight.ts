@@ -3,23 +3,32 @@
  * the node that will fork:
  * - SYNC and REPLCONF exist (not renamed away: COMMAND INFO) and keyheat's user may run them
  *   (ACL DRYRUN, Redis 7.0+; where keyheat may not run ACL DRYRUN, the transfer itself says);
+ * - diskless replication is on (CONFIG GET repl-diskless-sync, where CONFIG is allowed): with it
+ *   off, even an rdb-only SYNC makes Redis 7.0 save the RDB to its disk first, which keyheat never
+ *   asks of a node;
  * - the fork's worst case fits: copy-on-write can duplicate every page a write touches while the
- *   child runs, up to the whole dataset. The node must not use more than `maxMemoryShare` of the
+ *   child runs, up to the whole dataset, and a primary without a replication backlog creates one
+ *   (repl-backlog-size) for the SYNC. The node must not need more than `maxMemoryShare` of the
  *   memory it reports free (total_system_memory - used_memory_rss: an upper bound, as it cannot
- *   see other processes or a container's limit). 0 turns the check off.
+ *   see other processes or a container's limit). 0 turns the memory check off.
  */
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { RespConnection } from './resp-connection.js';
 import { parseInfo } from './server-info.js';
 
-const HOW_TO_ALLOW = "allow them for keyheat's user (ACL SETUSER <user> +sync +replconf), or undo their rename-command; managed services often disable them";
+/** How SYNC/REPLCONF refused by an ACL or a rename can be allowed (also the transfer's refusals). */
+export const HOW_TO_ALLOW = "allow them for keyheat's user (ACL SETUSER <user> +sync +replconf), or undo their rename-command; managed services often disable them";
 
 export async function checkSnapshotAllowed(connection: RespConnection, maxMemoryShare: number): Promise<void> {
   const node = connection.address;
   await checkCommands(connection);
+  await checkDiskless(connection);
   if (maxMemoryShare <= 0) return;
   const info = parseInfo(await connection.text(['INFO', 'memory']));
-  const used = Number(info.get('used_memory'));
+  const replication = parseInfo(await connection.text(['INFO', 'replication']));
+  // A node with no backlog yet allocates repl-backlog-size for the SYNC, and keeps it for repl-backlog-ttl.
+  const backlog = replication.get('repl_backlog_active') === '0' ? Number(replication.get('repl_backlog_size') ?? 0) || 0 : 0;
+  const used = Number(info.get('used_memory')) + backlog;
   const rss = Number(info.get('used_memory_rss'));
   const total = Number(info.get('total_system_memory'));
   if (!(total > 0) || !Number.isFinite(used) || !Number.isFinite(rss)) {
@@ -35,9 +44,24 @@ export async function checkSnapshotAllowed(connection: RespConnection, maxMemory
     throw new RedisFailure(
       'unsupported',
       node,
-      `${node} uses ${mib(used)} with ${mib(free)} free (total_system_memory - used_memory_rss): a snapshot's fork could need up to ${mib(used)} more ` +
-        `by copy-on-write while writes go on, over snapshot.max_memory_share (${maxMemoryShare}) of the free memory. Use the scan strategy, ` +
+      `${node} uses ${mib(used - backlog)} with ${mib(free)} free (total_system_memory - used_memory_rss): a snapshot's fork could need up to ${mib(used)} more ` +
+        `by copy-on-write while writes go on${backlog > 0 ? ` (a new replication backlog of ${mib(backlog)} included)` : ''}, over snapshot.max_memory_share (${maxMemoryShare}) of the free memory. Use the scan strategy, ` +
         'or take the snapshot from a replica (snapshot_replicas)',
+    );
+  }
+}
+
+/** repl-diskless-sync yes, where CONFIG GET says; a node that refuses CONFIG is taken as it comes. */
+async function checkDiskless(connection: RespConnection): Promise<void> {
+  const [reply] = await connection.pipeline([['CONFIG', 'GET', 'repl-diskless-sync']]);
+  if (!Array.isArray(reply) || !Buffer.isBuffer(reply[1])) return;
+  if (reply[1].toString('latin1') === 'no') {
+    const node = connection.address;
+    throw new RedisFailure(
+      'unsupported',
+      node,
+      `${node} has repl-diskless-sync no: it would write the snapshot to its own disk before sending it (a BGSAVE). ` +
+        'keyheat never makes a node write to its disk: set repl-diskless-sync yes (the default since Redis 7.0; CONFIG SET repl-diskless-sync yes), or use the scan strategy',
     );
   }
 }

@@ -44,8 +44,8 @@ export class TaskService {
     private readonly telemetry: Telemetry,
     /** Aborted when keyheat shuts down: preflights in progress stop then. */
     private readonly lifetime?: AbortSignal,
-    /** snapshot.max_memory_share: checked at creation on the nodes a snapshot will fork. */
-    private readonly snapshotMaxMemoryShare = 1,
+    /** snapshot.max_memory_share, checked at creation on the nodes a snapshot will fork, and bigkeys.prefer_replicas (big key snapshots fork replicas then). */
+    private readonly snapshotSettings: { readonly maxMemoryShare: number; readonly bigPreferReplicas: boolean } = { maxMemoryShare: 1, bigPreferReplicas: true },
   ) {}
 
   /**
@@ -132,7 +132,8 @@ export class TaskService {
     try {
       const sampling = kind === 'hot' && options?.sampleSeconds !== undefined ? { replicas: options.sampleReplicas === true } : undefined;
       // Big key snapshots read replicas where big key scans would (bigkeys.prefer_replicas): the preflight checks the primaries of shards without one.
-      const snapshot = options?.strategy === 'snapshot' ? { replicas: kind === 'big' || options.snapshotReplicas === true, maxMemoryShare: this.snapshotMaxMemoryShare } : undefined;
+      const replicas = options?.snapshotReplicas === true || (kind === 'big' && this.snapshotSettings.bigPreferReplicas);
+      const snapshot = options?.strategy === 'snapshot' ? { replicas, maxMemoryShare: this.snapshotSettings.maxMemoryShare } : undefined;
       const facts = await preflightDeployment(instance.endpoint, this.redis, this.lifetime, { sampling, noLfu: kind === 'big', snapshot });
       await this.store.instances.updateHealth(instance.id, 'RUNNING', facts.version, new Date());
     } catch (error) {

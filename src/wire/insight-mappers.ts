@@ -42,6 +42,7 @@ export function snapshotToWire(report: SnapshotReport): NonNullable<InsightWire[
       module_keys: n.moduleKeys,
       fork_usec: n.forkUsec,
       cow_bytes: n.cowBytes,
+      backlog_bytes: n.backlogBytes,
       protocol: n.protocol,
       wait_ms: n.waitMs,
       transfer_ms: n.transferMs,

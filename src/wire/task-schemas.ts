@@ -107,8 +107,11 @@ const SnapshotNodeBody = Type.Object({
   keys: Type.Integer({ description: 'keys in the RDB, expired ones included' }),
   expired_keys: Type.Integer({ description: 'keys already past their expiry, left out as SCAN leaves them out' }),
   module_keys: Type.Integer(),
-  fork_usec: Type.Union([Type.Integer(), Type.Null()], { description: "how long the fork blocked the node's main thread (INFO latest_fork_usec)" }),
+  fork_usec: Type.Union([Type.Integer(), Type.Null()], { description: "how long the fork blocked the node's main thread (INFO latest_fork_usec); null when the node sent a save already under way" }),
   cow_bytes: Type.Union([Type.Integer(), Type.Null()], { description: 'memory copied on write while the child ran (INFO rdb_last_cow_size)' }),
+  backlog_bytes: Type.Optional(
+    Type.Union([Type.Integer(), Type.Null()], { description: 'a primary without a replication backlog created one for the SYNC: its size, kept for repl-backlog-ttl' }),
+  ),
   protocol: Type.Union([Type.Literal('rdb-only'), Type.Literal('sync'), Type.Literal('file')]),
   wait_ms: Type.Integer({ description: 'from SYNC to the first byte of the RDB: the fork and repl-diskless-sync-delay' }),
   transfer_ms: Type.Integer(),

@@ -210,6 +210,7 @@ export function snapshotFromWire(wire: Static<typeof SnapshotBody>): SnapshotRep
       moduleKeys: n.module_keys,
       forkUsec: n.fork_usec,
       cowBytes: n.cow_bytes,
+      backlogBytes: n.backlog_bytes ?? null,
       protocol: n.protocol,
       waitMs: n.wait_ms,
       transferMs: n.transfer_ms,
