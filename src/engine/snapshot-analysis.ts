@@ -105,7 +105,7 @@ export async function snapshotDeployment(
   seed.close();
   const pass = new SnapshotPass(mode, options, wants, unit);
   pass.expectNodes(plans.length);
-  // One fork at a time: primaries sharing a host never copy-on-write at once.
+  // One node at a time; withForkSlot also keeps other analyses of this process off a host while its child runs.
   for (const plan of plans) {
     scope.signal.throwIfAborted();
     await pass.readShard(plan, scope);
