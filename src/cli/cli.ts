@@ -41,8 +41,9 @@ Commands:
         come from the RDB's LFU counters, sizes from its encodings; with --big the big key
         result comes from the same pass. --snapshot-replicas takes each shard's RDB from a
         replica (whose counters are its own). --rdb reads a saved RDB file instead. Refused
-        (exit 4) where SYNC/REPLCONF are not permitted or the node lacks free memory for
-        the fork (snapshot.max_memory_share); docs/snapshots.md says what a fork costs.
+        (exit 4) where SYNC/REPLCONF are not permitted, repl-diskless-sync is no, or the
+        node lacks free memory for the fork (snapshot.max_memory_share); docs/snapshots.md
+        says what a fork costs.
   token reset [--config FILE] [--data-dir DIR]
         Issue a new admin token for the default project (the old one stops working).
         Run it while keyheat serve is stopped.
