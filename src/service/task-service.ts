@@ -168,7 +168,8 @@ function checkOptions(options: TaskOptions | null, kind: TaskKind): void {
   const pacing = SCAN_ONLY.find((name) => options[name] !== undefined);
   if (pacing !== undefined) {
     const wire = TASK_OPTION_WIRE_NAMES[pacing];
-    throw invalidParameter(wire, `${wire} paces the scan strategy; a snapshot is not paced (its cost is one fork per node)`);
+    const why = pacing === 'memoryUsage' ? 'reads MEMORY USAGE during a scan; a snapshot has no MEMORY USAGE' : 'paces the scan strategy; a snapshot is not paced (its cost is one fork per node)';
+    throw invalidParameter(wire, `${wire} ${why}`);
   }
 }
 

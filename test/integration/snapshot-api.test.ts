@@ -120,7 +120,7 @@ describe('snapshot tasks over the API', () => {
     expect(unknown.status).toBe(400);
     const memory = await harness.request('POST', `/v2/${P1}/instances/${id}/bigkey-task`, { body: { strategy: 'snapshot', memory_usage: true } });
     expect(memory.status).toBe(400);
-    expect(memory.text).toMatch(/memory_usage paces the scan strategy|memory_usage/);
+    expect(memory.text).toMatch(/memory_usage reads MEMORY USAGE during a scan; a snapshot has no MEMORY USAGE/);
   });
 
   it('refuses at creation, saying how to allow it, where keyheat may not SYNC or the node lacks memory for a fork', async () => {
