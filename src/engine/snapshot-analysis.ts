@@ -38,10 +38,10 @@ import { RedisFailure } from '../domain/redis-failure.js';
 import type { SnapshotNode, SnapshotReport } from '../domain/snapshot.js';
 import { readLfuSettings } from '../redis/lfu-config.js';
 import { LFU_POLICIES, readServerFacts, refuseUnsupported } from '../redis/preflight.js';
-import { RdbParseError, RdbParser, type RdbKey } from '../redis/rdb/rdb-parser.js';
+import { RdbParseError } from '../redis/rdb/rdb-parser.js';
 import { rdbFailure, transferRdb } from '../redis/rdb-transfer.js';
 import type { RespConnection } from '../redis/resp-connection.js';
-import { parseInfo, versionAtLeast, type ServerFacts } from '../redis/server-info.js';
+import { parseInfo, serverFacts, versionAtLeast, type InfoFields, type ServerFacts } from '../redis/server-info.js';
 import { checkSnapshotAllowed } from '../redis/snapshot-preflight.js';
 import type { Sampling } from '../domain/sampling.js';
 import type { AnalysisOptions } from './analysis-options.js';
@@ -51,6 +51,9 @@ import type { ScannedNode } from './bigkey-node-scan.js';
 import { HotKeyCollector } from './hot-key-collector.js';
 import { hotKeyOf, insightsOf } from './insights.js';
 import { ProgressBoard } from './progress-board.js';
+import { snapshotAdvice } from '../analysis/snapshot-advice.js';
+import { RdbKeyFeed, type FeedSource } from './rdb-key-feed.js';
+import { forkCost, hostOf, nodeState, withForkSlot, type NodeState } from './snapshot-fork.js';
 import { clusterPlans, pickNode, standalonePlans, type Picked, type ShardPlan } from './shard-plans.js';
 import type { NodePool } from '../redis/node-pool.js';
 
@@ -81,8 +84,6 @@ export interface SnapshotOutcome {
 /** The RDB carries LFU counters (the FREQ opcode, RDB 9) since this version. */
 const FREQ_IN_RDB_SINCE = '5.0.0';
 
-/** Keys between two progress reports. */
-const PROGRESS_KEYS = 10_000;
 
 /**
  * The pass over every shard, in an analysis scope (the caller's: a sampling phase may have run
@@ -140,11 +141,8 @@ class SnapshotPass {
   readonly progress: ProgressBoard;
   private readonly reports: SnapshotNode[] = [];
   private readonly scanned: ScannedNode[] = [];
-  private readonly counts = { scanned: 0, vanished: 0, changed: 0 };
+  private readonly counts = { scanned: 0, vanished: 0, changed: 0, withFreq: 0 };
   private source: 'live' | 'file' = 'live';
-  /** Keys that had an LFU counter (FREQ). */
-  private readonly freqs = { count: 0 };
-  private replicaRead = false;
 
   constructor(
     private readonly mode: InstanceMode,
@@ -165,7 +163,7 @@ class SnapshotPass {
 
   async readShard(plan: ShardPlan, scope: AnalysisScope): Promise<void> {
     const { pool, signal } = scope;
-    const { picked, facts } = await this.pickFor(plan, pool, signal);
+    const { picked, info, facts } = await this.pickFor(plan, pool, signal);
     const node = picked.connection.address;
     const label = plan.shard ?? node;
     let lfu: LfuSettings;
@@ -174,14 +172,14 @@ class SnapshotPass {
     const control = picked.connection;
     try {
       lfu = this.wants.hot === true ? await this.lfuOf(control, facts) : this.wants.hot === 'optional' ? await readLfuSettings(control) : LFU_DEFAULTS;
-      await checkSnapshotAllowed(control, this.options.snapshotMaxMemoryShare);
-      before = await nodeState(control);
+      await checkSnapshotAllowed(control, this.options.snapshotMaxMemoryShare, info);
+      before = await nodeState(control, info);
     } finally {
       control.close();
     }
     this.collector?.setLfu(label, lfu);
     this.progress.start(node, facts.keyspace.reduce((sum, db) => sum + db.keys, 0));
-    const reader = this.reader(node, label, plan.shard, before.clockOffsetMs);
+    const reader = this.feed({ node, label, shard: plan.shard, clockOffsetMs: before.clockOffsetMs });
     const { transfer, cost } = await withForkSlot(hostOf(node), signal, async () => {
       const transfer = await transferRdb(await pool.open(node), reader.parser, { stallMs: this.options.snapshotStallMs, signal });
       // Still in the slot: the next fork on this host waits for this child to exit.
@@ -189,7 +187,6 @@ class SnapshotPass {
     });
     reader.flush();
     const role = picked.role;
-    if (role === 'replica') this.replicaRead = true;
     const replicaSkipped = this.options.snapshotReplicas ? picked.replicaSkipped : null;
     this.progress.paced(node, { cpuShare: null, longestBlockUs: cost.forkUsec, trafficSeen: false });
     this.scanned.push({ node, role, shard: plan.shard, noTouch: true, replicaSkipped });
@@ -216,21 +213,23 @@ class SnapshotPass {
    * The shard's node to fork, with its INFO. A replica without an LFU policy has no counters to
    * give a hot key analysis: its primary is read instead, saying why.
    */
-  private async pickFor(plan: ShardPlan, pool: NodePool, signal: AbortSignal): Promise<{ picked: Picked; facts: ServerFacts }> {
+  private async pickFor(plan: ShardPlan, pool: NodePool, signal: AbortSignal): Promise<{ picked: Picked; info: InfoFields; facts: ServerFacts }> {
     const picked = await pickNode(plan, pool, signal, this.options.snapshotReplicas);
-    const facts = await factsOf(picked.connection);
-    if (this.wants.hot !== true || picked.role !== 'replica' || LFU_POLICIES.includes(facts.maxmemoryPolicy)) return { picked, facts };
+    const info = await infoOf(picked.connection);
+    const facts = serverFacts(info);
+    if (this.wants.hot !== true || picked.role !== 'replica' || LFU_POLICIES.includes(facts.maxmemoryPolicy)) return { picked, info, facts };
     const why = `the replica ${picked.connection.address} has maxmemory-policy ${facts.maxmemoryPolicy || '(unknown)'}, so its RDB has no LFU counters: the primary was read`;
     picked.connection.close();
     const primary = await pickNode({ ...plan, replicas: [] }, pool, signal, false);
-    return { picked: { ...primary, replicaSkipped: why }, facts: await factsOf(primary.connection) };
+    const primaryInfo = await infoOf(primary.connection);
+    return { picked: { ...primary, replicaSkipped: why }, info: primaryInfo, facts: serverFacts(primaryInfo) };
   }
 
   async readFile(path: string): Promise<void> {
     this.source = 'file';
     await checkFile(path);
     this.progress.start(path, 0);
-    const reader = this.reader(path, path, undefined);
+    const reader = this.feed({ node: path, label: path, shard: undefined, clockOffsetMs: 0 });
     const started = performance.now();
     const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
     const signal = this.options.signal;
@@ -290,14 +289,20 @@ class SnapshotPass {
     return readLfuSettings(connection);
   }
 
-  /** A parser whose keys feed this pass, for the node (or file) `node`, grouped under `label`. */
-  private reader(node: string, label: string, shard: string | undefined, clockOffsetMs = 0): RdbReader {
-    return new RdbReader(node, label, shard, clockOffsetMs, this.collector, this.summary, this.progress, this.counts, this.freqs, this.options.redis.limits.maxBulkBytes);
+  /** A parser whose keys feed this pass. */
+  private feed(source: FeedSource): RdbKeyFeed {
+    return new RdbKeyFeed(source, { collector: this.collector, summary: this.summary, progress: this.progress, counts: this.counts }, this.options.redis.limits.maxBulkBytes);
   }
 
   outcome(sampling?: Sampling): SnapshotOutcome {
     const snapshot: SnapshotReport = { source: this.source, nodes: this.reports };
     return { mode: this.mode, hot: this.hotOutcome(sampling), big: this.bigOutcome(), snapshot, nodes: this.progress };
+  }
+
+  /** The snapshot's advice, for both results: hot key counters are judged only when hot keys were asked for. */
+  private snapshotAdvice(): Advice[] {
+    const counters = this.collector === null ? null : { keys: this.counts.scanned, withFreq: this.counts.withFreq };
+    return snapshotAdvice({ source: this.source, nodes: this.reports }, counters);
   }
 
   private hotOutcome(sampling: Sampling | undefined): HotOutcome | null {
@@ -332,48 +337,6 @@ class SnapshotPass {
     const result = assemble(keys, this.mode, { summary, counts: this.counts, progress: this.progress, nodes: this.scanned, options: { memoryUsage: false } }, 0);
     return { ...result, advice: [...result.advice, ...this.snapshotAdvice()], snapshot: { source: this.source, nodes: this.reports } };
   }
-
-  private snapshotAdvice(): Advice[] {
-    const advice: Advice[] = [];
-    if (this.source === 'file') {
-      const rates = this.collector === null ? '' : " Rates assume Redis's default LFU settings (lfu-log-factor 10, lfu-decay-time 1): the file does not say which its server had.";
-      advice.push({ code: 'snapshot-file', message: `Read from a saved RDB file: the counters and sizes are those of when the file was written.${rates}` });
-      return advice;
-    }
-    const forks = this.reports.filter((r) => r.forkUsec !== null);
-    if (forks.length > 0) {
-      const longest = forks.reduce((a, b) => ((a.forkUsec ?? 0) >= (b.forkUsec ?? 0) ? a : b));
-      const bytes = this.reports.reduce((sum, r) => sum + r.rdbBytes, 0);
-      advice.push({
-        code: 'snapshot-cost',
-        message:
-          `Each node read forked once: the longest fork blocked ${longest.node} for ${((longest.forkUsec ?? 0) / 1000).toFixed(1)} ms; ` +
-          `${(bytes / 1048576).toFixed(1)} MiB of RDB were read. Copy-on-write memory grows with the writes made while the child runs (docs/snapshots.md).`,
-      });
-    }
-    for (const r of this.reports) {
-      if (r.backlogBytes === null) continue;
-      advice.push({
-        code: 'snapshot-backlog',
-        message:
-          `${r.node} had no replication backlog: the SYNC made it create one of ${(r.backlogBytes / 1048576).toFixed(1)} MiB (repl-backlog-size), ` +
-          'which it keeps for repl-backlog-ttl (3600 s by default) unless a replica connects.',
-      });
-    }
-    if (this.collector !== null && this.counts.scanned > 0 && this.freqs.count === 0) {
-      advice.push({
-        code: 'snapshot-no-counters',
-        message: 'The RDB carries no LFU counters (it was written under a maxmemory-policy without LFU): hot keys cannot be told from it.',
-      });
-    }
-    if (this.replicaRead && this.collector !== null) {
-      advice.push({
-        code: 'snapshot-replica-counters',
-        message: "Counters were read from replicas: a replica's LFU counters count the reads it served itself, not the primary's traffic. Keys read only on primaries look cold there.",
-      });
-    }
-    return advice;
-  }
 }
 
 /** A snapshot key's TTL in whole seconds, -1 for none (as the scan reports PTTL). */
@@ -383,185 +346,13 @@ function ttlOf(expiresAtMs: number | null | undefined, now: number): number | un
   return Math.max(0, Math.ceil((expiresAtMs - now) / 1000));
 }
 
-/** Feeds one RDB's keys to the pass. */
-class RdbReader {
-  readonly parser: RdbParser;
-  keys = 0;
-  expired = 0;
-  modules = 0;
-  private db = -1;
-  private inDb = 0;
-  private sinceProgress = 0;
-  /** Now on the node's clock: expiry is the node's to judge. */
-  private readonly now: number;
-
-  constructor(
-    private readonly node: string,
-    private readonly label: string,
-    private readonly shard: string | undefined,
-    /** The node's clock minus keyheat's. */
-    private readonly clockOffsetMs: number,
-    private readonly collector: HotKeyCollector | null,
-    private readonly summary: BigKeySummary | null,
-    private readonly progress: ProgressBoard,
-    private readonly counts: { scanned: number },
-    private readonly freqs: { count: number },
-    maxKeyBytes: number,
-  ) {
-    this.parser = new RdbParser({ onKey: (key) => this.onKey(key) }, { maxKeyBytes });
-    this.now = Date.now() + clockOffsetMs;
-  }
-
-  private onKey(key: RdbKey): void {
-    this.keys += 1;
-    if (key.db !== this.db) this.flushDb(key.db);
-    // SCAN does not return keys past their expiry: neither does a snapshot.
-    if (key.expiresAtMs !== null && key.expiresAtMs <= this.now) {
-      this.expired += 1;
-      return;
-    }
-    this.inDb += 1;
-    this.counts.scanned += 1;
-    if (key.type === 'module') this.modules += 1;
-    const type = key.type === 'module' ? (key.moduleName ?? 'module') : key.type;
-    // Module values: their bytes in the RDB stand for their size, as MEMORY USAGE does in a scan.
-    const size = key.size ?? key.rdbBytes;
-    const unit = key.unit === 'bytes' || key.unit === null ? 'byte' : 'count';
-    if (key.freq !== null) this.freqs.count += 1;
-    if (this.collector !== null && key.freq !== null) this.collector.offer(key.freq, key.db, this.label, key.key, true, () => ({ type, size, unit }));
-    // The expiry on keyheat's clock, for the TTL reported when the result is assembled.
-    const expiresAtMs = key.expiresAtMs === null ? null : key.expiresAtMs - this.clockOffsetMs;
-    this.summary?.add({ name: key.key, db: key.db, node: this.node, shard: this.shard, type, size, expiresAtMs });
-    if (++this.sinceProgress >= PROGRESS_KEYS) {
-      this.progress.add(this.node, this.sinceProgress);
-      this.sinceProgress = 0;
-    }
-  }
-
-  private flushDb(next: number): void {
-    if (this.db >= 0 && this.inDb > 0) this.collector?.counted(this.label, this.db, this.inDb);
-    this.db = next;
-    this.inDb = 0;
-  }
-
-  /** Counts the last database's keys and the last progress. */
-  flush(): void {
-    this.flushDb(-1);
-    this.progress.add(this.node, this.sinceProgress);
-    this.sinceProgress = 0;
-  }
-}
-
-/** What the node was before its snapshot: forks so far, whether it had a replication backlog, its clock. */
-interface NodeState {
-  readonly forks: number;
-  readonly backlogActive: boolean;
-  /** The node's clock minus keyheat's, ms: expiries are judged by the node's clock, as a scan's PTTL is. */
-  readonly clockOffsetMs: number;
-}
-
-async function nodeState(connection: RespConnection): Promise<NodeState> {
-  const stats = parseInfo(await connection.text(['INFO', 'stats']));
-  const replication = parseInfo(await connection.text(['INFO', 'replication']));
-  const [time] = await connection.pipeline([['TIME']]);
-  const local = Date.now();
-  const seconds = Array.isArray(time) && Buffer.isBuffer(time[0]) ? Number(time[0].toString('latin1')) : NaN;
-  const micros = Array.isArray(time) && Buffer.isBuffer(time[1]) ? Number(time[1].toString('latin1')) : NaN;
-  const serverMs = seconds * 1000 + micros / 1000;
-  return {
-    forks: Number(stats.get('total_forks')),
-    backlogActive: replication.get('repl_backlog_active') !== '0',
-    // A node that refuses TIME (or answers nonsense) is taken to share keyheat's clock.
-    clockOffsetMs: Number.isFinite(serverMs) && serverMs > 0 ? Math.round(serverMs - local) : 0,
-  };
-}
-
-interface ForkCost {
-  readonly forkUsec: number | null;
-  readonly cowBytes: number | null;
-  readonly backlogBytes: number | null;
-}
-
-/**
- * The fork's cost, on a fresh connection once the node's child exited (waiting up to `waitMs`):
- * latest_fork_usec when total_forks moved (no new fork: the node sent a save already under way),
- * rdb_last_cow_size, and the replication backlog the SYNC made a node without one create. Best
- * effort: the RDB is read, so a node that cannot say any more leaves these unknown.
- */
-async function forkCost(pool: NodePool, node: string, before: NodeState, waitMs: number, signal: AbortSignal): Promise<ForkCost> {
-  const unknown: ForkCost = { forkUsec: null, cowBytes: null, backlogBytes: null };
-  let connection: RespConnection | null = null;
+/** INFO (every section: the preflight and the fork's cost read it too) of a picked node; the connection is closed if that fails. */
+async function infoOf(connection: RespConnection): Promise<InfoFields> {
   try {
-    connection = await pool.open(node);
-    const deadline = performance.now() + waitMs;
-    let persistence = parseInfo(await connection.text(['INFO', 'persistence']));
-    while (persistence.get('rdb_bgsave_in_progress') === '1' && performance.now() < deadline) {
-      signal.throwIfAborted();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      persistence = parseInfo(await connection.text(['INFO', 'persistence']));
-    }
-    const stats = parseInfo(await connection.text(['INFO', 'stats']));
-    const replication = parseInfo(await connection.text(['INFO', 'replication']));
-    const usec = Number(stats.get('latest_fork_usec'));
-    const cow = Number(persistence.get('rdb_last_cow_size'));
-    const forked = Number(stats.get('total_forks')) > before.forks;
-    const backlog = Number(replication.get('repl_backlog_size'));
-    return {
-      forkUsec: forked && Number.isFinite(usec) ? usec : null,
-      cowBytes: forked && persistence.get('rdb_bgsave_in_progress') === '0' && Number.isFinite(cow) ? cow : null,
-      backlogBytes: !before.backlogActive && replication.get('repl_backlog_active') === '1' && Number.isFinite(backlog) ? backlog : null,
-    };
-  } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    if (!(error instanceof RedisFailure)) throw error;
-    return unknown;
-  } finally {
-    connection?.close();
-  }
-}
-
-/** INFO of a picked node; the connection is closed if that fails. */
-async function factsOf(connection: RespConnection): Promise<ServerFacts> {
-  try {
-    return await readServerFacts(connection);
+    return parseInfo(await connection.text(['INFO']));
   } catch (error) {
     connection.close();
     throw error;
-  }
-}
-
-/** `host` of `host:port` (`[v6]:port` too). */
-function hostOf(address: string): string {
-  return address.slice(0, address.lastIndexOf(':'));
-}
-
-/**
- * One fork at a time per host in this process: two snapshots (a hot and a big key task, two
- * instances, a primary and a replica) on one machine would copy-on-write at once. A snapshot
- * waiting for its turn still listens to its abort.
- */
-const forkSlots = new Map<string, Promise<void>>();
-
-async function withForkSlot<T>(host: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
-  const previous = forkSlots.get(host) ?? Promise.resolve();
-  let release: () => void = () => undefined;
-  const mine = new Promise<void>((resolve) => (release = resolve));
-  const chained = previous.then(() => mine);
-  forkSlots.set(host, chained);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason as Error);
-      if (signal.aborted) onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      void previous.then(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
-    });
-    return await work();
-  } finally {
-    release();
-    if (forkSlots.get(host) === chained) forkSlots.delete(host);
   }
 }
 

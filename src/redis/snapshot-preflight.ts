@@ -14,20 +14,20 @@
  */
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { RespConnection } from './resp-connection.js';
-import { parseInfo } from './server-info.js';
+import { parseInfo, type InfoFields } from './server-info.js';
 
 /** How SYNC/REPLCONF refused by an ACL or a rename can be allowed (also the transfer's refusals). */
 export const HOW_TO_ALLOW = "allow them for keyheat's user (ACL SETUSER <user> +sync +replconf), or undo their rename-command; managed services often disable them";
 
-export async function checkSnapshotAllowed(connection: RespConnection, maxMemoryShare: number): Promise<void> {
+/** `info`: the node's INFO (memory and replication sections at least) when the caller has it; else read here. */
+export async function checkSnapshotAllowed(connection: RespConnection, maxMemoryShare: number, known?: InfoFields): Promise<void> {
   const node = connection.address;
   await checkCommands(connection);
   await checkDiskless(connection);
   if (maxMemoryShare <= 0) return;
-  const info = parseInfo(await connection.text(['INFO', 'memory']));
-  const replication = parseInfo(await connection.text(['INFO', 'replication']));
+  const info = known ?? parseInfo(await connection.text(['INFO']));
   // A node with no backlog yet allocates repl-backlog-size for the SYNC, and keeps it for repl-backlog-ttl.
-  const backlog = replication.get('repl_backlog_active') === '0' ? Number(replication.get('repl_backlog_size') ?? 0) || 0 : 0;
+  const backlog = info.get('repl_backlog_active') === '0' ? Number(info.get('repl_backlog_size') ?? 0) || 0 : 0;
   const used = Number(info.get('used_memory')) + backlog;
   const rss = Number(info.get('used_memory_rss'));
   const total = Number(info.get('total_system_memory'));
