@@ -1,0 +1,397 @@
+/**
+ * The value encodings of an RDB, for the parser (rdb-parser.ts reads the file's structure and
+ * the keys): strings, lists (linked, ziplist, quicklist v1/v2, listpack), sets (intset,
+ * listpack), hashes (zipmap, ziplist, listpack), zsets (ziplist, listpack, skiplist), streams
+ * (walked to their end, entries counted), module values and function libraries (skipped by their
+ * opcodes). Each value's size is counted as STRLEN / LLEN / SCARD / ZCARD / HLEN / XLEN would,
+ * from headers where they carry the count, else by walking the compact blob.
+ */
+import { blobCount, headerCount, headerSize, type BlobKind } from './blobs.js';
+import {
+  ENC_LZF,
+  K_BLOB,
+  K_ELEMS,
+  K_MODULE,
+  K_QUICKLIST,
+  K_QUICKLIST2,
+  K_STREAM,
+  K_STRING,
+  K_ZSET1,
+  K_ZSET2,
+  moduleNameOf,
+  type TypeInfo,
+  TYPES,
+} from './rdb-format.js';
+import { C_BLOB, C_BLOB_LZF, FOR_FUNCTION, FOR_KEY, FOR_MODULE_AUX, INLINE_LIMIT, P_ELEMS, P_FINISH, P_MODULE, P_STREAM } from './rdb-phases.js';
+import { NEED } from './rdb-cursor.js';
+import { lzfDecompress } from './lzf.js';
+import { RdbStrings } from './rdb-strings.js';
+
+export abstract class RdbValues extends RdbStrings {
+  protected readonly maxBlobBytes: number;
+  // The value being read.
+  protected info: TypeInfo = TYPES[0] as TypeInfo;
+  protected key: Buffer = Buffer.alloc(0);
+  protected size = 0;
+  protected encoding = '';
+  protected moduleName: string | undefined = undefined;
+  protected valueFor = FOR_KEY;
+  protected left = 0;
+  protected sub = 0;
+  protected blobKind: BlobKind = 'listpack';
+  protected blobPairs = false;
+  protected blobWhole = false;
+  // Stream walk.
+  protected stStage = 0;
+  protected stLeft = 0;
+  protected stGroups = 0;
+  protected stConsumers = 0;
+
+  constructor(maxBlobBytes: number) {
+    super();
+    this.maxBlobBytes = maxBlobBytes;
+  }
+
+  /** A compact blob collected whole: its elements counted (or, LZF-compressed, decompressed and counted). */
+  protected collected(data: Buffer, target: number, ulen: number): void {
+    if (target === C_BLOB_LZF) this.blobLzf(data, 0, data.length, ulen);
+    else if (target === C_BLOB) this.account(blobCount(this.blobKind, data, 0, data.length));
+    else return;
+    this.phase = this.blobWhole ? P_FINISH : P_ELEMS;
+  }
+
+  protected keyName(): string {
+    const shown = this.key.subarray(0, 64).toString('latin1').replace(/[^\x20-\x7e]/g, '?');
+    return JSON.stringify(this.key.length > 64 ? `${shown}...` : shown);
+  }
+
+  protected value(): void {
+    const info = this.info;
+    switch (info.kind) {
+      case K_STRING: {
+        const length = this.rawLen();
+        this.pos = this.mark;
+        this.encoding = length !== -1 ? 'raw' : this.special === ENC_LZF ? 'lzf' : 'int';
+        this.size = this.skipString(P_FINISH);
+        return;
+      }
+      case K_ELEMS:
+        this.left = this.len('a collection length') * info.per;
+        this.size = this.left / info.per;
+        this.sub = 0;
+        this.phase = P_ELEMS;
+        return;
+      case K_ZSET1:
+      case K_ZSET2:
+      case K_QUICKLIST:
+      case K_QUICKLIST2: {
+        const n = this.len('a collection length');
+        this.left = n;
+        this.size = info.kind === K_ZSET1 || info.kind === K_ZSET2 ? n : 0;
+        this.sub = 0;
+        this.phase = P_ELEMS;
+        return;
+      }
+      case K_BLOB:
+        this.blob(info.blob as BlobKind, info.pairs === true, true);
+        return;
+      case K_STREAM:
+        this.stStage = 0;
+        this.stLeft = this.len('a stream listpack count');
+        this.phase = P_STREAM;
+        return;
+      case K_MODULE:
+        this.startModule(FOR_KEY);
+        return;
+    }
+  }
+
+  /** One element step of a collection (or one part of a zset / quicklist2 element). */
+  protected element(): void {
+    const kind = this.valueFor === FOR_KEY ? this.info.kind : K_ELEMS;
+    switch (kind) {
+      // Every step reads first and updates counters last: a read that runs out of bytes rolls the step back.
+      case K_ELEMS:
+        this.skipString(P_ELEMS);
+        this.left -= 1;
+        return;
+      case K_ZSET1:
+        if (this.sub === 0) {
+          this.skipString(P_ELEMS);
+          this.sub = 1;
+          return;
+        }
+        {
+          // Old score encoding: a length byte (253 NaN, 254 +inf, 255 -inf) and that many ASCII bytes.
+          const n = this.u8();
+          if (n < 253) {
+            this.ensure(n);
+            this.pos += n;
+          }
+        }
+        this.sub = 0;
+        this.left -= 1;
+        return;
+      case K_ZSET2:
+        if (this.sub === 0) {
+          this.skipString(P_ELEMS);
+          this.sub = 1;
+          return;
+        }
+        this.ensure(8);
+        this.pos += 8;
+        this.sub = 0;
+        this.left -= 1;
+        return;
+      case K_QUICKLIST:
+        this.blob('ziplist', false, false);
+        this.left -= 1;
+        return;
+      case K_QUICKLIST2: {
+        const container = this.len('a quicklist node container');
+        if (container === 1) {
+          // A plain node: one element stored as a plain string.
+          this.skipString(P_ELEMS);
+          this.left -= 1;
+          this.size += 1;
+          return;
+        }
+        if (container !== 2) this.fail(`a quicklist node has the unknown container type ${container}`);
+        this.blob('listpack', false, false);
+        this.left -= 1;
+        return;
+      }
+    }
+  }
+
+  /**
+   * A compact blob: its count goes to `size` (set for a whole value, added for a quicklist node).
+   * Held only when its count needs a walk, or it is LZF-compressed and not here whole.
+   */
+  protected blob(kind: BlobKind, pairs: boolean, whole: boolean): void {
+    const back = whole ? P_FINISH : P_ELEMS;
+    const length = this.rawLen();
+    if (length === -1) {
+      if (this.special !== ENC_LZF) this.fail(`a ${kind} stored as an integer (encoding 0x${(0xc0 | this.special).toString(16)})`);
+      const clen = this.len('an LZF compressed length');
+      const ulen = this.len('an LZF uncompressed length');
+      if (clen > this.maxBlobBytes) this.fail(`a compressed ${kind} of ${clen} bytes exceeds limits.maxBlobBytes (${this.maxBlobBytes})`, 'limit');
+      if (clen === 0 || ulen === 0) this.fail(`an LZF ${kind} with compressed length ${clen} and length ${ulen}`);
+      this.blobKind = kind;
+      this.blobPairs = pairs;
+      this.blobWhole = whole;
+      const at = this.pos;
+      if (clen <= this.lim - at) {
+        this.blobLzf(this.buf, at, at + clen, ulen);
+        this.pos += clen;
+        this.phase = back;
+        return;
+      }
+      if (clen <= INLINE_LIMIT) throw NEED;
+      this.startCollect(clen, C_BLOB_LZF, ulen);
+      return;
+    }
+    const avail = this.lim - this.pos;
+    if (length <= avail) {
+      this.blobKind = kind;
+      this.blobPairs = pairs;
+      this.blobWhole = whole;
+      this.account(blobCount(kind, this.buf, this.pos, this.pos + length));
+      this.pos += length;
+      this.phase = back;
+      return;
+    }
+    const hs = headerSize(kind);
+    if (avail < hs || length <= INLINE_LIMIT) throw NEED;
+    this.blobKind = kind;
+    this.blobPairs = pairs;
+    this.blobWhole = whole;
+    const count = kind === 'zipmap' ? -1 : headerCount(kind, this.buf, this.pos, length);
+    if (count !== -1) {
+      this.account(count);
+      this.skipBytes(length, back, kind !== 'intset');
+      return;
+    }
+    if (length > this.maxBlobBytes) this.fail(`a ${kind} of ${length} bytes whose count needs a walk exceeds limits.maxBlobBytes (${this.maxBlobBytes})`, 'limit');
+    this.startCollect(length, C_BLOB);
+  }
+
+  /**
+   * An LZF-compressed blob: only its header is decompressed when that has the count; the whole
+   * blob (up to maxBlobBytes) when a walk is needed.
+   */
+  protected blobLzf(src: Uint8Array, start: number, end: number, ulen: number): void {
+    const kind = this.blobKind;
+    let count = -1;
+    if (kind !== 'zipmap') {
+      const header = lzfDecompress(src, start, end, ulen, headerSize(kind));
+      count = headerCount(kind, header, 0, ulen);
+    }
+    if (count === -1) {
+      if (ulen > this.maxBlobBytes) this.fail(`a ${kind} of ${ulen} bytes whose count needs a walk exceeds limits.maxBlobBytes (${this.maxBlobBytes})`, 'limit');
+      const full = lzfDecompress(src, start, end, ulen);
+      count = blobCount(kind, full, 0, full.length);
+    }
+    this.account(count);
+  }
+
+  protected account(count: number): void {
+    if (this.blobPairs && count % 2 !== 0) this.fail(`a ${this.blobKind} of pairs holds an odd number (${count}) of entries`);
+    const n = this.blobPairs ? count / 2 : count;
+    this.size = this.blobWhole ? n : this.size + n;
+  }
+
+  /**
+   * Streams (types 15, 19, 21), walked in stages so a huge consumer group PEL never has to be
+   * held: listpacks (node key + listpack, skipped), metadata, groups, their PELs and consumers.
+   */
+  protected stream(): void {
+    const v = this.info.streamVersion as number;
+    switch (this.stStage) {
+      case 0: // listpack nodes: a 16-byte master ID key, then the listpack
+        if (this.stLeft === 0) {
+          this.stStage = 2;
+          return;
+        }
+        {
+          const keyLength = this.rawLen();
+          if (keyLength !== 16) this.fail(`a stream node key is ${keyLength === -1 ? 'encoded' : `${keyLength} bytes`}, not a 16-byte ID`);
+          this.ensure(16);
+          this.pos += 16;
+        }
+        this.stStage = 1;
+        return;
+      case 1: {
+        const length = this.skipString(P_STREAM);
+        if (length === 0) this.fail('a stream node has an empty listpack');
+        this.stLeft -= 1;
+        this.stStage = 0;
+        return;
+      }
+      case 2: {
+        const entries = this.len('a stream length');
+        this.skipLen('a stream ID');
+        this.skipLen('a stream ID');
+        if (v >= 2) {
+          for (let i = 0; i < 5; i++) this.skipLen('a stream ID or counter');
+        }
+        const groups = this.len('a stream group count');
+        this.size = entries;
+        this.stGroups = groups;
+        this.stStage = 3;
+        return;
+      }
+      case 3: // group header
+        if (this.stGroups === 0) {
+          this.phase = P_FINISH;
+          return;
+        }
+        this.skipSmall('a consumer group name');
+        this.skipLen('a group ID');
+        this.skipLen('a group ID');
+        if (v >= 2) this.skipLen('a group entries-read counter');
+        this.stLeft = this.len('a group PEL size');
+        this.stGroups -= 1;
+        this.stStage = 4;
+        return;
+      case 4: // group PEL: 16-byte raw ID, 8-byte delivery time, delivery count
+        if (this.stLeft === 0) {
+          this.stConsumers = this.len('a consumer count');
+          this.stStage = 5;
+          return;
+        }
+        this.ensure(24);
+        this.pos += 24;
+        this.skipLen('a delivery count');
+        this.stLeft -= 1;
+        return;
+      case 5: // consumer header
+        if (this.stConsumers === 0) {
+          this.stStage = 3;
+          return;
+        }
+        this.skipSmall('a consumer name');
+        this.ensure(v >= 3 ? 16 : 8);
+        this.pos += v >= 3 ? 16 : 8;
+        this.stLeft = this.len('a consumer PEL size');
+        this.stConsumers -= 1;
+        this.stStage = 6;
+        return;
+      case 6: // consumer PEL: 16-byte raw IDs
+        if (this.stLeft === 0) {
+          this.stStage = 5;
+          return;
+        }
+        {
+          const n = Math.min(this.stLeft, Math.floor((this.lim - this.pos) / 16));
+          if (n === 0) throw NEED;
+          this.pos += n * 16;
+          this.stLeft -= n;
+        }
+        return;
+    }
+  }
+
+  protected startModule(valueFor: number): void {
+    const id = this.lenBig('a module id');
+    this.moduleName = moduleNameOf(id);
+    this.valueFor = valueFor;
+    this.size = 0;
+    this.encoding = 'module';
+    this.phase = P_MODULE;
+  }
+
+  /** One typed opcode of a module value (RDB_MODULE_OPCODE_*), skipped; EOF (0) ends the value. */
+  protected moduleOpcode(): void {
+    const op = this.len('a module opcode');
+    switch (op) {
+      case 0:
+        this.phase = P_FINISH;
+        return;
+      case 1:
+      case 2:
+        this.skipLen('a module integer');
+        return;
+      case 3:
+        this.ensure(4);
+        this.pos += 4;
+        return;
+      case 4:
+        this.ensure(8);
+        this.pos += 8;
+        return;
+      case 5:
+        this.skipString(P_MODULE);
+        return;
+      default:
+        this.fail(`unknown module opcode ${op} in module ${this.moduleName ?? '?'}`);
+    }
+  }
+
+  protected moduleAux(): void {
+    const id = this.lenBig('a module id');
+    const whenOpcode = this.len('a module aux when-opcode');
+    if (whenOpcode !== 2) this.fail(`a MODULE_AUX block has the when-opcode ${whenOpcode}, not 2 (UINT)`);
+    this.skipLen('a module aux when');
+    this.key = Buffer.alloc(0);
+    this.moduleName = moduleNameOf(id);
+    this.valueFor = FOR_MODULE_AUX;
+    this.phase = P_MODULE;
+  }
+
+  protected startFunctionStrings(count: number): void {
+    this.key = Buffer.alloc(0);
+    this.valueFor = FOR_FUNCTION;
+    this.left = count;
+    this.phase = P_ELEMS;
+  }
+
+  /** Redis 7.0 release candidates (FUNCTION_PRE_GA): name, engine, has-description, [description], code. */
+  protected functionPreGa(): void {
+    this.skipSmall('a function name');
+    this.skipSmall('a function engine name');
+    const hasDescription = this.len('a function description flag');
+    if (hasDescription > 1) this.fail(`a function description flag of ${hasDescription}`);
+    this.startFunctionStrings(1 + hasDescription);
+  }
+}
