@@ -8,9 +8,9 @@
  * big key schedule, apart from the hot one; a read-only token without write actions; delete
  * with confirmation. On failure a screenshot is saved.
  */
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildDashboard, launchChromium, screenshotOnFailure } from '../helpers/browser.js';
+import { buildDashboard, desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
 import { ADMIN, P1, READONLY, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { seedRedis, type SeedKey } from '../helpers/seed-keys.js';
@@ -59,7 +59,6 @@ describe('big key analysis in the dashboard, in Chromium', () => {
   let redis: RedisServer;
   let harness: Harness;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let base: string;
   let instanceId: string;
@@ -71,9 +70,7 @@ describe('big key analysis in the dashboard, in Chromium', () => {
     redis = server;
     await seedRedis(redis, KEYS);
     harness = await startHarness();
-    await harness.keyheat.http.listen({ host: '127.0.0.1', port: 0 });
-    const address = harness.keyheat.http.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`;
+    base = await serveDashboard(harness.keyheat);
     instanceId = await harness.registerInstance(redis.url, 'cache-big');
     const created = await harness.createTask(instanceId);
     expect(created.status, created.text).toBe(200);
@@ -82,9 +79,8 @@ describe('big key analysis in the dashboard, in Chromium', () => {
     expect(hot['status'], String(hot['error_msg'])).toBe('success');
     expect((hot['keys'] as { name: string }[]).map((k) => k.name)).toEqual(['both:str', 'small:hot']);
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    await signIn(ADMIN);
+    page = await desktopPage(browser);
+    await signInWith(ADMIN);
   }, 60_000);
 
   afterEach(async (test) => {
@@ -97,13 +93,7 @@ describe('big key analysis in the dashboard, in Chromium', () => {
     await redis?.stop();
   });
 
-  async function signIn(token: string): Promise<void> {
-    await page.goto(base);
-    await page.getByLabel('Project ID').fill(P1);
-    await page.getByLabel('Token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Instances' }).waitFor();
-  }
+  const signInWith = (token: string): Promise<void> => signIn(page, base, P1, token);
 
   async function openInstance(): Promise<void> {
     await page.getByRole('link', { name: 'keyheat', exact: true }).click();
@@ -208,7 +198,7 @@ describe('big key analysis in the dashboard, in Chromium', () => {
 
   it('offers no big key write action to a read-only token', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await signIn(READONLY);
+    await signInWith(READONLY);
     await page.getByRole('link', { name: 'cache-big' }).click();
     await page.getByRole('heading', { name: 'Big key analyses' }).waitFor();
     expect(await page.getByRole('button', { name: 'Analyse big keys' }).count()).toBe(0);
@@ -222,7 +212,7 @@ describe('big key analysis in the dashboard, in Chromium', () => {
 
   it('deletes a big key task after confirmation', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await signIn(ADMIN);
+    await signInWith(ADMIN);
     await openInstance();
     await page.getByRole('table', { name: /^Big key analyses/ }).getByRole('link').first().click();
     await page.getByRole('table', { name: /^Big keys/ }).waitFor();

@@ -5,10 +5,10 @@
  * list, which gains a sortable "Sampled qps" column; on an LRU instance (no LFU counters) the
  * measured ranking is the only one and the LFU area says why. On failure a screenshot is saved.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Arg, RespConnection } from '../../src/redis/resp-connection.js';
-import { buildDashboard, launchChromium, screenshotOnFailure } from '../helpers/browser.js';
+import { buildDashboard, desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
 import { ADMIN, P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 
@@ -78,7 +78,6 @@ describe('the task page after a sampling phase, in Chromium', () => {
   let lru: RedisServer;
   let harness: Harness;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let base: string;
 
@@ -87,17 +86,10 @@ describe('the task page after a sampling phase, in Chromium', () => {
     [lfu, lru] = await Promise.all([startRedis({ lfuDecayTime: 0 }), startRedis({ policy: 'allkeys-lru' })]);
     await Promise.all([writeKeys(lfu), writeKeys(lru)]);
     harness = await startHarness();
-    await harness.keyheat.http.listen({ host: '127.0.0.1', port: 0 });
-    const address = harness.keyheat.http.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`;
+    base = await serveDashboard(harness.keyheat);
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    await page.goto(base);
-    await page.getByLabel('Project ID').fill(P1);
-    await page.getByLabel('Token').fill(ADMIN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Instances' }).waitFor();
+    page = await desktopPage(browser);
+    await signIn(page, base, P1, ADMIN);
   }, 60_000);
 
   afterEach(async (test) => {

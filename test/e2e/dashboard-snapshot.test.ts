@@ -3,9 +3,9 @@
  * snapshot" choice starts hot and big key tasks with strategy "snapshot", and each task page
  * shows the RDB it read and what the fork cost the node. On failure a screenshot is saved.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildDashboard, launchChromium, screenshotOnFailure } from '../helpers/browser.js';
+import { buildDashboard, desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
 import { ADMIN, P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { restoreWithFreq } from '../helpers/seed-keys.js';
@@ -14,7 +14,6 @@ describe('snapshot analyses in the dashboard, in Chromium', () => {
   let redis: RedisServer;
   let harness: Harness;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let base: string;
   let instanceId: string;
@@ -29,17 +28,10 @@ describe('snapshot analyses in the dashboard, in Chromium', () => {
     await redis.command(['SET', 'snap:big', 'x'.repeat(20_000)]);
     harness = await startHarness();
     instanceId = await harness.registerInstance(redis.url, 'cache-snap');
-    await harness.keyheat.http.listen({ host: '127.0.0.1', port: 0 });
-    const address = harness.keyheat.http.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`;
+    base = await serveDashboard(harness.keyheat);
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    await page.goto(base);
-    await page.getByLabel('Project ID').fill(P1);
-    await page.getByLabel('Token').fill(ADMIN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Instances' }).waitFor();
+    page = await desktopPage(browser);
+    await signIn(page, base, P1, ADMIN);
   }, 60_000);
 
   afterEach(async (test) => {

@@ -5,9 +5,9 @@
  * and accessible name (the names listed in the issue are the contract). On failure a screenshot
  * is saved to a temporary folder.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildDashboard, launchChromium, screenshotOnFailure } from '../helpers/browser.js';
+import { buildDashboard, desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
 import { ADMIN, P1, READONLY, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { restoreWithFreq } from '../helpers/seed-keys.js';
@@ -25,7 +25,6 @@ describe('the dashboard in Chromium', () => {
   let redis: RedisServer;
   let harness: Harness;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let base: string;
 
@@ -40,12 +39,9 @@ describe('the dashboard in Chromium', () => {
       { name: BINARY, freq: 40 },
     ]);
     harness = await startHarness();
-    await harness.keyheat.http.listen({ host: '127.0.0.1', port: 0 });
-    const address = harness.keyheat.http.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`;
+    base = await serveDashboard(harness.keyheat);
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
+    page = await desktopPage(browser);
   }, 60_000);
 
   afterEach(async (test) => {
@@ -58,13 +54,7 @@ describe('the dashboard in Chromium', () => {
     await redis?.stop();
   });
 
-  async function signIn(token: string): Promise<void> {
-    await page.goto(base);
-    await page.getByLabel('Project ID').fill(P1);
-    await page.getByLabel('Token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Instances' }).waitFor();
-  }
+  const signInWith = (token: string): Promise<void> => signIn(page, base, P1, token);
 
   it('refuses a wrong token on the sign-in page, then signs in', async () => {
     await page.goto(base);
@@ -72,7 +62,7 @@ describe('the dashboard in Chromium', () => {
     await page.getByLabel('Token').fill('not-a-token-of-anyone');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('DCS.1001: Invalid token.');
-    await signIn(ADMIN);
+    await signInWith(ADMIN);
     await expect(page.getByRole('button', { name: 'Sign out' }).isVisible()).resolves.toBe(true);
   });
 
@@ -155,7 +145,7 @@ describe('the dashboard in Chromium', () => {
 
   it('offers no write action to a read-only token', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await signIn(READONLY);
+    await signInWith(READONLY);
     await page.getByRole('link', { name: 'cache-e2e' }).waitFor();
     expect(await page.getByRole('button', { name: 'Register instance' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /^Delete/ }).count()).toBe(0);
@@ -179,7 +169,7 @@ describe('the dashboard in Chromium', () => {
 
   it('fits a 390 px wide screen without scrolling sideways', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await signIn(ADMIN);
+    await signInWith(ADMIN);
     await page.getByRole('link', { name: 'cache-e2e' }).click();
     await page.getByRole('button', { name: 'Analyse now' }).waitFor();
     // Wide tables scroll inside their own box; the page itself does not.

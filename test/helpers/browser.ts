@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Keyheat } from '../../src/app.js';
 import { build } from 'vite';
 
 export const CHROMIUM = process.env['KEYHEAT_TEST_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -34,4 +35,26 @@ export async function screenshotOnFailure(page: Page | undefined, name: string):
   const file = path.join(shots, `${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}.png`);
   await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
   process.stderr.write(`dashboard test failed: screenshot in ${file}\n`);
+}
+
+/** keyheat's HTTP server on a free loopback port; returns the dashboard's URL (`http://127.0.0.1:<port>/`). */
+export async function serveDashboard(keyheat: Keyheat): Promise<string> {
+  await keyheat.http.listen({ host: '127.0.0.1', port: 0 });
+  const address = keyheat.http.server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`;
+}
+
+/** A desktop-sized page in a context of its own (closed with the browser). */
+export async function desktopPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  return context.newPage();
+}
+
+/** Signs in on the dashboard at `base` and waits for the instance list. */
+export async function signIn(page: Page, base: string, projectId: string, token: string): Promise<void> {
+  await page.goto(base);
+  await page.getByLabel('Project ID').fill(projectId);
+  await page.getByLabel('Token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Instances' }).waitFor();
 }
