@@ -402,7 +402,9 @@ describe('the snapshot engine against scripted servers', () => {
 
   it('fails as a protocol failure with the byte offset for corrupt bytes in the middle of the RDB', async () => {
     const flipped = Buffer.from(rdb);
-    const middle = Math.floor(rdb.length / 2);
+    // Inside the 40,000-byte value, wherever the dump put it: what the bytes are does not depend on the
+    // key order, which varies between runs (structure bytes flipped could read as a type from a newer Redis).
+    const middle = rdb.indexOf(Buffer.from('Z'.repeat(64))) + 20_000;
     for (let i = middle; i < middle + 16; i++) flipped[i] = (flipped[i] as number) ^ 0x5a;
     const s = await stub(nodeScript(sendRdb(`$${rdb.length}\r\n`, '', { body: flipped })));
     const failure = (await analyzeDeployment({ endpoint: endpointOf(s) }, { strategy: 'snapshot' }).catch((e: unknown) => e)) as RedisFailure;
