@@ -1,10 +1,15 @@
 /**
+ * The dashboard built once per run (web/ -> dist/web, as npm run build does), before any test
+ * file starts: the end-to-end files run in parallel, and a build in one of them emptied dist/web
+ * under another's requests (a 404 for "/"). A test never runs against a stale build.
+ *
  * One PostgreSQL database per test run, created from KEYHEAT_TEST_PG_URL (default: the local
  * server with trust auth) and dropped at the end. Each test store gets its own schema inside it.
  * Without a reachable PostgreSQL the PostgreSQL variants are skipped with a warning, except in
  * CI (CI=1), where that is an error: a skipped suite must not pass for a green one.
  */
 import pg from 'pg';
+import { buildDashboard } from './helpers/browser.js';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -16,6 +21,7 @@ declare module 'vitest' {
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await buildDashboard();
   const base = process.env['KEYHEAT_TEST_PG_URL'] ?? DEFAULT_PG_URL;
   const name = `keyheat_test_${process.pid}_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: base, connectionTimeoutMillis: 3000 });

@@ -10,7 +10,7 @@
  */
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildDashboard, desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
+import { desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
 import { ADMIN, P1, READONLY, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { seedRedis, type SeedKey } from '../helpers/seed-keys.js';
@@ -66,8 +66,7 @@ describe('big key analysis in the dashboard, in Chromium', () => {
 
   beforeAll(async () => {
     // keyheat serves the dashboard it finds at start: the build must be done first.
-    const [, server] = await Promise.all([buildDashboard(), startRedis({ lfuLogFactor: 0, lfuDecayTime: 0 })]);
-    redis = server;
+    redis = await startRedis({ lfuLogFactor: 0, lfuDecayTime: 0 });
     await seedRedis(redis, KEYS);
     harness = await startHarness();
     base = await serveDashboard(harness.keyheat);

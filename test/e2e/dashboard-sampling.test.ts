@@ -8,7 +8,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Arg, RespConnection } from '../../src/redis/resp-connection.js';
-import { buildDashboard, desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
+import { desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
 import { ADMIN, P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 
@@ -82,7 +82,6 @@ describe('the task page after a sampling phase, in Chromium', () => {
   let base: string;
 
   beforeAll(async () => {
-    await buildDashboard();
     [lfu, lru] = await Promise.all([startRedis({ lfuDecayTime: 0 }), startRedis({ policy: 'allkeys-lru' })]);
     await Promise.all([writeKeys(lfu), writeKeys(lru)]);
     harness = await startHarness();

@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildDashboard, desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
+import { desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
 import { ADMIN, P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { restoreWithFreq } from '../helpers/seed-keys.js';
@@ -19,7 +19,6 @@ describe('snapshot analyses in the dashboard, in Chromium', () => {
   let instanceId: string;
 
   beforeAll(async () => {
-    await buildDashboard();
     redis = await startRedis({ lfuDecayTime: 0, extraArgs: ['--repl-diskless-sync-delay', '0'] });
     await restoreWithFreq(redis, [
       { name: 'snap:hot', freq: 150 },

@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildDashboard, desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
+import { desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
 import { ADMIN, P1, READONLY, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { restoreWithFreq } from '../helpers/seed-keys.js';
@@ -29,7 +29,6 @@ describe('the dashboard in Chromium', () => {
   let base: string;
 
   beforeAll(async () => {
-    await buildDashboard();
     redis = await startRedis({ lfuLogFactor: 10, lfuDecayTime: 1 });
     await restoreWithFreq(redis, [
       { name: 'hot:1', freq: 255 },

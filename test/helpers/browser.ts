@@ -1,20 +1,20 @@
 /**
- * Debian's Chromium, driven by playwright-core, for the dashboard's end-to-end tests, and the
- * dashboard built from the current sources (web/ -> dist/web, as npm run build does), so a test
- * never runs against a stale build.
+ * Debian's Chromium, driven by playwright-core, for the dashboard's end-to-end tests. The
+ * dashboard itself is built once per run, from the current sources, by test/global-setup.ts.
  */
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Keyheat } from '../../src/app.js';
-import { build } from 'vite';
 
-export const CHROMIUM = process.env['KEYHEAT_TEST_CHROMIUM'] ?? '/usr/bin/chromium';
-
+/** The dashboard from the current sources (web/ -> dist/web, as npm run build does): once per test run (global-setup.ts), and by bench/dashboard-load.ts. */
 export async function buildDashboard(): Promise<void> {
   await build({ configFile: path.resolve(import.meta.dirname, '../../web/vite.config.ts'), logLevel: 'error' });
 }
+
+export const CHROMIUM = process.env['KEYHEAT_TEST_CHROMIUM'] ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
