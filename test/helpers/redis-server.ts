@@ -22,6 +22,8 @@ export interface RedisServerOptions {
   readonly extraArgs?: readonly string[];
   /** A fixed port instead of a free one. */
   readonly port?: number;
+  /** The redis-server (or valkey-server) binary; default the one on the PATH (redis-versions.ts lists others). */
+  readonly server?: string;
 }
 
 export interface RedisServer {
@@ -77,12 +79,12 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
     ...(options.password === undefined ? [] : ['--requirepass', options.password]),
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.server ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const endpoint: RedisEndpoint = { host: '127.0.0.1', port, tls: false, username: null, password: options.password ?? null };
+  const endpoint: RedisEndpoint = { host: '127.0.0.1', port, tls: null, username: null, password: options.password ?? null };
 
   const deadline = Date.now() + 10_000;
   for (;;) {

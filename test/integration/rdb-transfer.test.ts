@@ -95,7 +95,7 @@ async function stub(script: Script): Promise<Stub> {
 }
 
 function endpointOf(s: Stub): RedisEndpoint {
-  return { host: s.host, port: s.port, tls: false, username: null, password: null };
+  return { host: s.host, port: s.port, tls: null, username: null, password: null };
 }
 
 /** A stub answering REPLCONF as a 7.0 server (or, `old`, as one before rdb-only) and SYNC with `sync`. */
@@ -272,13 +272,13 @@ describe('transferRdb against scripted servers', () => {
   });
 
   it('fails as a protocol failure naming the byte offset when bytes in the RDB are corrupt', async () => {
-    // A type byte no Redis writes, in front of a known key: the parser stops there.
+    // A string encoding no Redis writes for a known key's name: the parser stops at that key.
     const name = Buffer.from('\x0bmarker:type', 'latin1');
     const typeAt = rdb.indexOf(name) - 1;
     expect(typeAt).toBeGreaterThan(9);
     expect(rdb[typeAt]).toBe(0); // a string
     const badType = Buffer.from(rdb);
-    badType[typeAt] = 0x63;
+    badType[typeAt + 1] = 0xc5;
     const s1 = await stub(replicaScript(sendRdb(`$${rdb.length}\r\n`, '', { body: badType })));
     const collected = collecting();
     const failure = (await transfer(s1, collected).catch((e: unknown) => e)) as RedisFailure;

@@ -181,3 +181,97 @@ export function zipmapCount(b: Uint8Array, s: number, e: number): number {
   if (declared < 254 && declared !== count) throw new BlobError(`a zipmap says it has ${declared} pairs but holds ${count}`);
   return count;
 }
+
+/** What a listpack of field/value/TTL triplets holds (Redis listpack-ex hashes). */
+export interface TripletCount {
+  /** Triplets: HLEN. */
+  readonly fields: number;
+  /** Fields whose TTL is not 0 (HASH_LP_NO_TTL). */
+  readonly volatile: number;
+  /** The earliest such TTL, ms since the epoch; null when none has one. */
+  readonly earliest: number | null;
+}
+
+/** Greatest field expiry Redis stores (EB_EXPIRE_TIME_MAX, 2^48 - 1 ms). */
+export const MAX_FIELD_EXPIRY_MS = 2 ** 48 - 1;
+
+/**
+ * Walks a whole listpack `b[s, e)` of field/value/TTL triplets (Redis 7.4 types 23 and 25),
+ * checking it as blobCount does, and reads every third entry as the field's TTL: an integer, 0
+ * for none, at most MAX_FIELD_EXPIRY_MS.
+ */
+export function listpackTriplets(b: Uint8Array, s: number, e: number): TripletCount {
+  const declared = headerCount('listpack', b, s, e - s);
+  if (b[e - 1] !== END) throw new BlobError('a listpack does not end with 0xff');
+  let p = s + LISTPACK_HEADER;
+  const last = e - 1;
+  let entries = 0;
+  let volatile = 0;
+  let earliest: number | null = null;
+  while (p < last) {
+    const start = p;
+    const size = listpackEntrySize(b, p, last);
+    const back = size <= 127 ? 1 : size < 16383 ? 2 : size < 2097151 ? 3 : size < 268435455 ? 4 : 5;
+    p += size + back;
+    need(p, last, 'listpack');
+    if (entries % 3 === 2) {
+      const ttl = listpackInteger(b, start);
+      if (ttl === null || ttl < 0 || ttl > MAX_FIELD_EXPIRY_MS) throw new BlobError('a hash field TTL in a listpack is not an integer from 0 to 2^48-1');
+      if (ttl !== 0) {
+        volatile += 1;
+        if (earliest === null || ttl < earliest) earliest = ttl;
+      }
+    }
+    entries++;
+  }
+  if (declared !== -1 && entries !== declared) throw new BlobError(`a listpack says it has ${declared} entries but holds ${entries}`);
+  if (entries % 3 !== 0) throw new BlobError(`a listpack of field/value/TTL triplets holds ${entries} entries, not a multiple of 3`);
+  return { fields: entries / 3, volatile, earliest };
+}
+
+/** Bytes of the listpack entry at `p` (its encoding and data, not its backlen). */
+function listpackEntrySize(b: Uint8Array, p: number, last: number): number {
+  const enc = b[p] as number;
+  if (enc < 0x80) return 1;
+  if (enc < 0xc0) return 1 + (enc & 0x3f);
+  if (enc < 0xe0) return 2;
+  if (enc < 0xf0) {
+    need(p + 2, last, 'listpack');
+    return 2 + (((enc & 0x0f) << 8) | (b[p + 1] as number));
+  }
+  if (enc === 0xf0) {
+    need(p + 5, last, 'listpack');
+    return 5 + u32le(b, p + 1);
+  }
+  if (enc === 0xf1) return 3;
+  if (enc === 0xf2) return 4;
+  if (enc === 0xf3) return 5;
+  if (enc === 0xf4) return 9;
+  throw new BlobError(`a listpack entry has the invalid encoding 0x${enc.toString(16)}`);
+}
+
+/** The integer a listpack entry holds; null when it holds a string. Its bytes were bounds-checked by the walk. */
+function listpackInteger(b: Uint8Array, p: number): number | null {
+  const enc = b[p] as number;
+  if (enc < 0x80) return enc;
+  if (enc < 0xc0) return null;
+  if (enc < 0xe0) {
+    const v = ((enc & 0x1f) << 8) | (b[p + 1] as number);
+    return v >= 4096 ? v - 8192 : v;
+  }
+  if (enc === 0xf1) {
+    const v = (b[p + 1] as number) | ((b[p + 2] as number) << 8);
+    return v >= 0x8000 ? v - 0x10000 : v;
+  }
+  if (enc === 0xf2) {
+    const v = (b[p + 1] as number) | ((b[p + 2] as number) << 8) | ((b[p + 3] as number) << 16);
+    return v >= 0x800000 ? v - 0x1000000 : v;
+  }
+  if (enc === 0xf3) return (b[p + 1] as number) | ((b[p + 2] as number) << 8) | ((b[p + 3] as number) << 16) | ((b[p + 4] as number) << 24);
+  if (enc === 0xf4) {
+    const lo = u32le(b, p + 1);
+    const hi = (b[p + 5] as number) | ((b[p + 6] as number) << 8) | ((b[p + 7] as number) << 16) | ((b[p + 8] as number) << 24);
+    return hi * 0x100000000 + lo;
+  }
+  return null;
+}

@@ -46,3 +46,76 @@ export function lzfDecompress(src: Uint8Array, start: number, end: number, ulen:
   if (want === ulen && ip !== end) throw new LzfError('compressed bytes left after the uncompressed length was reached');
   return out;
 }
+
+/**
+ * Walks LZF data for its decompressed length alone, without producing it: a literal run adds
+ * its length, a back reference adds its own and must point inside what came before. This is
+ * every check liblzf's lzf_decompress makes (Redis refuses a string whose data does not
+ * decompress to exactly the length its header states, as "Invalid LZF compressed string"), at
+ * the cost of reading the control bytes, in bounded memory, across any number of chunks.
+ */
+export class LzfLengthWalker {
+  /** Bytes the data decompresses to so far. */
+  private out = 0;
+  /** Literal bytes of the current run still to pass over. */
+  private literal = 0;
+  /** A back reference's control byte waiting for the rest of it (-1: none). */
+  private ctrl = -1;
+  /** A long back reference's length byte, once read (-1: not yet). */
+  private extra = -1;
+
+  constructor(private readonly ulen: number) {}
+
+  /** Feeds `src[start, end)`; throws LzfError at the first breach. */
+  feed(src: Uint8Array, start: number, end: number): void {
+    let ip = start;
+    while (ip < end) {
+      if (this.literal > 0) {
+        const take = Math.min(this.literal, end - ip);
+        ip += take;
+        this.literal -= take;
+        continue;
+      }
+      if (this.ctrl === -1) {
+        const ctrl = src[ip++] as number;
+        if (ctrl < 32) {
+          this.grow(ctrl + 1, 0);
+          this.literal = ctrl + 1;
+          continue;
+        }
+        this.ctrl = ctrl;
+        this.extra = -1;
+        continue;
+      }
+      let len = this.ctrl >> 5;
+      if (len === 7 && this.extra === -1) {
+        this.extra = src[ip++] as number;
+        continue;
+      }
+      if (len === 7) len += this.extra;
+      const offset = ((this.ctrl & 0x1f) << 8) + (src[ip++] as number);
+      this.ctrl = -1;
+      this.grow(len + 2, offset + 1);
+    }
+  }
+
+  /** The data ended: it must have decompressed to exactly the stated length, nothing cut. */
+  end(): void {
+    if (this.literal > 0) throw new LzfError('a literal run passes the end of the compressed data');
+    if (this.ctrl !== -1) throw new LzfError('a back reference is cut');
+    if (this.out !== this.ulen) throw new LzfError(`the data decompresses to ${this.out} bytes, not ${this.ulen}`);
+  }
+
+  private grow(length: number, distance: number): void {
+    if (distance > this.out) throw new LzfError('a back reference points before the start');
+    if (this.out + length > this.ulen) throw new LzfError(distance === 0 ? 'a literal run passes the uncompressed length' : 'a back reference passes the uncompressed length');
+    this.out += length;
+  }
+}
+
+/** Checks that `src[start, end)` decompresses to exactly `ulen` bytes (LzfLengthWalker, in one piece). */
+export function lzfCheckLength(src: Uint8Array, start: number, end: number, ulen: number): void {
+  const walker = new LzfLengthWalker(ulen);
+  walker.feed(src, start, end);
+  walker.end();
+}

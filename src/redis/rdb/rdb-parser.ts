@@ -31,6 +31,12 @@ import { RdbParseError } from './rdb-error.js';
 import {
   K_MODULE,
   MAX_RDB_VERSION,
+  OP_KEY_META_OR_SLOT_IMPORT,
+  OP_SLOT_INFO,
+  OP_UPDATE,
+  type RdbFlavor,
+  typesOf,
+  VALKEY_RDB_VERSIONS,
   OP_AUX,
   OP_EOF,
   OP_EXPIRETIME,
@@ -46,17 +52,50 @@ import {
   type RdbHandlers,
   type RdbKey,
   type RdbLimits,
-  TYPES,
+  type TypeInfo,
 } from './rdb-format.js';
-import { C_AUX, C_KEY, C_LZF, C_NONE, FOR_FUNCTION, FOR_KEY, FOR_MODULE_AUX, INLINE_LIMIT, P_CHECKSUM, P_COLLECT, P_DONE, P_ELEMS, P_FINISH, P_MAGIC, P_MODULE, P_SKIP, P_STREAM, P_TOP, P_VALUE, PHASE_NAMES } from './rdb-phases.js';
+import {
+  C_AUX,
+  C_KEY,
+  C_LZF,
+  C_NONE,
+  FOR_FUNCTION,
+  FOR_KEY,
+  FOR_KEY_META,
+  FOR_MODULE_AUX,
+  INLINE_LIMIT,
+  P_CHECKSUM,
+  P_COLLECT,
+  P_DONE,
+  P_ELEMS,
+  P_FINISH,
+  P_LENS,
+  P_MAGIC,
+  P_META_CLASS,
+  P_MODULE,
+  P_SKIP,
+  P_STREAM,
+  P_TOP,
+  P_VALUE,
+  PHASE_NAMES,
+} from './rdb-phases.js';
 import { RdbValues } from './rdb-values.js';
 
 export { RdbParseError } from './rdb-error.js';
-export { MAX_RDB_VERSION, moduleNameOf, RDB_LIMITS, type RdbHandlers, type RdbKey, type RdbKeyType, type RdbLimits } from './rdb-format.js';
+export { MAX_RDB_VERSION, moduleNameOf, RDB_LIMITS, type RdbFlavor, type RdbHandlers, type RdbKey, type RdbKeyType, type RdbLimits } from './rdb-format.js';
+
+/** The greatest slot ranges a slot import can have: one per slot. */
+const MAX_SLOT_RANGES = 16_384;
+/** Classes of key metadata a key can carry (KEY_META_MAX_NUM_MODULES). */
+const MAX_KEY_META_CLASSES = 7;
 
 export class RdbParser extends RdbValues {
   private readonly maxKeyBytes: number;
   private version = 0;
+  private writer: RdbFlavor = 'redis';
+  private types: readonly (TypeInfo | undefined)[] = typesOf('redis', 0);
+  /** Classes of key metadata still to skip (KEY_META). */
+  private metaLeft = 0;
   private db = 0;
   // Pending per-key opcodes.
   private expiresAtMs: number | null = null;
@@ -77,6 +116,11 @@ export class RdbParser extends RdbValues {
   /** The RDB version from the header (0 before it arrived). */
   get rdbVersion(): number {
     return this.version;
+  }
+
+  /** Who wrote it, by its magic: "REDIS" (Redis, Valkey up to 8.x) or "VALKEY" (Valkey 9.0+). */
+  get flavor(): RdbFlavor {
+    return this.writer;
   }
 
   /** True once the EOF opcode and its checksum were read. */
@@ -141,22 +185,59 @@ export class RdbParser extends RdbValues {
         case P_MAGIC:
           this.magic();
           break;
+        case P_LENS:
+          if (this.left === 0) this.phase = P_TOP;
+          else {
+            this.skipLen('a slot number');
+            this.left -= 1;
+          }
+          break;
+        case P_META_CLASS:
+          // A class: 4 bytes naming it, then its module-style value up to its EOF opcode.
+          this.ensure(4);
+          this.pos += 4;
+          this.valueFor = FOR_KEY_META;
+          this.phase = P_MODULE;
+          break;
       }
     }
   }
 
+  /**
+   * "REDIS" and four digits (Redis; Valkey up to 8.x) or "VALKEY" and three (Valkey 9.0+), then
+   * the version decides the table of types. Versions keyheat does not know, and Valkey's
+   * compressed "VCS" envelope, are refused as 'unsupported', naming what was found.
+   */
   private magic(): void {
     this.ensure(9);
     const buf = this.buf;
     const at = this.pos;
-    if (buf.toString('latin1', at, at + 5) !== 'REDIS') this.fail(`not an RDB: it starts with ${JSON.stringify(buf.toString('latin1', at, at + 5))}, not "REDIS"`);
-    const text = buf.toString('latin1', at + 5, at + 9);
-    if (!/^[0-9]{4}$/.test(text)) this.fail(`invalid RDB version field ${JSON.stringify(text)}`);
-    const version = Number(text);
-    if (version < 1 || version > MAX_RDB_VERSION) {
-      this.fail(`RDB version ${version} is not supported (versions 1 to ${MAX_RDB_VERSION}, Redis up to 7.2, are)`, 'unsupported');
+    const head = buf.toString('latin1', at, at + 9);
+    if (head.startsWith('VCS') || head.startsWith('VKCS')) {
+      this.fail('this RDB is compressed as a whole by Valkey (its "VCS" envelope: rdbcompression lz4 or zstd), which keyheat does not read; save it with rdbcompression yes', 'unsupported');
+    }
+    let flavor: RdbFlavor;
+    let digits: string;
+    if (head.startsWith('REDIS')) {
+      flavor = 'redis';
+      digits = head.slice(5, 9);
+    } else if (head.startsWith('VALKEY')) {
+      flavor = 'valkey';
+      digits = head.slice(6, 9);
+    } else {
+      return this.fail(`not an RDB: it starts with ${JSON.stringify(head.slice(0, 6))}, not "REDIS" or "VALKEY"`);
+    }
+    if (!/^[0-9]+$/.test(digits)) this.fail(`invalid RDB version field ${JSON.stringify(digits)}`);
+    const version = Number(digits);
+    if (flavor === 'redis' && (version < 1 || version > MAX_RDB_VERSION)) {
+      this.fail(`RDB version ${version} is not supported (magic "REDIS"): keyheat reads versions 1 to ${MAX_RDB_VERSION} (Redis up to 8.6) and Valkey's 80 and 81`, 'unsupported');
+    }
+    if (flavor === 'valkey' && !VALKEY_RDB_VERSIONS.includes(version)) {
+      this.fail(`RDB version ${version} is not supported (magic "VALKEY"): keyheat reads Valkey's versions ${VALKEY_RDB_VERSIONS.join(' and ')} (Valkey 9.0 and 9.2)`, 'unsupported');
     }
     this.version = version;
+    this.writer = flavor;
+    this.types = typesOf(flavor, version);
     this.pos = at + 9;
     this.phase = P_TOP;
   }
@@ -207,6 +288,20 @@ export class RdbParser extends RdbValues {
       case OP_FUNCTION_PRE_GA:
         this.functionPreGa();
         return;
+      case OP_SLOT_INFO:
+        // A cluster node's slot, its key count and expiry count: a resize hint, nothing to keep.
+        this.skipLen('a SLOT_INFO slot');
+        this.skipLen('a SLOT_INFO size');
+        this.skipLen('a SLOT_INFO size');
+        return;
+      case OP_KEY_META_OR_SLOT_IMPORT:
+        if (this.writer === 'valkey') this.slotImport();
+        else if (this.version >= 13) this.keyMeta();
+        else this.refuseType(op);
+        return;
+      case OP_UPDATE:
+        if (this.writer !== 'valkey') this.refuseType(op);
+        return this.fail('opcode 242 (a replication command inlined by a forkless save) is not read: it is sent only to replicas that ask for it, which keyheat never does', 'unsupported');
       case OP_EOF:
         this.freezeCrc();
         this.phase = this.version >= 5 ? P_CHECKSUM : P_DONE;
@@ -224,8 +319,26 @@ export class RdbParser extends RdbValues {
     if (value !== null) this.handlers.onAux?.(this.auxName, value);
   }
 
+  /** Valkey: an unfinished slot import of a cluster node, skipped: a 40-byte job name, then its slot ranges. */
+  private slotImport(): void {
+    this.skipSmall('a slot import job name');
+    const ranges = this.len('a slot range count');
+    if (ranges > MAX_SLOT_RANGES) this.fail(`a slot import with ${ranges} slot ranges (a cluster has ${MAX_SLOT_RANGES} slots)`);
+    this.left = ranges * 2;
+    this.phase = P_LENS;
+  }
+
+  /** Redis 8.6: module metadata of the key that follows (classes, each a module-style value), skipped. */
+  private keyMeta(): void {
+    const classes = this.len('a key metadata class count');
+    if (classes === 0 || classes > MAX_KEY_META_CLASSES) this.fail(`key metadata with ${classes} classes (1 to ${MAX_KEY_META_CLASSES} exist)`);
+    this.metaLeft = classes;
+    this.key = Buffer.alloc(0);
+    this.phase = P_META_CLASS;
+  }
+
   private keyEntry(type: number): void {
-    const info = TYPES[type];
+    const info = this.types[type];
     if (info === undefined) this.refuseType(type);
     this.info = info;
     this.keyStart = this.base + this.mark;
@@ -237,20 +350,29 @@ export class RdbParser extends RdbValues {
     this.key = key;
     this.valueFor = FOR_KEY;
     this.size = 0;
+    this.volatile = 0;
+    this.earliestField = null;
     this.encoding = this.info.encoding;
     this.moduleName = undefined;
     this.phase = P_VALUE;
   }
 
+  /** A type or opcode byte this RDB's table does not have: a newer format than keyheat reads. */
   private refuseType(type: number): never {
     if (type === 6) this.fail('a module value in the pre-GA format (type 6, Redis 4.0 release candidates) cannot be skipped without its module', 'unsupported');
-    if (type >= 22 && type <= 25) this.fail(`value type ${type} (hash with field expiry, Redis 7.4+, RDB 12) is not supported`, 'unsupported');
-    return this.fail(`unknown opcode or value type 0x${type.toString(16).padStart(2, '0')} (${type})`);
+    const writer = this.writer === 'valkey' ? `Valkey RDB ${this.version}` : `RDB version ${this.version}`;
+    return this.fail(`value type or opcode ${type} (0x${type.toString(16).padStart(2, '0')}) is not one keyheat reads in ${writer}`, 'unsupported');
   }
 
   private finish(): void {
     const valueFor = this.valueFor;
     this.phase = P_TOP;
+    if (valueFor === FOR_KEY_META) {
+      // The key's expiry, FREQ and IDLE stay pending: its type byte comes next.
+      this.metaLeft -= 1;
+      if (this.metaLeft > 0) this.phase = P_META_CLASS;
+      return;
+    }
     if (valueFor === FOR_FUNCTION) {
       this.handlers.onFunction?.();
       return;
@@ -270,6 +392,8 @@ export class RdbParser extends RdbValues {
       freq: this.freq,
       idleSeconds: this.idle,
       expiresAtMs: this.expiresAtMs,
+      volatileFields: info.type === 'hash' ? this.volatile : null,
+      fieldExpiresAtMs: info.type === 'hash' ? this.earliestField : null,
       rdbBytes: this.base + this.pos - this.keyStart,
       encoding: this.encoding,
       moduleName: this.moduleName,

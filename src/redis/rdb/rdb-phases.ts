@@ -18,7 +18,25 @@ export const P_COLLECT = 7;
 export const P_FINISH = 8;
 export const P_CHECKSUM = 9;
 export const P_DONE = 10;
-export const PHASE_NAMES = ['the header', 'an opcode', 'a value', 'a collection', 'a stream', 'a module value', 'a string', 'a string', 'a value', 'the checksum', 'nothing'];
+/** A run of lengths whose values are not needed (a slot import's ranges). */
+export const P_LENS = 11;
+/** The 4-byte class of the next metadata class of a key (Redis RDB 13 KEY_META). */
+export const P_META_CLASS = 12;
+export const PHASE_NAMES = [
+  'the header',
+  'an opcode',
+  'a value',
+  'a collection',
+  'a stream',
+  'a module value',
+  'a string',
+  'a string',
+  'a value',
+  'the checksum',
+  'nothing',
+  'a slot import',
+  'key metadata',
+];
 
 // What collected bytes are for (C_LZF: still compressed, collectUlen is their length).
 export const C_NONE = 0;
@@ -32,3 +50,5 @@ export const C_BLOB_LZF = C_BLOB | C_LZF;
 export const FOR_KEY = 0;
 export const FOR_FUNCTION = 1;
 export const FOR_MODULE_AUX = 2;
+/** A key's module metadata (KEY_META), skipped; the key itself follows. */
+export const FOR_KEY_META = 3;

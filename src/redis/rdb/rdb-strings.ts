@@ -5,7 +5,7 @@
  * caller checked (key names, aux fields, compact blobs whose count needs a walk), then handed to
  * collected(). LZF strings are sized from their header; collected ones are decompressed here.
  */
-import { lzfDecompress } from './lzf.js';
+import { LzfError, LzfLengthWalker, lzfDecompress } from './lzf.js';
 import { NEED, RdbCursor } from './rdb-cursor.js';
 import { ENC_INT16, ENC_INT32, ENC_INT8, ENC_LZF, digits } from './rdb-format.js';
 import { C_BLOB_LZF, C_LZF, C_NONE, INLINE_LIMIT, P_COLLECT, P_MAGIC, P_SKIP, P_TOP } from './rdb-phases.js';
@@ -16,6 +16,10 @@ export abstract class RdbStrings extends RdbCursor {
   private skipLeft = 0;
   private skipReturn = P_TOP;
   private skipCheckEnd = false;
+  /** LZF data being skipped: walked for its decompressed length as it passes (null: raw bytes). */
+  private skipLzf: LzfLengthWalker | null = null;
+  /** Stream offset of the step that started the skip (the string's header). */
+  private skipFrom = 0;
   private lastByte = -1;
   private collectParts: Buffer[] = [];
   private collectLength = 0;
@@ -48,7 +52,8 @@ export abstract class RdbStrings extends RdbCursor {
           const clen = this.len('an LZF compressed length');
           const ulen = this.len('an LZF uncompressed length');
           if (clen === 0 || ulen === 0) this.fail(`an LZF string with compressed length ${clen} and length ${ulen}`);
-          this.skipBytes(clen, back, false);
+          // Its size is the header's length only if the data really decompresses to it (Redis checks the same).
+          this.skipBytes(clen, back, false, new LzfLengthWalker(ulen));
           return ulen;
         }
         default:
@@ -59,30 +64,49 @@ export abstract class RdbStrings extends RdbCursor {
     return length;
   }
 
-  /** Consumes `n` bytes now or as they arrive; then the parser continues in phase `back`. */
-  protected skipBytes(n: number, back: number, checkEnd: boolean): void {
+  /**
+   * Consumes `n` bytes now or as they arrive; then the parser continues in phase `back`. With
+   * `lzf`, the bytes are LZF data walked for their decompressed length as they pass.
+   */
+  protected skipBytes(n: number, back: number, checkEnd: boolean, lzf: LzfLengthWalker | null = null): void {
     const avail = this.lim - this.pos;
     if (n <= avail) {
+      lzf?.feed(this.buf, this.pos, this.pos + n);
+      lzf?.end();
       this.pos += n;
       if (checkEnd && this.buf[this.pos - 1] !== 0xff) this.fail(`a compact value of key ${this.keyName()} does not end with 0xff`);
       this.phase = back;
       return;
     }
+    lzf?.feed(this.buf, this.pos, this.lim);
     this.pos = this.lim;
     this.lastByte = avail > 0 ? (this.buf[this.lim - 1] as number) : this.lastByte;
     this.skipLeft = n - avail;
     this.skipReturn = back;
     this.skipCheckEnd = checkEnd;
+    this.skipLzf = lzf;
+    this.skipFrom = this.base + this.mark;
     this.phase = P_SKIP;
   }
 
   protected skip(): void {
     const take = Math.min(this.skipLeft, this.lim - this.pos);
+    this.skipLzf?.feed(this.buf, this.pos, this.pos + take);
     this.pos += take;
     this.skipLeft -= take;
     if (take > 0) this.lastByte = this.buf[this.pos - 1] as number;
     if (this.skipLeft > 0) return;
     if (this.skipCheckEnd && this.lastByte !== 0xff) this.fail(`a compact value of key ${this.keyName()} does not end with 0xff`, 'corrupt', this.pos);
+    const lzf = this.skipLzf;
+    this.skipLzf = null;
+    if (lzf !== null) {
+      try {
+        lzf.end();
+      } catch (error) {
+        if (!(error instanceof LzfError)) throw error;
+        this.fail(`corrupt data in the value of key ${this.keyName()}: ${error.message}`, 'corrupt', this.skipFrom - this.base);
+      }
+    }
     this.phase = this.skipReturn;
   }
 

@@ -1,15 +1,19 @@
 /**
  * The value encodings of an RDB, for the parser (rdb-parser.ts reads the file's structure and
  * the keys): strings, lists (linked, ziplist, quicklist v1/v2, listpack), sets (intset,
- * listpack), hashes (zipmap, ziplist, listpack), zsets (ziplist, listpack, skiplist), streams
- * (walked to their end, entries counted), module values and function libraries (skipped by their
- * opcodes). Each value's size is counted as STRLEN / LLEN / SCARD / ZCARD / HLEN / XLEN would,
- * from headers where they carry the count, else by walking the compact blob.
+ * listpack), hashes (zipmap, ziplist, listpack; with field TTLs: Redis's hashtable-ex and
+ * listpack-ex, Valkey's HASH_2), Valkey's path hashes, zsets (ziplist, listpack, skiplist),
+ * streams (walked to their end, entries counted), module values and function libraries (skipped
+ * by their opcodes). Each value's size is counted as STRLEN / LLEN / SCARD / ZCARD / HLEN / XLEN
+ * would, from headers where they carry the count, else by walking the compact blob.
  */
-import { blobCount, headerCount, headerSize, type BlobKind } from './blobs.js';
+import { blobCount, headerCount, headerSize, listpackTriplets, MAX_FIELD_EXPIRY_MS, type BlobKind, type TripletCount } from './blobs.js';
 import {
   ENC_LZF,
   K_BLOB,
+  K_HASH2,
+  K_HASH_TTL,
+  K_PATH_HASH,
   K_ELEMS,
   K_MODULE,
   K_QUICKLIST,
@@ -19,18 +23,18 @@ import {
   K_ZSET1,
   K_ZSET2,
   moduleNameOf,
+  STRING_TYPE,
   type TypeInfo,
-  TYPES,
 } from './rdb-format.js';
 import { C_BLOB, C_BLOB_LZF, FOR_FUNCTION, FOR_KEY, FOR_MODULE_AUX, INLINE_LIMIT, P_ELEMS, P_FINISH, P_MODULE, P_STREAM } from './rdb-phases.js';
 import { NEED } from './rdb-cursor.js';
-import { lzfDecompress } from './lzf.js';
+import { lzfCheckLength, lzfDecompress } from './lzf.js';
 import { RdbStrings } from './rdb-strings.js';
 
 export abstract class RdbValues extends RdbStrings {
   protected readonly maxBlobBytes: number;
   // The value being read.
-  protected info: TypeInfo = TYPES[0] as TypeInfo;
+  protected info: TypeInfo = STRING_TYPE;
   protected key: Buffer = Buffer.alloc(0);
   protected size = 0;
   protected encoding = '';
@@ -41,6 +45,15 @@ export abstract class RdbValues extends RdbStrings {
   protected blobKind: BlobKind = 'listpack';
   protected blobPairs = false;
   protected blobWhole = false;
+  /** The blob holds field/value/TTL triplets: walked whole for the TTLs. */
+  protected blobTriplets = false;
+  // Hash field TTLs of the value being read (hashes with field expiration).
+  protected volatile = 0;
+  protected earliestField: number | null = null;
+  /** Redis type 24: field TTLs are relative to this minimum expiry (ms). */
+  protected minExpire = 0;
+  /** A path hash: fields left in the current path. */
+  protected pathFields = 0;
   // Stream walk.
   protected stStage = 0;
   protected stLeft = 0;
@@ -55,6 +68,7 @@ export abstract class RdbValues extends RdbStrings {
   /** A compact blob collected whole: its elements counted (or, LZF-compressed, decompressed and counted). */
   protected collected(data: Buffer, target: number, ulen: number): void {
     if (target === C_BLOB_LZF) this.blobLzf(data, 0, data.length, ulen);
+    else if (target === C_BLOB && this.blobTriplets) this.accountTriplets(listpackTriplets(data, 0, data.length));
     else if (target === C_BLOB) this.account(blobCount(this.blobKind, data, 0, data.length));
     else return;
     this.phase = this.blobWhole ? P_FINISH : P_ELEMS;
@@ -93,8 +107,27 @@ export abstract class RdbValues extends RdbStrings {
         return;
       }
       case K_BLOB:
-        this.blob(info.blob as BlobKind, info.pairs === true, true);
+        if (info.minExpire === true) this.skipMinExpire();
+        this.blob(info.blob as BlobKind, info.pairs === true, true, info.triplets === true);
         return;
+      case K_HASH_TTL:
+        // Redis 7.4: [min expiry, 8 bytes] count, then per field its TTL, the field, the value.
+        this.minExpire = info.minExpire === true ? this.readMinExpire() : 0;
+        this.hashFields();
+        return;
+      case K_HASH2:
+        // Valkey 9.0: count, then per field the field, the value, its expiry (8 bytes).
+        this.hashFields();
+        return;
+      case K_PATH_HASH: {
+        // Valkey 9.2: count of paths, then per path the path, a count of fields, the field/value pairs.
+        const paths = this.len('a path count');
+        this.size = paths;
+        this.left = paths;
+        this.sub = 0;
+        this.phase = P_ELEMS;
+        return;
+      }
       case K_STREAM:
         this.stStage = 0;
         this.stLeft = this.len('a stream listpack count');
@@ -106,10 +139,93 @@ export abstract class RdbValues extends RdbStrings {
     }
   }
 
+  /** A hash whose fields come one by one after their count, which HLEN is. */
+  private hashFields(): void {
+    const fields = this.len('a hash field count');
+    this.size = fields;
+    this.left = fields;
+    this.sub = 0;
+    this.phase = P_ELEMS;
+  }
+
+  /** An 8-byte minimum field expiry, little-endian ms: at most 2^48 - 1, or 2^48 for none (EB_EXPIRE_TIME_INVALID). */
+  private readMinExpire(): number {
+    this.ensure(8);
+    const value = this.buf.readUInt32LE(this.pos) + this.buf.readUInt32LE(this.pos + 4) * 0x100000000;
+    this.pos += 8;
+    if (value > MAX_FIELD_EXPIRY_MS + 1) this.fail(`a hash's minimum field expiry of ${value} ms is beyond 2^48`);
+    return value;
+  }
+
+  /** Type 25's minimum expiry: the loader reads and ignores it, and so does keyheat (the listpack has every TTL). */
+  private skipMinExpire(): void {
+    this.readMinExpire();
+  }
+
+  /** A field's expiry, ms since the epoch (null: none), counted into the value's field TTLs. */
+  private fieldTtl(expiresAt: number | null): void {
+    if (expiresAt === null) return;
+    if (expiresAt > MAX_FIELD_EXPIRY_MS) this.fail(`a hash field expires at ${expiresAt} ms, beyond 2^48`);
+    this.volatile += 1;
+    if (this.earliestField === null || expiresAt < this.earliestField) this.earliestField = expiresAt;
+  }
+
   /** One element step of a collection (or one part of a zset / quicklist2 element). */
   protected element(): void {
     const kind = this.valueFor === FOR_KEY ? this.info.kind : K_ELEMS;
     switch (kind) {
+      case K_HASH_TTL:
+        if (this.sub === 0) {
+          const ttl = this.len('a hash field TTL');
+          // Relative to the minimum expiry plus one (type 24), or absolute (22); 0 is none either way.
+          this.fieldTtl(ttl === 0 ? null : this.info.relativeTtl === true ? ttl + this.minExpire - 1 : ttl);
+          this.sub = 1;
+          return;
+        }
+        this.skipString(P_ELEMS);
+        if (this.sub === 2) {
+          this.sub = 0;
+          this.left -= 1;
+        } else this.sub = 2;
+        return;
+      case K_HASH2:
+        if (this.sub < 2) {
+          this.skipString(P_ELEMS);
+          this.sub += 1;
+          return;
+        }
+        {
+          this.ensure(8);
+          const lo = this.buf.readUInt32LE(this.pos);
+          const hi = this.buf.readInt32LE(this.pos + 4);
+          this.pos += 8;
+          const expiry = hi * 0x100000000 + lo;
+          if (expiry < -1) this.fail(`a hash field has the expiry ${expiry}`);
+          this.fieldTtl(expiry === -1 ? null : expiry);
+        }
+        this.sub = 0;
+        this.left -= 1;
+        return;
+      case K_PATH_HASH:
+        if (this.sub === 0) {
+          this.skipString(P_ELEMS);
+          this.sub = 1;
+          return;
+        }
+        if (this.sub === 1) {
+          const fields = this.len('a path field count');
+          if (fields === 0) this.fail('a path with no fields');
+          this.pathFields = fields * 2;
+          this.sub = 2;
+          return;
+        }
+        this.skipString(P_ELEMS);
+        this.pathFields -= 1;
+        if (this.pathFields === 0) {
+          this.sub = 0;
+          this.left -= 1;
+        }
+        return;
       // Every step reads first and updates counters last: a read that runs out of bytes rolls the step back.
       case K_ELEMS:
         this.skipString(P_ELEMS);
@@ -168,8 +284,9 @@ export abstract class RdbValues extends RdbStrings {
    * A compact blob: its count goes to `size` (set for a whole value, added for a quicklist node).
    * Held only when its count needs a walk, or it is LZF-compressed and not here whole.
    */
-  protected blob(kind: BlobKind, pairs: boolean, whole: boolean): void {
+  protected blob(kind: BlobKind, pairs: boolean, whole: boolean, triplets = false): void {
     const back = whole ? P_FINISH : P_ELEMS;
+    this.blobTriplets = triplets;
     const length = this.rawLen();
     if (length === -1) {
       if (this.special !== ENC_LZF) this.fail(`a ${kind} stored as an integer (encoding 0x${(0xc0 | this.special).toString(16)})`);
@@ -196,7 +313,8 @@ export abstract class RdbValues extends RdbStrings {
       this.blobKind = kind;
       this.blobPairs = pairs;
       this.blobWhole = whole;
-      this.account(blobCount(kind, this.buf, this.pos, this.pos + length));
+      if (triplets) this.accountTriplets(listpackTriplets(this.buf, this.pos, this.pos + length));
+      else this.account(blobCount(kind, this.buf, this.pos, this.pos + length));
       this.pos += length;
       this.phase = back;
       return;
@@ -206,7 +324,8 @@ export abstract class RdbValues extends RdbStrings {
     this.blobKind = kind;
     this.blobPairs = pairs;
     this.blobWhole = whole;
-    const count = kind === 'zipmap' ? -1 : headerCount(kind, this.buf, this.pos, length);
+    // Triplets are walked whole for their TTLs, whatever the header says.
+    const count = kind === 'zipmap' || triplets ? -1 : headerCount(kind, this.buf, this.pos, length);
     if (count !== -1) {
       this.account(count);
       this.skipBytes(length, back, kind !== 'intset');
@@ -222,10 +341,18 @@ export abstract class RdbValues extends RdbStrings {
    */
   protected blobLzf(src: Uint8Array, start: number, end: number, ulen: number): void {
     const kind = this.blobKind;
+    if (this.blobTriplets) {
+      if (ulen > this.maxBlobBytes) this.fail(`a ${kind} of ${ulen} bytes whose TTLs need a walk exceeds limits.maxBlobBytes (${this.maxBlobBytes})`, 'limit');
+      const full = lzfDecompress(src, start, end, ulen);
+      this.accountTriplets(listpackTriplets(full, 0, full.length));
+      return;
+    }
     let count = -1;
     if (kind !== 'zipmap') {
       const header = lzfDecompress(src, start, end, ulen, headerSize(kind));
       count = headerCount(kind, header, 0, ulen);
+      // Only the header was decompressed: the rest must still come to the stated length.
+      if (count !== -1) lzfCheckLength(src, start, end, ulen);
     }
     if (count === -1) {
       if (ulen > this.maxBlobBytes) this.fail(`a ${kind} of ${ulen} bytes whose count needs a walk exceeds limits.maxBlobBytes (${this.maxBlobBytes})`, 'limit');
@@ -233,6 +360,12 @@ export abstract class RdbValues extends RdbStrings {
       count = blobCount(kind, full, 0, full.length);
     }
     this.account(count);
+  }
+
+  private accountTriplets(triplets: TripletCount): void {
+    this.size = triplets.fields;
+    this.volatile = triplets.volatile;
+    this.earliestField = triplets.earliest;
   }
 
   protected account(count: number): void {
@@ -283,7 +416,8 @@ export abstract class RdbValues extends RdbStrings {
       }
       case 3: // group header
         if (this.stGroups === 0) {
-          this.phase = P_FINISH;
+          if (v >= 4) this.stStage = 7;
+          else this.phase = P_FINISH;
           return;
         }
         this.skipSmall('a consumer group name');
@@ -328,6 +462,45 @@ export abstract class RdbValues extends RdbStrings {
           this.pos += n * 16;
           this.stLeft -= n;
         }
+        return;
+      // Stream v4 (Redis 8.6): idempotent producers after the groups.
+      case 7:
+        this.skipLen('an IDMP duration');
+        this.skipLen('an IDMP entry limit');
+        this.stLeft = this.len('an IDMP producer count');
+        this.stStage = 8;
+        return;
+      case 8: // a producer: its id, then its entries
+        if (this.stLeft === 0) {
+          this.stStage = 11;
+          return;
+        }
+        this.skipString(P_STREAM);
+        this.stStage = 9;
+        return;
+      case 9:
+        this.stConsumers = this.len('an IDMP entry count');
+        this.stStage = 10;
+        return;
+      case 10: // an entry: its idempotent id, and the stream ID it made (ms, seq)
+        if (this.stConsumers === 0) {
+          this.stLeft -= 1;
+          this.stStage = 8;
+          return;
+        }
+        this.skipString(P_STREAM);
+        this.stStage = 12;
+        return;
+      case 12:
+        this.skipLen('a stream ID');
+        this.skipLen('a stream ID');
+        this.stConsumers -= 1;
+        this.stStage = 10;
+        return;
+      case 11:
+        this.skipLen('an IDMP counter');
+        this.skipLen('an IDMP counter');
+        this.phase = P_FINISH;
         return;
     }
   }
