@@ -127,7 +127,7 @@ const workerSpec = option('worker');
 if (workerSpec !== undefined) {
   const spec = JSON.parse(workerSpec) as { strategy: 'scan' | 'snapshot'; port: number; direct: number; delayPid: number };
   const { analyzeDeployment } = await import('../src/engine/analyze-deployment.js');
-  const direct = await RespConnection.connect({ host: '127.0.0.1', port: spec.direct, tls: false, username: null, password: null }, ACCESS);
+  const direct = await RespConnection.connect({ host: '127.0.0.1', port: spec.direct, tls: null, username: null, password: null }, ACCESS);
   const before = await readInfo(direct);
   const infoStarted = performance.now();
   const cpu = process.cpuUsage();
@@ -148,7 +148,7 @@ if (workerSpec !== undefined) {
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
-  const result = await analyzeDeployment({ endpoint: { host: '127.0.0.1', port: spec.port, tls: false, username: null, password: null } }, { strategy: spec.strategy });
+  const result = await analyzeDeployment({ endpoint: { host: '127.0.0.1', port: spec.port, tls: null, username: null, password: null } }, { strategy: spec.strategy });
   const ms = performance.now() - started;
   const to = Date.now() * 1000;
   const used = process.cpuUsage(cpu);

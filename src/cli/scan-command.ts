@@ -22,6 +22,7 @@ import { bigKeyResultToWire } from '../wire/bigkey-mappers.js';
 import { insightsToWire } from '../wire/insight-mappers.js';
 import { hotKeyToWire, statsToWire } from '../wire/wire-mappers.js';
 import { numeric, sampleSeconds } from './flag-values.js';
+import { REDIS_TLS_OPTIONS, tlsFromFlags } from './redis-tls-flags.js';
 import { formatBigTable, formatProgress, formatTable } from './scan-output.js';
 import { UsageError } from './usage-error.js';
 
@@ -130,6 +131,7 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): ScanArg
         snapshot: { type: 'boolean', default: false },
         'snapshot-replicas': { type: 'boolean', default: false },
         rdb: { type: 'string' },
+        ...REDIS_TLS_OPTIONS,
       },
     });
   } catch (error) {
@@ -148,10 +150,12 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): ScanArg
     }
   }
   if (rdb === null && positionals.length !== 1) throw new UsageError('scan needs exactly one Redis URL, for example redis://127.0.0.1:6379 (or --rdb dump.rdb)');
+  const tls = tlsFromFlags(values);
+  if (rdb !== null && tls !== null) throw new UsageError('--rdb reads a saved file: the TLS flags need a live Redis');
   let endpoint: RedisEndpoint | null = null;
   try {
-    // The password may come from the environment, to keep it out of the process list.
-    if (rdb === null) endpoint = parseRedisUrl(positionals[0] as string, env['KEYHEAT_REDIS_PASSWORD'] ?? null);
+    // The passwords may come from the environment, to keep them out of the process list.
+    if (rdb === null) endpoint = parseRedisUrl(positionals[0] as string, { password: env['KEYHEAT_REDIS_PASSWORD'] ?? null, tls, sentinelPassword: sentinelPassword(positionals[0] as string, env) });
   } catch (error) {
     throw new UsageError(`invalid Redis URL: ${(error as Error).message}`);
   }
@@ -178,6 +182,11 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): ScanArg
   if (values.snapshot || rdb !== null) refuseScanFlags(values, rdb !== null ? '--rdb' : '--snapshot');
   if (rdb !== null && (values.snapshot || values.sample !== undefined)) throw new UsageError('--rdb reads a saved file: --snapshot and --sample need a live Redis');
   return { endpoint, rdb, options, json: values.json, big: bigKeyFlags(values) };
+}
+
+/** KEYHEAT_SENTINEL_PASSWORD, for a redis+sentinel:// URL only (set for one, it must not break a plain URL). */
+function sentinelPassword(url: string, env: NodeJS.ProcessEnv): string | null {
+  return /^rediss?\+sentinel:/i.test(url) ? (env['KEYHEAT_SENTINEL_PASSWORD'] ?? null) : null;
 }
 
 /** `--big` and its flags; the hot key flags it cannot take, and its flags without it, are usage errors. */

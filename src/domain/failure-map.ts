@@ -13,8 +13,11 @@ export const SCAN_EXIT = { ok: 0, failure: 1, usage: 2, unreachable: 3, unsuppor
 export interface FailureMeaning {
   /** The DCS error of a request that met this failure while checking the instance (create task). */
   readonly error: ErrorKind;
-  /** Registration answers DCS.4800 `Invalid {param} in the request.` naming this parameter. */
-  readonly registerParam: 'url' | 'password';
+  /**
+   * Registration answers DCS.4800 `Invalid {param} in the request.` naming this parameter; null:
+   * it answers `error` instead (the instance is there, keyheat cannot get through to it).
+   */
+  readonly registerParam: 'url' | 'password' | null;
   readonly exitCode: number;
   /** What the instance's status becomes; null leaves it as it was. */
   readonly health: InstanceStatus | null;
@@ -26,6 +29,7 @@ export const FAILURE_MAP: Readonly<Record<RedisFailureKind, FailureMeaning>> = {
   unreachable: { error: 'instanceNotRunning', registerParam: 'url', exitCode: SCAN_EXIT.unreachable, health: 'ERROR', summary: 'cannot reach Redis' },
   timeout: { error: 'instanceNotRunning', registerParam: 'url', exitCode: SCAN_EXIT.unreachable, health: 'ERROR', summary: 'Redis did not answer in time' },
   auth: { error: 'instanceNotRunning', registerParam: 'password', exitCode: SCAN_EXIT.unreachable, health: 'ERROR', summary: 'Redis refused the credentials' },
+  tls: { error: 'instanceNotRunning', registerParam: null, exitCode: SCAN_EXIT.unreachable, health: 'ERROR', summary: 'the TLS connection failed' },
   'no-permission': {
     error: 'hotkeyUnsupported',
     registerParam: 'url',
@@ -35,6 +39,7 @@ export const FAILURE_MAP: Readonly<Record<RedisFailureKind, FailureMeaning>> = {
   },
   unsupported: { error: 'hotkeyUnsupported', registerParam: 'url', exitCode: SCAN_EXIT.unsupported, health: 'RUNNING', summary: 'the analysis is not supported here' },
   denied: { error: 'instanceNotRunning', registerParam: 'url', exitCode: SCAN_EXIT.unsupported, health: 'ERROR', summary: 'keyheat may not connect there (network.allow)' },
+  sentinel: { error: 'instanceNotRunning', registerParam: null, exitCode: SCAN_EXIT.unreachable, health: 'ERROR', summary: 'no Sentinel could name the primary' },
   protocol: { error: 'instanceNotRunning', registerParam: 'url', exitCode: SCAN_EXIT.failure, health: 'ERROR', summary: 'the server does not speak the Redis protocol as expected' },
   limit: { error: 'instanceNotRunning', registerParam: 'url', exitCode: SCAN_EXIT.failure, health: 'ERROR', summary: 'a reply exceeded a configured limit' },
   'cluster-down': { error: 'instanceNotRunning', registerParam: 'url', exitCode: SCAN_EXIT.unreachable, health: 'ERROR', summary: 'the cluster is not serving all its slots' },

@@ -1,14 +1,52 @@
-export type InstanceMode = 'single' | 'cluster';
+/** A standalone server, a Redis Cluster, or a primary found through Redis Sentinel. */
+export type InstanceMode = 'single' | 'cluster' | 'sentinel';
+/** What the server says it is (INFO server_name): Valkey, or Redis (which has no server_name). */
+export type RedisEngine = 'Redis' | 'Valkey';
 /** Last known reachability: RUNNING when keyheat last reached it, ERROR when that failed. */
 export type InstanceStatus = 'RUNNING' | 'ERROR';
 
-/** How to reach a Redis deployment. Secrets live here and nowhere on the wire or in logs. */
+/**
+ * TLS toward Redis, as redis-cli takes it (--cacert, --cert, --key, --sni, --insecure), but with
+ * PEM text instead of file names: the service stores it. The key is a secret like a password.
+ */
+export interface RedisTls {
+  /** PEM certificates to trust instead of the system's CAs; null: the system's. */
+  readonly ca: string | null;
+  /** PEM client certificate (chain), for servers with tls-auth-clients. */
+  readonly cert: string | null;
+  /** PEM private key of the client certificate. */
+  readonly key: string | null;
+  /** The name sent as SNI and verified in the certificate; null: the host, when it is a name. */
+  readonly servername: string | null;
+  /** No verification of the server's certificate at all (redis-cli --insecure). */
+  readonly insecure: boolean;
+}
+
+/** TLS with the system's CAs and nothing else: what rediss:// alone means. */
+export const DEFAULT_TLS: RedisTls = { ca: null, cert: null, key: null, servername: null, insecure: false };
+
+/**
+ * A deployment reached through Redis Sentinel: the Sentinels to ask, the name of the master they
+ * watch, and the Sentinels' own password (the data nodes' credentials are the endpoint's).
+ */
+export interface SentinelSettings {
+  readonly masterName: string;
+  readonly nodes: readonly { readonly host: string; readonly port: number }[];
+  readonly password: string | null;
+}
+
+/**
+ * How to reach a Redis deployment. Secrets live here and nowhere on the wire or in logs. With
+ * `sentinel`, host and port are the first Sentinel's, and the credentials the data nodes'.
+ */
 export interface RedisEndpoint {
   readonly host: string;
   readonly port: number;
-  readonly tls: boolean;
+  /** null: plain TCP. */
+  readonly tls: RedisTls | null;
   readonly username: string | null;
   readonly password: string | null;
+  readonly sentinel?: SentinelSettings | null;
 }
 
 export interface Instance {
@@ -17,6 +55,7 @@ export interface Instance {
   readonly name: string;
   readonly endpoint: RedisEndpoint;
   readonly mode: InstanceMode;
+  readonly engine: RedisEngine;
   readonly engineVersion: string;
   readonly status: InstanceStatus;
   readonly createdAt: string;

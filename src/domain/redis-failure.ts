@@ -7,9 +7,11 @@ export const REDIS_FAILURE_KINDS = [
   'unreachable', // cannot connect, connection lost or reset
   'timeout', // connected, but a command, or connect + handshake, missed its deadline
   'auth', // wrong or missing password or user
+  'tls', // the TLS handshake failed: the server's certificate did not verify, or it refused keyheat's
   'no-permission', // an ACL forbids a command keyheat needs
   'unsupported', // the deployment cannot be analysed as configured: version, policy, replica, sentinel, renamed command
   'denied', // the address is outside network.allow
+  'sentinel', // no Sentinel could name the primary: unreachable, wrong Sentinel password, unknown master name
   'protocol', // the server sent something that is not valid RESP, or not the reply the command has
   'limit', // a reply exceeded a configured cap (bytes, length, depth, cluster size)
   'cluster-down', // CLUSTERDOWN, or keys redirected in a loop

@@ -22,15 +22,14 @@ import type { BigKey, BigKeyResult } from '../domain/big-key.js';
 import { forEachLimit } from '../domain/for-each-limit.js';
 import type { InstanceMode } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
-import { readServerFacts } from '../redis/preflight.js';
 import { sendToOwners, type KeyTarget } from '../redis/redirects.js';
 import type { NodePool } from '../redis/node-pool.js';
+import { openDeployment, type Shard } from '../redis/topology.js';
 import { BIG_KEY_ANALYSIS_DEFAULTS, type BigKeyAnalysisOptions } from './analysis-options.js';
 import { withAnalysisScope } from './analysis-scope.js';
 import { assemble, bigKeyOf } from './bigkey-result.js';
 import type { AnalysisTarget } from './analyze-deployment.js';
 import { scanShard, type BigKeyContext } from './bigkey-node-scan.js';
-import { clusterPlans, standalonePlans, type ShardPlan } from './shard-plans.js';
 import { parallelPrimaries } from './cluster-scan.js';
 import { ProgressBoard } from './progress-board.js';
 import { snapshotDeployment } from './snapshot-analysis.js';
@@ -45,20 +44,19 @@ export type BigKeyAnalysis = BigKeyResult & { readonly mode: InstanceMode };
 export async function analyzeBigKeys(target: AnalysisTarget, partial: Partial<BigKeyAnalysisOptions> = {}): Promise<BigKeyAnalysis> {
   const options: BigKeyAnalysisOptions = { ...BIG_KEY_ANALYSIS_DEFAULTS, ...partial };
   const started = performance.now();
-  return withAnalysisScope(target.endpoint, options, async ({ pool, signal, address }) => {
-    const seed = await pool.open(address);
-    const facts = await readServerFacts(seed);
-    if (facts.mode === 'sentinel') throw new RedisFailure('unsupported', seed.address, `${seed.address} is a Redis Sentinel; register the primary it monitors instead`);
-    const mode: InstanceMode = facts.mode === 'cluster' ? 'cluster' : 'single';
+  return withAnalysisScope(target.endpoint, options, async (scope) => {
+    const { pool, signal } = scope;
+    const deployment = await openDeployment(pool, target.endpoint, options.redis, signal);
+    const { seed, mode } = deployment;
     if (options.strategy === 'snapshot') {
       if (options.memoryUsage) throw new RedisFailure('unsupported', seed.address, 'memory_usage works with the scan strategy only: a snapshot has no MEMORY USAGE');
       // The fork happens where the RDB is read: a replica spares the primary, as a big key scan does.
       const snapshotOptions = { ...options, snapshotReplicas: options.snapshotReplicas || options.preferReplicas };
-      const outcome = await snapshotDeployment({ pool, signal, address }, seed, facts, target.endpoint.host, snapshotOptions, { hot: false, big: options.thresholds });
+      const outcome = await snapshotDeployment(scope, deployment, snapshotOptions, { hot: false, big: options.thresholds });
       const big = outcome.big as BigKeyResult;
       return { mode, ...big, stats: { ...big.stats, durationMs: Math.round(performance.now() - started) } };
     }
-    const plans = mode === 'cluster' ? await clusterPlans(seed, target.endpoint.host, options.redis.maxClusterPrimaries) : standalonePlans(seed.address, facts);
+    const plans = deployment.shards;
     seed.close(); // its slot in the pool goes to a node's scan
     const summary = new BigKeySummary(options.thresholds, { delimiters: options.prefixDelimiters, depth: options.prefixDepth }, options.memoryUsage ? 'memory' : 'size');
     summary.expectNodes(plans.length);
@@ -79,7 +77,7 @@ export async function analyzeBigKeys(target: AnalysisTarget, partial: Partial<Bi
 }
 
 /** Every shard, several at once (two connections each); one failing stops the others at once. */
-async function scanAll(plans: readonly ShardPlan[], context: BigKeyContext): Promise<void> {
+async function scanAll(plans: readonly Shard[], context: BigKeyContext): Promise<void> {
   const local = new AbortController();
   setMaxListeners(0, local.signal);
   const stop = (): void => local.abort(context.signal.reason);

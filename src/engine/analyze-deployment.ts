@@ -19,8 +19,9 @@ import type { AnalysisStats, HotKey, NodeReport } from '../domain/hot-key.js';
 import type { Insights } from '../domain/insights.js';
 import type { InstanceMode, RedisEndpoint } from '../domain/instance.js';
 import { readLfuSettings } from '../redis/lfu-config.js';
-import { lfuScanPossible, readServerFacts, refuseUnsupported } from '../redis/preflight.js';
+import { lfuScanPossible, refuseUnsupported } from '../redis/preflight.js';
 import { sampleTargets } from '../redis/sample-targets.js';
+import { openDeployment } from '../redis/topology.js';
 import type { Candidate } from '../analysis/candidate.js';
 import { ANALYSIS_DEFAULTS, type AnalysisOptions } from './analysis-options.js';
 import { withAnalysisScope } from './analysis-scope.js';
@@ -60,16 +61,16 @@ function withSampledRate(key: HotKey, candidate: Candidate, sampled: SamplingRun
 export async function analyzeDeployment(target: AnalysisTarget, partial: Partial<AnalysisOptions> = {}): Promise<AnalysisResult> {
   const options: AnalysisOptions = { ...ANALYSIS_DEFAULTS, ...partial };
   const started = performance.now();
-  return withAnalysisScope(target.endpoint, options, async ({ pool, signal, address }) => {
+  return withAnalysisScope(target.endpoint, options, async (scope) => {
+    const { pool, signal } = scope;
     const progress = new ProgressBoard(options.onProgress);
-    const seed = await pool.open(address);
-    const facts = await readServerFacts(seed);
-    const mode: InstanceMode = facts.mode === 'cluster' ? 'cluster' : 'single';
+    const deployment = await openDeployment(pool, target.endpoint, options.redis, signal);
+    const { seed, facts, mode } = deployment;
     // The sampling phase first: the scan's own commands must not be in what it measures.
     let sampled: SamplingRun | null = null;
     if (options.sampleSeconds > 0) {
       refuseUnsupported(facts, seed.address, true);
-      const targets = await sampleTargets(seed, facts, target.endpoint.host, options.redis.maxClusterPrimaries, options.sampleReplicas);
+      const targets = sampleTargets(deployment.shards, options.sampleReplicas);
       sampled = await sampleDeployment(pool, targets, { seconds: options.sampleSeconds, counters: options.sampleCounters, topK: options.topK, signal });
       signal.throwIfAborted();
       // A policy without LFU counters: the measured rates are the whole answer.
@@ -80,7 +81,7 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     }
     if (options.strategy === 'snapshot') {
       if (sampled === null) refuseUnsupported(facts, seed.address);
-      const outcome = await snapshotDeployment({ pool, signal, address }, seed, facts, target.endpoint.host, options, { hot: true, big: null }, sampled?.sampling);
+      const outcome = await snapshotDeployment(scope, deployment, options, { hot: true, big: null }, sampled?.sampling);
       const hot = outcome.hot as HotOutcome;
       const keys = hot.keys.map((key, i) => withSampledRate(key, hot.candidates[i] as Candidate, sampled));
       const stats = { scannedKeys: hot.scannedKeys, vanishedKeys: hot.vanishedKeys, changedKeys: 0, durationMs: Math.round(performance.now() - started), nodes: outcome.nodes.reports() };
@@ -91,8 +92,8 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     const heat = new HeatSummary({ delimiters: options.prefixDelimiters, depth: options.prefixDepth }, unit);
     const collector = new HotKeyCollector(options.topK, heat, mode === 'cluster' ? 'shard' : 'db');
     const context: ScanContext = { options, collector, progress, pool, signal };
-    if (mode === 'cluster') {
-      await scanCluster(seed, target.endpoint.host, context);
+    if (deployment.cluster !== null) {
+      await scanCluster(deployment, deployment.cluster, context);
     } else {
       await scanNode(seed, context);
     }

@@ -25,8 +25,9 @@ import type { NodePool } from '../redis/node-pool.js';
 import { readServerFacts } from '../redis/preflight.js';
 import type { RespConnection } from '../redis/resp-connection.js';
 import { RedisReplyError, type Reply } from '../redis/resp-parser.js';
+import { openShardNode, type OpenedNode } from '../redis/shard-node.js';
+import type { Shard } from '../redis/topology.js';
 import type { BigKeyAnalysisOptions } from './analysis-options.js';
-import { pickNode, type Picked, type ShardPlan } from './shard-plans.js';
 import { NodePacer } from './node-pacer.js';
 import type { ProgressBoard } from './progress-board.js';
 
@@ -36,6 +37,8 @@ export interface ScannedNode {
   readonly role: 'primary' | 'replica';
   readonly shard?: string | undefined;
   readonly noTouch: boolean;
+  /** CLIENT NO-TOUCH exists but the ACL user may not run it. */
+  readonly noTouchDenied?: boolean;
   readonly replicaSkipped: string | null;
 }
 
@@ -50,8 +53,8 @@ export interface BigKeyContext {
 }
 
 /** Picks the node of a shard, reads it in full, closes its connection. */
-export async function scanShard(plan: ShardPlan, context: BigKeyContext): Promise<void> {
-  const picked = await pickNode(plan, context.pool, context.signal, context.options.preferReplicas);
+export async function scanShard(plan: Shard, context: BigKeyContext): Promise<void> {
+  const picked = await openShardNode(plan, context.pool, context.signal, context.options.preferReplicas);
   try {
     await scanPicked(picked, plan, context);
   } finally {
@@ -59,13 +62,13 @@ export async function scanShard(plan: ShardPlan, context: BigKeyContext): Promis
   }
 }
 
-async function scanPicked(picked: Picked, plan: ShardPlan, context: BigKeyContext): Promise<void> {
+async function scanPicked(picked: OpenedNode, plan: Shard, context: BigKeyContext): Promise<void> {
   const { options, progress, signal } = context;
   const { connection } = picked;
   const node = connection.address;
   const facts = await readServerFacts(connection);
   const databases = plan.cluster ? facts.keyspace.filter((db) => db.db === 0) : facts.keyspace;
-  context.nodes.push({ node, role: picked.role, shard: plan.shard, noTouch: picked.noTouch, replicaSkipped: picked.replicaSkipped });
+  context.nodes.push({ node, role: picked.role, shard: plan.shard, noTouch: picked.noTouch === 'on', noTouchDenied: picked.noTouch === 'denied', replicaSkipped: picked.replicaSkipped });
   progress.start(node, databases.reduce((sum, db) => sum + db.keys, 0));
   // Every key costs one size command (and MEMORY USAGE with memoryUsage): keyheat's own, not traffic.
   const pacer = NodePacer.start(node, context.pool, options, signal, options.memoryUsage ? 2 : 1);

@@ -13,10 +13,10 @@
  */
 import { forEachLimit } from '../domain/for-each-limit.js';
 import { RedisFailure, type RedisFailureKind } from '../domain/redis-failure.js';
-import { changedSlots, readClusterTopology, scannablePrimaries, slotOwners, type ClusterPrimary, type ClusterTopology } from '../redis/cluster-topology.js';
+import { changedSlots, keyCountsInSlots, keysInSlot, readClusterTopology, slotOwners, type ClusterPrimary, type ClusterTopology } from '../redis/cluster-topology.js';
 import { sendToOwners } from '../redis/redirects.js';
 import type { RespConnection } from '../redis/resp-connection.js';
-import { RedisReplyError } from '../redis/resp-parser.js';
+import type { Deployment } from '../redis/topology.js';
 import { NodePacer } from './node-pacer.js';
 import { sleep } from './rate-limiter.js';
 import { scanNode, type ScanContext } from './scan-node.js';
@@ -30,11 +30,12 @@ export function parallelPrimaries(maxConnections: number): number {
   return Math.max(1, Math.floor((maxConnections - 4) / 2));
 }
 
-export async function scanCluster(seed: RespConnection, seedHost: string, context: ScanContext): Promise<ClusterTopology> {
-  const before = await readClusterTopology(seed, seedHost, context.options.redis.maxClusterPrimaries);
+/** `before`: the cluster as the deployment was opened (topology.ts), whose shards are the primaries to scan. */
+export async function scanCluster(deployment: Deployment, before: ClusterTopology, context: ScanContext): Promise<ClusterTopology> {
+  const { seed, seedHost } = deployment;
   seed.close(); // its slot in the pool goes to a primary's scan
-  const primaries = scannablePrimaries(before);
-  if (primaries.length === 0) throw new RedisFailure('cluster-down', seed.address, `${seed.address}: no primary of the cluster owns a slot`);
+  const shards = new Set(deployment.shards.map((s) => s.primary));
+  const primaries = before.primaries.filter((p) => shards.has(p.address));
   context.collector.heat.expectNodes(primaries.length);
   // One primary failing for good stops the others at once.
   const local = new AbortController();
@@ -143,11 +144,11 @@ async function recheckSlots(slots: readonly number[], topology: ClusterTopology,
   // A primary flagged failed holds nothing anyone can read; its slots went elsewhere or the
   // failover wait above already failed the analysis.
   for (const primary of topology.primaries.filter((p) => !p.suspect)) {
-    const counts = await keyCounts(primary.address, slots, context);
+    const counts = await context.pool.withShared(primary.address, (connection) => keyCountsInSlots(connection, slots));
     const pacer = NodePacer.start(primary.address, context.pool, context.options, context.signal);
     try {
       for (const [slot, count] of counts) {
-        const names = await keysInSlot(primary.address, slot, count, context);
+        const names = await context.pool.withShared(primary.address, (connection) => keysInSlot(connection, slot, count, context.options.redis.limits.maxArrayLength));
         const ask = owners[slot] !== primary.address;
         for (let at = 0; at < names.length; ) {
           const page = names.slice(at, at + pacer.pageSize().count);
@@ -165,28 +166,4 @@ async function recheckSlots(slots: readonly number[], topology: ClusterTopology,
       pacer.finish().catch(() => undefined);
     }
   }
-}
-
-/** Slots of `slots` that hold keys on `node`, with their key count (one pipeline). */
-async function keyCounts(node: string, slots: readonly number[], context: ScanContext): Promise<Map<number, number>> {
-  return context.pool.withShared(node, async (connection) => {
-    const replies = await connection.pipeline(slots.map((slot) => ['CLUSTER', 'COUNTKEYSINSLOT', slot]));
-    const counts = new Map<number, number>();
-    replies.forEach((reply, i) => {
-      if (reply instanceof RedisReplyError) throw connection.failureOf(reply);
-      if (typeof reply !== 'number') throw connection.unexpected(reply, 'CLUSTER COUNTKEYSINSLOT');
-      if (reply > 0) counts.set(slots[i] as number, reply);
-    });
-    return counts;
-  });
-}
-
-async function keysInSlot(node: string, slot: number, count: number, context: ScanContext): Promise<Buffer[]> {
-  return context.pool.withShared(node, async (connection) => {
-    const limit = context.options.redis.limits.maxArrayLength;
-    if (count > limit) throw new RedisFailure('limit', node, `${node}: slot ${slot} holds ${count} keys, more than redis.max_array_length (${limit}) allows to re-read`);
-    const keys = await connection.call(['CLUSTER', 'GETKEYSINSLOT', slot, count]);
-    if (!Array.isArray(keys) || !keys.every((key) => Buffer.isBuffer(key))) throw connection.unexpected(keys, 'CLUSTER GETKEYSINSLOT');
-    return keys as Buffer[];
-  });
 }

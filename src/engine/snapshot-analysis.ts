@@ -37,7 +37,7 @@ import { LFU_DEFAULTS, type LfuSettings } from '../domain/lfu.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { SnapshotNode, SnapshotReport } from '../domain/snapshot.js';
 import { readLfuSettings } from '../redis/lfu-config.js';
-import { LFU_POLICIES, readServerFacts, refuseUnsupported } from '../redis/preflight.js';
+import { LFU_POLICIES, refuseUnsupported } from '../redis/preflight.js';
 import { RdbParseError } from '../redis/rdb/rdb-parser.js';
 import { rdbFailure, transferRdb } from '../redis/rdb-transfer.js';
 import type { RespConnection } from '../redis/resp-connection.js';
@@ -53,8 +53,10 @@ import { hotKeyOf, insightsOf } from './insights.js';
 import { ProgressBoard } from './progress-board.js';
 import { snapshotAdvice } from '../analysis/snapshot-advice.js';
 import { RdbKeyFeed, type FeedSource } from './rdb-key-feed.js';
-import { forkCost, hostOf, nodeState, withForkSlot, type NodeState } from './snapshot-fork.js';
-import { clusterPlans, pickNode, standalonePlans, type Picked, type ShardPlan } from './shard-plans.js';
+import { hostOf, withForkSlot } from './snapshot-fork.js';
+import { forkCost, nodeState, type NodeState } from '../redis/fork-cost.js';
+import { openShardNode, type OpenedNode } from '../redis/shard-node.js';
+import { openDeployment, type Deployment, type Shard } from '../redis/topology.js';
 import type { NodePool } from '../redis/node-pool.js';
 
 /** What one pass is asked for: hot keys, big keys (with their thresholds), or both. */
@@ -87,20 +89,12 @@ const FREQ_IN_RDB_SINCE = '5.0.0';
 
 /**
  * The pass over every shard, in an analysis scope (the caller's: a sampling phase may have run
- * in it). `seed` is the registered node, `facts` its INFO.
+ * in it), of the deployment opened in it.
  */
-export async function snapshotDeployment(
-  scope: AnalysisScope,
-  seed: RespConnection,
-  facts: ServerFacts,
-  seedHost: string,
-  options: AnalysisOptions,
-  wants: SnapshotWants,
-  sampling?: Sampling,
-): Promise<SnapshotOutcome> {
+export async function snapshotDeployment(scope: AnalysisScope, deployment: Deployment, options: AnalysisOptions, wants: SnapshotWants, sampling?: Sampling): Promise<SnapshotOutcome> {
+  const { seed, mode } = deployment;
   if (options.pattern !== undefined) throw new RedisFailure('unsupported', seed.address, 'a pattern (SCAN MATCH) works with the scan strategy only');
-  const mode: InstanceMode = facts.mode === 'cluster' ? 'cluster' : 'single';
-  const plans = mode === 'cluster' ? await clusterPlans(seed, seedHost, options.redis.maxClusterPrimaries) : standalonePlans(seed.address, facts);
+  const plans = deployment.shards;
   // The registered node's LFU settings choose the heat unit, as in a scan.
   const unit = wants.hot && ratesEstimable(await readLfuSettings(seed)) ? 'qps' : 'accesses';
   seed.close();
@@ -120,10 +114,9 @@ export async function snapshotDeployment(
  */
 export async function analyzeSnapshot(target: { readonly endpoint: RedisEndpoint }, options: AnalysisOptions, wants: SnapshotWants): Promise<SnapshotOutcome> {
   return withAnalysisScope(target.endpoint, options, async (scope) => {
-    const seed = await scope.pool.open(scope.address);
-    const facts = await readServerFacts(seed);
-    refuseUnsupported(facts, seed.address, wants.hot === true ? false : 'big');
-    return snapshotDeployment(scope, seed, facts, target.endpoint.host, options, wants);
+    const deployment = await openDeployment(scope.pool, target.endpoint, options.redis, scope.signal);
+    refuseUnsupported(deployment.facts, deployment.seed.address, wants.hot === true ? false : 'big');
+    return snapshotDeployment(scope, deployment, options, wants);
   });
 }
 
@@ -161,7 +154,7 @@ class SnapshotPass {
     this.summary?.expectNodes(count);
   }
 
-  async readShard(plan: ShardPlan, scope: AnalysisScope): Promise<void> {
+  async readShard(plan: Shard, scope: AnalysisScope): Promise<void> {
     const { pool, signal } = scope;
     const { picked, info, facts } = await this.pickFor(plan, pool, signal);
     const node = picked.connection.address;
@@ -213,14 +206,14 @@ class SnapshotPass {
    * The shard's node to fork, with its INFO. A replica without an LFU policy has no counters to
    * give a hot key analysis: its primary is read instead, saying why.
    */
-  private async pickFor(plan: ShardPlan, pool: NodePool, signal: AbortSignal): Promise<{ picked: Picked; info: InfoFields; facts: ServerFacts }> {
-    const picked = await pickNode(plan, pool, signal, this.options.snapshotReplicas);
+  private async pickFor(plan: Shard, pool: NodePool, signal: AbortSignal): Promise<{ picked: OpenedNode; info: InfoFields; facts: ServerFacts }> {
+    const picked = await openShardNode(plan, pool, signal, this.options.snapshotReplicas);
     const info = await infoOf(picked.connection);
     const facts = serverFacts(info);
     if (this.wants.hot !== true || picked.role !== 'replica' || LFU_POLICIES.includes(facts.maxmemoryPolicy)) return { picked, info, facts };
     const why = `the replica ${picked.connection.address} has maxmemory-policy ${facts.maxmemoryPolicy || '(unknown)'}, so its RDB has no LFU counters: the primary was read`;
     picked.connection.close();
-    const primary = await pickNode({ ...plan, replicas: [] }, pool, signal, false);
+    const primary = await openShardNode({ ...plan, replicas: [] }, pool, signal, false);
     const primaryInfo = await infoOf(primary.connection);
     return { picked: { ...primary, replicaSkipped: why }, info: primaryInfo, facts: serverFacts(primaryInfo) };
   }

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { RespConnection } from './resp-connection.js';
+import { RedisReplyError } from './resp-parser.js';
 
 export const SLOT_COUNT = 16384;
 
@@ -143,4 +144,28 @@ export function changedSlots(before: ClusterTopology, after: ClusterTopology): n
   const changed = new Set<number>([...before.migratingSlots, ...after.migratingSlots]);
   for (let slot = 0; slot < SLOT_COUNT; slot++) if (a[slot] !== b[slot]) changed.add(slot);
   return [...changed].sort((x, y) => x - y);
+}
+
+/** Slots of `slots` that hold keys on the connection's node, with their key count (one pipeline of CLUSTER COUNTKEYSINSLOT). */
+export async function keyCountsInSlots(connection: RespConnection, slots: readonly number[]): Promise<Map<number, number>> {
+  const replies = await connection.pipeline(slots.map((slot) => ['CLUSTER', 'COUNTKEYSINSLOT', slot]));
+  const counts = new Map<number, number>();
+  replies.forEach((reply, i) => {
+    if (reply instanceof RedisReplyError) throw connection.failureOf(reply);
+    if (typeof reply !== 'number') throw connection.unexpected(reply, 'CLUSTER COUNTKEYSINSLOT');
+    if (reply > 0) counts.set(slots[i] as number, reply);
+  });
+  return counts;
+}
+
+/**
+ * The key names of one slot on the connection's node. CLUSTER GETKEYSINSLOT has no cursor: they
+ * come in one reply, so a slot holding more than `maxArrayLength` keys fails with 'limit'.
+ */
+export async function keysInSlot(connection: RespConnection, slot: number, count: number, maxArrayLength: number): Promise<Buffer[]> {
+  const node = connection.address;
+  if (count > maxArrayLength) throw new RedisFailure('limit', node, `${node}: slot ${slot} holds ${count} keys, more than redis.max_array_length (${maxArrayLength}) allows to re-read`);
+  const keys = await connection.call(['CLUSTER', 'GETKEYSINSLOT', slot, count]);
+  if (!Array.isArray(keys) || !keys.every((key) => Buffer.isBuffer(key))) throw connection.unexpected(keys, 'CLUSTER GETKEYSINSLOT');
+  return keys as Buffer[];
 }

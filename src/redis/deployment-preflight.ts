@@ -1,22 +1,24 @@
 /**
- * Checks of a deployment before keyheat accepts it: what registration reads (version, mode)
- * and what must hold before a task is accepted (every primary reachable with the stored
+ * Checks of a deployment before keyheat accepts it: what registration reads (engine, version,
+ * mode) and what must hold before a task is accepted (every primary reachable with the stored
  * credentials, Redis >= 4.0, an LFU maxmemory-policy). Throws RedisFailure naming the node.
- * Primaries are checked a few at a time, each connection closed when its node is checked.
+ * Which nodes there are is topology.ts's to say; primaries are checked a few at a time, each
+ * connection closed when its node is checked.
  */
 import { forEachLimit } from '../domain/for-each-limit.js';
-import { endpointAddress, type InstanceMode, type RedisEndpoint } from '../domain/instance.js';
-import { RedisFailure } from '../domain/redis-failure.js';
-import { readClusterTopology, scannablePrimaries } from './cluster-topology.js';
+import type { InstanceMode, RedisEndpoint } from '../domain/instance.js';
 import { NodePool } from './node-pool.js';
-import { checkedFacts, readServerFacts, refuseUnsupported } from './preflight.js';
+import { checkedFacts, refuseUnsupported } from './preflight.js';
 import type { RedisAccess } from './redis-access.js';
 import { probeMonitor, sampleTargets } from './sample-targets.js';
+import type { ServerIdentity } from './server-info.js';
 import { checkSnapshotAllowed } from './snapshot-preflight.js';
+import { openDeployment } from './topology.js';
 
 export interface DeploymentFacts {
   readonly mode: InstanceMode;
-  readonly version: string;
+  /** The registered node's (or, with Sentinel, the current primary's) engine and version. */
+  readonly identity: ServerIdentity;
   /** `ip:port` of every primary checked. */
   readonly primaries: readonly string[];
 }
@@ -24,15 +26,12 @@ export interface DeploymentFacts {
 /** Primaries checked at once: enough to be quick, few enough to be gentle. */
 const PREFLIGHT_PARALLEL = 8;
 
-/** Version and mode, for registration. A Sentinel is refused ('unsupported'). */
-export async function inspectDeployment(endpoint: RedisEndpoint, access: RedisAccess, signal?: AbortSignal): Promise<{ version: string; mode: InstanceMode }> {
+/** Engine, version and mode, for registration. A Sentinel given as redis:// is refused ('unsupported'). */
+export async function inspectDeployment(endpoint: RedisEndpoint, access: RedisAccess, signal?: AbortSignal): Promise<{ identity: ServerIdentity; mode: InstanceMode }> {
   const pool = new NodePool(endpoint, access, signal);
-  const address = endpointAddress(endpoint);
   try {
-    const connection = await pool.open(address);
-    const facts = await readServerFacts(connection);
-    if (facts.mode === 'sentinel') throw new RedisFailure('unsupported', address, `${address} is a Redis Sentinel; register the primary it monitors instead`);
-    return { version: facts.version, mode: facts.mode === 'cluster' ? 'cluster' : 'single' };
+    const deployment = await openDeployment(pool, endpoint, access, signal);
+    return { identity: deployment.facts, mode: deployment.mode };
   } finally {
     pool.closeAll();
   }
@@ -60,37 +59,27 @@ export async function preflightDeployment(endpoint: RedisEndpoint, access: Redis
   const pool = new NodePool(endpoint, access, signal);
   const lfuOptional = needs.noLfu === true ? 'big' : needs.sampling !== undefined;
   try {
-    const seed = await pool.open(endpointAddress(endpoint));
-    const facts = await readServerFacts(seed);
-    if (facts.mode !== 'cluster') {
-      refuseUnsupported(facts, seed.address, lfuOptional);
-      if (needs.sampling !== undefined) {
-        const targets = await sampleTargets(seed, facts, endpoint.host, access.maxClusterPrimaries, needs.sampling.replicas);
-        await forEachLimit(targets, PREFLIGHT_PARALLEL, (target) => probeMonitor(pool, target.address));
-      }
-      if (needs.snapshot !== undefined && !(needs.snapshot.replicas && facts.replicas.length > 0)) await checkSnapshotAllowed(seed, needs.snapshot.maxMemoryShare);
-      return { mode: 'single', version: facts.version, primaries: [seed.address] };
-    }
-    const topology = await readClusterTopology(seed, endpoint.host, access.maxClusterPrimaries);
-    const primaries = scannablePrimaries(topology);
+    const deployment = await openDeployment(pool, endpoint, access, signal);
+    const { seed, shards } = deployment;
     const snapshot = needs.snapshot;
-    const forking = new Set(
-      snapshot === undefined ? [] : primaries.filter((p) => !(snapshot.replicas && topology.replicas.some((r) => r.primaryId === p.id))).map((p) => p.address),
-    );
-    const targets = needs.sampling === undefined ? [] : await sampleTargets(seed, facts, endpoint.host, access.maxClusterPrimaries, needs.sampling.replicas);
-    seed.close();
-    if (primaries.length === 0) throw new RedisFailure('cluster-down', seed.address, `${seed.address}: no primary of the cluster owns a slot`);
-    await forEachLimit(primaries, PREFLIGHT_PARALLEL, async (primary) => {
-      const connection = await pool.open(primary.address);
+    await forEachLimit(shards, PREFLIGHT_PARALLEL, async (shard) => {
+      const own = shard.primary === seed.address;
+      const connection = own ? seed : await pool.open(shard.primary);
       try {
-        await checkedFacts(connection, lfuOptional);
-        if (snapshot !== undefined && forking.has(primary.address)) await checkSnapshotAllowed(connection, snapshot.maxMemoryShare);
+        if (own) refuseUnsupported(deployment.facts, seed.address, lfuOptional);
+        else await checkedFacts(connection, lfuOptional);
+        // The node that will fork: the primary, unless a replica of the shard will be read instead.
+        if (snapshot !== undefined && !(snapshot.replicas && shard.replicas.length > 0)) {
+          await checkSnapshotAllowed(connection, snapshot.maxMemoryShare, own ? deployment.info : undefined);
+        }
       } finally {
         connection.close();
       }
     });
-    await forEachLimit(targets, PREFLIGHT_PARALLEL, (target) => probeMonitor(pool, target.address));
-    return { mode: 'cluster', version: facts.version, primaries: primaries.map((p) => p.address) };
+    if (needs.sampling !== undefined) {
+      await forEachLimit(sampleTargets(shards, needs.sampling.replicas), PREFLIGHT_PARALLEL, (target) => probeMonitor(pool, target.address));
+    }
+    return { mode: deployment.mode, identity: deployment.facts, primaries: shards.map((s) => s.primary) };
   } finally {
     pool.closeAll();
   }

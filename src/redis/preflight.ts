@@ -4,7 +4,7 @@
  */
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { RespConnection } from './resp-connection.js';
-import { parseInfo, serverFacts, versionAtLeast, type ServerFacts } from './server-info.js';
+import { describeServer, parseInfo, serverFacts, versionAtLeast, type ServerFacts } from './server-info.js';
 
 export const LFU_POLICIES: readonly string[] = ['allkeys-lfu', 'volatile-lfu'];
 /** OBJECT FREQ exists since Redis 4.0.0. */
@@ -14,13 +14,15 @@ export async function readServerFacts(connection: RespConnection): Promise<Serve
   return serverFacts(parseInfo(await connection.text(['INFO'])));
 }
 
-/** Null when hot key analysis can run on this node, else the reason, for a human. */
+/**
+ * Null when hot key analysis can run on this node, else the reason, for a human. (A Sentinel
+ * never gets here: topology.ts refuses it when the deployment is opened.)
+ */
 export function hotkeyUnsupportedReason(facts: ServerFacts, address: string): string | null {
-  if (facts.mode === 'sentinel') return `${address} is a Redis Sentinel; register the primary it monitors instead`;
   // A replica keeps its own counters, fed by reads sent to it, not the primary's traffic.
   if (facts.role !== 'master') return `${address} is a replica; analyse its primary, where the traffic is counted`;
-  if (facts.version === '' || !versionAtLeast(facts.version, MIN_HOTKEY_VERSION)) {
-    return `${address} runs Redis ${facts.version || '(unknown version)'}; hot key analysis needs Redis ${MIN_HOTKEY_VERSION} or later`;
+  if (facts.redisVersion === '' || !versionAtLeast(facts.redisVersion, MIN_HOTKEY_VERSION)) {
+    return `${address} runs ${describeServer(facts)}; hot key analysis needs Redis ${MIN_HOTKEY_VERSION} or later`;
   }
   if (!LFU_POLICIES.includes(facts.maxmemoryPolicy)) {
     return (
@@ -32,18 +34,10 @@ export function hotkeyUnsupportedReason(facts: ServerFacts, address: string): st
 }
 
 /**
- * What an analysis that needs no LFU counters asks of a registered node (a sampling phase, a
- * big key analysis): a primary, not a Sentinel. Any version and policy will do.
+ * What a sampling phase asks of a registered node: a primary. Any version and policy will do.
  */
 export function nodeUnsupportedReason(facts: ServerFacts, address: string): string | null {
-  if (facts.mode === 'sentinel') return `${address} is a Redis Sentinel; register the primary it monitors instead`;
   if (facts.role !== 'master') return `${address} is a replica; register its primary (keyheat finds its replicas itself)`;
-  return null;
-}
-
-/** What a big key analysis asks of a registered node: not a Sentinel (a replica is read as it is: big key analysis prefers replicas anyway). */
-export function bigKeyUnsupportedReason(facts: ServerFacts, address: string): string | null {
-  if (facts.mode === 'sentinel') return `${address} is a Redis Sentinel; register the primary it monitors instead`;
   return null;
 }
 
@@ -61,6 +55,7 @@ export async function checkedFacts(connection: RespConnection, lfuOptional: bool
 
 /** Throws when facts already read show the node cannot be analysed (lfuOptional: a sampling phase; 'big': a big key analysis). */
 export function refuseUnsupported(facts: ServerFacts, address: string, lfuOptional: boolean | 'big' = false): void {
-  const reason = lfuOptional === 'big' ? bigKeyUnsupportedReason(facts, address) : lfuOptional ? nodeUnsupportedReason(facts, address) : hotkeyUnsupportedReason(facts, address);
+  // A big key analysis reads any node (a replica as it is: it prefers replicas anyway).
+  const reason = lfuOptional === 'big' ? null : lfuOptional ? nodeUnsupportedReason(facts, address) : hotkeyUnsupportedReason(facts, address);
   if (reason !== null) throw new RedisFailure('unsupported', address, reason);
 }

@@ -1,13 +1,12 @@
 /**
- * The nodes a sampling phase watches: every primary that owns slots (a cluster) or the server
- * itself, plus, when asked, their online replicas (reads served by replicas are traffic too).
+ * The nodes a sampling phase watches: every shard's primary (every primary that owns slots of a
+ * cluster, or the server itself), plus, when asked, their online replicas (reads served by
+ * replicas are traffic too).
  * Also the preflight check that a node accepts MONITOR.
  */
-import type { ServerFacts } from './server-info.js';
-import { readClusterTopology, scannablePrimaries } from './cluster-topology.js';
 import { MonitorStream } from './monitor-stream.js';
 import type { NodePool } from './node-pool.js';
-import type { RespConnection } from './resp-connection.js';
+import type { Shard } from './topology.js';
 
 export interface SampleTarget {
   readonly address: string;
@@ -16,24 +15,13 @@ export interface SampleTarget {
   readonly shard?: string;
 }
 
-/** The nodes to watch, from the seed's INFO facts (and CLUSTER NODES on a cluster). */
-export async function sampleTargets(seed: RespConnection, facts: ServerFacts, seedHost: string, maxPrimaries: number, replicas: boolean): Promise<SampleTarget[]> {
-  if (facts.mode !== 'cluster') {
-    const targets: SampleTarget[] = [{ address: seed.address, role: 'primary' }];
-    if (replicas) for (const address of facts.replicas) targets.push({ address, role: 'replica' });
-    return targets;
-  }
-  const topology = await readClusterTopology(seed, seedHost, maxPrimaries);
-  const primaries = scannablePrimaries(topology);
-  const targets: SampleTarget[] = primaries.map((p) => ({ address: p.address, role: 'primary', shard: p.address }));
-  if (replicas) {
-    const byId = new Map(primaries.map((p) => [p.id, p.address]));
-    for (const replica of topology.replicas) {
-      const shard = byId.get(replica.primaryId);
-      if (shard !== undefined) targets.push({ address: replica.address, role: 'replica', shard });
-    }
-  }
-  return targets;
+/** The nodes to watch: every shard's primary, and its replicas when asked (topology.ts). */
+export function sampleTargets(shards: readonly Shard[], replicas: boolean): SampleTarget[] {
+  return shards.flatMap((s) => {
+    const label = s.shard === undefined ? {} : { shard: s.shard };
+    const primary: SampleTarget = { address: s.primary, role: 'primary', ...label };
+    return replicas ? [primary, ...s.replicas.map((address): SampleTarget => ({ address, role: 'replica', ...label }))] : [primary];
+  });
 }
 
 /**

@@ -3,6 +3,7 @@
  * value is server text: what keyheat shows or stores of it is checked or escaped here.
  */
 import { escapeControls } from '../domain/display-text.js';
+import type { RedisEngine } from '../domain/instance.js';
 
 export type InfoFields = ReadonlyMap<string, string>;
 
@@ -16,13 +17,28 @@ export function parseInfo(text: string): InfoFields {
   return fields;
 }
 
-export interface ServerFacts {
-  /** Dotted digits (7.0.15), or '' when the server reports none that looks like a version. */
+/**
+ * Who the server is. Every place that needs the server's identity reads it through
+ * serverIdentity(): Valkey reports `server_name:valkey`, its own version in `valkey_version` and
+ * its mode in `server_mode` (redis_mode only with extended-redis-compatibility), and a frozen
+ * `redis_version:7.2.4`, the Redis version whose commands and formats it kept.
+ */
+export interface ServerIdentity {
+  readonly engine: RedisEngine;
+  /** The engine's own version, dotted digits (7.0.15, 8.0.1), or '' when the server reports none that looks like one. */
   readonly version: string;
+  /**
+   * The Redis version the server is compatible with (redis_version): what feature checks compare
+   * against (OBJECT FREQ since 4.0, CLIENT NO-TOUCH since 7.2). Valkey 8 and 9 say 7.2.4.
+   */
+  readonly redisVersion: string;
   /** standalone, cluster or sentinel */
   readonly mode: 'standalone' | 'cluster' | 'sentinel';
   /** master or slave (a replica). */
   readonly role: 'master' | 'slave';
+}
+
+export interface ServerFacts extends ServerIdentity {
   /** Escaped for display; empty when the server does not report one (very old servers). */
   readonly maxmemoryPolicy: string;
   /** Databases that hold keys, with their key count, from the Keyspace section. */
@@ -53,16 +69,34 @@ export function serverFacts(info: InfoFields): ServerFacts {
     const online = /(?:^|,)state=online(?:,|$)/.test(value);
     if (ip !== undefined && port >= 1 && port <= 65_535 && online) replicas.push(`${ip.includes(':') ? `[${ip}]` : ip}:${port}`);
   }
-  const version = info.get('redis_version') ?? '';
-  const mode = info.get('redis_mode');
   return {
-    version: VERSION.test(version) ? version : '',
-    mode: mode === 'cluster' || mode === 'sentinel' ? mode : 'standalone',
-    role: info.get('role') === 'slave' ? 'slave' : 'master',
+    ...serverIdentity(info),
     maxmemoryPolicy: escapeControls(info.get('maxmemory_policy') ?? '', 64),
     keyspace,
     replicas,
   };
+}
+
+export function serverIdentity(info: InfoFields): ServerIdentity {
+  const valkey = info.get('server_name') === 'valkey' || info.has('valkey_version');
+  const redisVersion = dotted(info.get('redis_version'));
+  const mode = info.get('server_mode') ?? info.get('redis_mode');
+  return {
+    engine: valkey ? 'Valkey' : 'Redis',
+    version: valkey ? dotted(info.get('valkey_version')) || redisVersion : redisVersion,
+    redisVersion,
+    mode: mode === 'cluster' || mode === 'sentinel' ? mode : 'standalone',
+    role: info.get('role') === 'slave' ? 'slave' : 'master',
+  };
+}
+
+/** "Valkey 8.0.1", "Redis 7.0.15", for messages. */
+export function describeServer(identity: Pick<ServerIdentity, 'engine' | 'version'>): string {
+  return `${identity.engine} ${identity.version || '(unknown version)'}`;
+}
+
+function dotted(text: string | undefined): string {
+  return text !== undefined && VERSION.test(text) ? text : '';
 }
 
 /** Compares dotted versions numerically: 7.0.15 < 7.2.0. */

@@ -2,19 +2,24 @@
 import { randomUUID } from 'node:crypto';
 import { invalidParameter, KeyheatError } from '../domain/errors.js';
 import { meaningOf } from '../domain/failure-map.js';
-import type { Instance, RedisEndpoint } from '../domain/instance.js';
+import type { Instance, RedisEndpoint, RedisTls } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import { wireTime } from '../domain/task.js';
 import { inspectDeployment } from '../redis/deployment-preflight.js';
 import type { RedisAccess } from '../redis/redis-access.js';
 import { CredentialError, parseRedisUrl } from '../redis/redis-url.js';
+import { tlsMaterialProblem } from '../redis/tls-material.js';
 import type { Store } from '../storage/store.js';
 
 export interface RegisterInstance {
   readonly name: string;
   readonly url: string;
   readonly password?: string | undefined;
+  /** The Sentinels' own password, for a redis+sentinel:// URL. */
+  readonly sentinelPassword?: string | undefined;
+  /** TLS settings (PEM text); with a redis:// URL they turn TLS on. */
+  readonly tls?: RedisTls | undefined;
   /** Config-file instances bring their own id. */
   readonly id?: string;
 }
@@ -34,9 +39,13 @@ export class InstanceService {
   async register(projectId: string, request: RegisterInstance, options: { upsert?: boolean } = {}): Promise<Instance> {
     let endpoint: RedisEndpoint;
     try {
-      endpoint = parseRedisUrl(request.url, request.password ?? null);
+      endpoint = parseRedisUrl(request.url, { password: request.password, sentinelPassword: request.sentinelPassword, tls: request.tls });
     } catch (error) {
-      throw invalidParameter(error instanceof CredentialError ? 'password' : 'url', (error as Error).message);
+      throw invalidParameter(error instanceof CredentialError ? (/Sentinel/.test((error as Error).message) ? 'sentinel_password' : 'password') : 'url', (error as Error).message);
+    }
+    if (endpoint.tls !== null) {
+      const problem = tlsMaterialProblem(endpoint.tls);
+      if (problem !== null) throw invalidParameter('tls', problem);
     }
     let inspected;
     try {
@@ -52,7 +61,8 @@ export class InstanceService {
       name: request.name,
       endpoint,
       mode: inspected.mode,
-      engineVersion: inspected.version,
+      engine: inspected.identity.engine,
+      engineVersion: inspected.identity.version,
       status: 'RUNNING',
       createdAt: now,
     };
@@ -78,9 +88,15 @@ export class InstanceService {
   }
 }
 
-/** Registration answers DCS.4800 naming `url` or `password` (failure-map.ts), with the node's reason. */
+/**
+ * Registration answers DCS.4800 naming `url` or `password`, or, where keyheat cannot get through
+ * to a deployment that is there (TLS, Sentinel), the failure's own DCS error (failure-map.ts),
+ * with the node's reason.
+ */
 function registrationError(error: unknown): KeyheatError {
   if (!(error instanceof RedisFailure)) throw error;
   if (error.kind === 'cancelled') return new KeyheatError('serviceStopping', { detail: 'keyheat is shutting down; try again on another keyheat process' });
-  return invalidParameter(meaningOf(error).registerParam, `${meaningOf(error).summary}: ${error.message}`);
+  const meaning = meaningOf(error);
+  const detail = `${meaning.summary}: ${error.message}`;
+  return meaning.registerParam === null ? new KeyheatError(meaning.error, { detail }) : invalidParameter(meaning.registerParam, detail);
 }

@@ -135,7 +135,7 @@ export class TaskService {
       const replicas = options?.snapshotReplicas === true || (kind === 'big' && this.snapshotSettings.bigPreferReplicas);
       const snapshot = options?.strategy === 'snapshot' ? { replicas, maxMemoryShare: this.snapshotSettings.maxMemoryShare } : undefined;
       const facts = await preflightDeployment(instance.endpoint, this.redis, this.lifetime, { sampling, noLfu: kind === 'big', snapshot });
-      await this.store.instances.updateHealth(instance.id, 'RUNNING', facts.version, new Date());
+      await this.store.instances.updateHealth(instance.id, 'RUNNING', { engine: facts.identity.engine, version: facts.identity.version }, new Date());
     } catch (error) {
       if (!(error instanceof RedisFailure)) throw error;
       this.telemetry.redisFailure(error.kind, 'preflight');

@@ -168,6 +168,21 @@ const bigKeys: Migration = {
   },
 };
 
+/**
+ * Every Redis our users run: the engine (Redis or Valkey), TLS settings with a client key sealed
+ * like passwords, and deployments found through Sentinel (the Sentinels' password sealed too).
+ * Existing rows are Redis, and TLS on them means the system's CAs (what rediss:// meant).
+ */
+const deployments: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('instances').addColumn('engine', 'varchar(16)', (c) => c.notNull().defaultTo('Redis')).execute();
+    await db.schema.alterTable('instances').addColumn('tls_json', 'text').execute();
+    await db.schema.alterTable('instances').addColumn('tls_key', 'text').execute();
+    await db.schema.alterTable('instances').addColumn('sentinel_json', 'text').execute();
+    await db.schema.alterTable('instances').addColumn('sentinel_password', 'text').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ '0001_initial': initial, '0002_task_options': taskOptions, '0003_scale_out': scaleOut, '0004_big_keys': bigKeys }),
+  getMigrations: () => Promise.resolve({ '0001_initial': initial, '0002_task_options': taskOptions, '0003_scale_out': scaleOut, '0004_big_keys': bigKeys, '0005_deployments': deployments }),
 };

@@ -24,10 +24,20 @@ export interface InstancesTable {
   username: string | null;
   password: string | null;
   mode: string;
+  /** 'Redis' or 'Valkey'. */
+  engine: string;
   engine_version: string;
   status: string;
   created_at: string;
   updated_at: string;
+  /** JSON {ca, cert, servername, insecure} when TLS settings were given (the key is tls_key). */
+  tls_json: string | null;
+  /** The TLS client key, sealed like the password. */
+  tls_key: string | null;
+  /** JSON {master_name, nodes: [{host, port}]} for a deployment found through Sentinel. */
+  sentinel_json: string | null;
+  /** The Sentinels' own password, sealed like the password. */
+  sentinel_password: string | null;
 }
 
 /** Tasks of both kinds (the name is from when there was one). */

@@ -1,12 +1,12 @@
 /** Domain -> DCS wire (snake_case), one mapper per resource. Null fields are omitted, as DCS does. */
 import type { Static } from '@sinclair/typebox';
 import type { AnalysisStats as StatsDomain, HotKey } from '../domain/hot-key.js';
-import type { Instance } from '../domain/instance.js';
+import { endpointAddress, type Instance, type RedisTls, type SentinelSettings } from '../domain/instance.js';
 import { definedOptions, TASK_OPTION_WIRE_NAMES, type NodeProgress, type Task, type TaskOptions } from '../domain/task.js';
 import type { AutoscanConfig as AutoscanDomain } from '../domain/autoscan.js';
 import type { Insights } from '../domain/insights.js';
 import { insightsToWire, lfuToWire } from './insight-mappers.js';
-import type { InstanceBody } from './instance-schemas.js';
+import type { InstanceBody, RegisterInstanceBody } from './instance-schemas.js';
 import type { AnalysisStats, AutoscanConfig, HotkeysBody, NodeProgressBody, RecordsResponse, TaskBody } from './task-schemas.js';
 
 export function taskToWire(task: Task, options: { withKeys: boolean }): Static<typeof TaskBody> {
@@ -121,14 +121,41 @@ export function instanceToWire(instance: Instance): Static<typeof InstanceBody> 
   return {
     instance_id: instance.id,
     name: instance.name,
-    engine: 'Redis',
+    engine: instance.engine,
     engine_version: instance.engineVersion,
     mode: instance.mode,
     ip: instance.endpoint.host,
     port: instance.endpoint.port,
+    ...tlsToWire(instance.endpoint.tls),
+    ...sentinelToWire(instance.endpoint.sentinel ?? null),
     status: instance.status,
     created_at: instance.createdAt,
   };
+}
+
+/** A registration body in keyheat's words. */
+export function registrationFromWire(body: Static<typeof RegisterInstanceBody>): { name: string; url: string; password?: string; sentinelPassword?: string; tls?: RedisTls } {
+  const tls = body.tls;
+  return {
+    name: body.name,
+    url: body.url,
+    ...(body.password === undefined ? {} : { password: body.password }),
+    ...(body.sentinel_password === undefined ? {} : { sentinelPassword: body.sentinel_password }),
+    ...(tls === undefined
+      ? {}
+      : { tls: { ca: tls.ca ?? null, cert: tls.cert ?? null, key: tls.key ?? null, servername: tls.servername ?? null, insecure: tls.insecure === true } }),
+  };
+}
+
+function tlsToWire(tls: RedisTls | null): Pick<Static<typeof InstanceBody>, 'tls'> {
+  if (tls === null) return {};
+  const servername = tls.servername === null ? {} : { servername: tls.servername };
+  return { tls: { ca: tls.ca === null ? 'system' : 'custom', client_certificate: tls.cert !== null, ...servername, insecure: tls.insecure } };
+}
+
+function sentinelToWire(sentinel: SentinelSettings | null): Pick<Static<typeof InstanceBody>, 'sentinel'> {
+  if (sentinel === null) return {};
+  return { sentinel: { master_name: sentinel.masterName, sentinels: sentinel.nodes.map(endpointAddress) } };
 }
 
 export function autoscanToWire(config: AutoscanDomain & { updatedAt: string }): Static<typeof AutoscanConfig> {

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { redisAccess } from '../../src/redis/redis-access.js';
 import { RespConnection, type Arg } from '../../src/redis/resp-connection.js';
-import type { RedisEndpoint } from '../../src/domain/instance.js';
+import { DEFAULT_TLS, type RedisEndpoint } from '../../src/domain/instance.js';
+import { tlsServerArgs, type TestPki } from './tls-ca.js';
 
 export interface RedisServerOptions {
   readonly policy?: string;
@@ -24,6 +25,8 @@ export interface RedisServerOptions {
   readonly port?: number;
   /** The redis-server (or valkey-server) binary; default the one on the PATH (redis-versions.ts lists others). */
   readonly server?: string;
+  /** Serve TLS only (the system's redis-server is built with it), with the test PKI (tls-ca.ts). */
+  readonly tls?: { readonly pki: TestPki; readonly authClients: boolean };
 }
 
 export interface RedisServer {
@@ -77,6 +80,7 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
     '--lfu-log-factor', String(options.lfuLogFactor ?? 10),
     '--lfu-decay-time', String(options.lfuDecayTime ?? 1),
     ...(options.password === undefined ? [] : ['--requirepass', options.password]),
+    ...(options.tls === undefined ? [] : tlsServerArgs(options.tls.pki, port, options.tls.authClients)),
     ...(options.extraArgs ?? []),
   ];
   const child = spawn(options.server ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -84,7 +88,9 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const endpoint: RedisEndpoint = { host: '127.0.0.1', port, tls: null, username: null, password: options.password ?? null };
+  const tls = options.tls === undefined ? null : { ...DEFAULT_TLS, ca: options.tls.pki.pem.ca, ...(options.tls.authClients ? { cert: options.tls.pki.pem.clientCert, key: options.tls.pki.pem.clientKey } : {}) };
+  const endpoint: RedisEndpoint = { host: '127.0.0.1', port, tls, username: null, password: options.password ?? null };
+  const scheme = tls === null ? 'redis' : 'rediss';
 
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -106,7 +112,7 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
   const server: RedisServer = {
     host: '127.0.0.1',
     port,
-    url: options.password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
+    url: options.password === undefined ? `${scheme}://127.0.0.1:${port}` : `${scheme}://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
     endpoint,
     process: child,
     connect: () => RespConnection.connect(endpoint, TEST_ACCESS),

@@ -367,14 +367,14 @@ describe('what cannot be analysed', () => {
   it('refuses a Sentinel and reports an unreachable node as a RedisFailure', async () => {
     const sentinelPort = await startSentinelPort();
     try {
-      await expect(analyzeBigKeys({ endpoint: { host: '127.0.0.1', port: sentinelPort.port, tls: false, username: null, password: null } })).rejects.toMatchObject({
+      await expect(analyzeBigKeys({ endpoint: { host: '127.0.0.1', port: sentinelPort.port, tls: null, username: null, password: null } })).rejects.toMatchObject({
         kind: 'unsupported',
         message: expect.stringMatching(/is a Redis Sentinel/),
       });
     } finally {
       await sentinelPort.stop();
     }
-    await expect(analyzeBigKeys({ endpoint: { host: '127.0.0.1', port: 1, tls: false, username: null, password: null } })).rejects.toMatchObject({ kind: 'unreachable' });
+    await expect(analyzeBigKeys({ endpoint: { host: '127.0.0.1', port: 1, tls: null, username: null, password: null } })).rejects.toMatchObject({ kind: 'unreachable' });
   });
 
   it('analyses a Redis with any maxmemory-policy', async () => {
@@ -397,7 +397,7 @@ async function startSentinelPort(): Promise<{ port: number; stop: () => Promise<
   const port = await freePort();
   const child = spawn('redis-server', [config, '--sentinel', '--port', String(port), '--bind', '127.0.0.1'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const endpoint: RedisEndpoint = { host: '127.0.0.1', port, tls: false, username: null, password: null };
+  const endpoint: RedisEndpoint = { host: '127.0.0.1', port, tls: null, username: null, password: null };
   await until(async () => {
     try {
       const probe = await RespConnection.connect(endpoint, redisAccess({ connectTimeoutMs: 500 }));

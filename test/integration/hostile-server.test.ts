@@ -232,12 +232,15 @@ describe('where keyheat connects', () => {
 
   it('refuses a cluster announcing more primaries than redis.max_cluster_primaries, contacting none of them', async () => {
     const h = await service({ redis: { max_cluster_primaries: 100 } });
-    const { s, id } = await fakeCluster(h, 300);
-    const response = await h.createTask(id);
+    let nodes = '';
+    const s = await stub(redisLike((c) => (c[0] === 'CLUSTER' && c[1] === 'NODES' ? bulk(nodes) : undefined), infoText({ redis_mode: 'cluster' })), { listeners: 300 });
+    nodes = clusterNodes(s.ports);
+    // Registration reads the topology (topology.ts), as every task does: refused at once.
+    const response = await register(h, s.url);
     expect(response.status).toBe(400);
-    expect(response.body['error_code']).toBe('DCS.4049');
+    expect(response.body).toMatchObject({ error_code: 'DCS.4800', error_msg: 'Invalid url in the request.' });
     expect(response.body['error_ext_msg']).toMatch(/announces 300 primaries, more than redis\.max_cluster_primaries \(100\)/);
-    expect(s.stats.accepted).toBe(2); // registration and the preflight's seed
+    expect(s.stats.accepted).toBe(1); // the registered node only
   });
 
   it('never connects outside network.allow: not at registration, not for a redirect', async () => {

@@ -7,7 +7,7 @@ import { redisLike, startStub, type Stub } from '../helpers/resp-stub.js';
 const stubs: Stub[] = [];
 afterEach(async () => Promise.all(stubs.splice(0).map((s) => s.close())));
 
-const credentials = { tls: false, username: null, password: null };
+const credentials = { tls: null, username: null, password: null };
 
 describe('NodePool', () => {
   it('never holds more than maxConnections, closing idle shared ones and making the rest wait', async () => {

@@ -193,7 +193,7 @@ describe('keyheat secrets rotate (the command)', () => {
       const wrong = keyFile(first.dataDir, 'wrong.key');
       const refused = await runKeyheatToEnd(['secrets', 'rotate', '--new-key-file', next.file, '--old-key-file', wrong.file, '--data-dir', first.dataDir], { env });
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toContain('cannot open the stored passwords');
+      expect(refused.stderr).toContain('cannot open the stored secrets');
 
       const done = await runKeyheatToEnd(['secrets', 'rotate', '--new-key-file', next.file, '--data-dir', first.dataDir], { env });
       expect(done.stderr).toBe('');

@@ -46,9 +46,10 @@ describe.each(STORES)('%s store', (kind) => {
         id,
         projectId: 'p',
         name: id,
-        endpoint: { host: '127.0.0.1', port: 1, tls: false, username: null, password: 'secret' },
+        endpoint: { host: '127.0.0.1', port: 1, tls: null, username: null, password: 'secret' },
         mode: 'single',
-        engineVersion: '7.0.15',
+        engine: 'Redis',
+      engineVersion: '7.0.15',
         status: 'RUNNING',
         createdAt: T0.toISOString(),
       });

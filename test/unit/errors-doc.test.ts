@@ -19,11 +19,12 @@ describe('docs/errors.md, the failure map', () => {
     const row = doc.split('\n').find((line) => line.startsWith(`| ${kind} |`));
     expect(row, kind).toBeDefined();
     const cells = (row as string).split('|').map((cell) => cell.trim());
-    expect(cells[3]).toBe(kind === 'cancelled' ? '503 DCS.5000' : kind === 'deadline' ? '-' : `\`Invalid ${meaning.registerParam}\``);
+    const error = ERROR_CATALOGUE[meaning.error];
+    const registration = meaning.registerParam === null ? `${error.httpStatus} ${error.dcsCode}` : `\`Invalid ${meaning.registerParam}\``;
+    expect(cells[3]).toBe(kind === 'cancelled' ? '503 DCS.5000' : kind === 'deadline' ? '-' : registration);
     expect(cells[5]).toBe(String(meaning.exitCode));
     expect(cells[6]).toBe(meaning.health ?? 'unchanged');
     expect(cells[7]).toBe(`\`${meaning.summary}\``);
-    const error = ERROR_CATALOGUE[meaning.error];
     if (kind !== 'deadline') expect(cells[4]).toBe(`${error.httpStatus} ${error.dcsCode}`);
   });
 });

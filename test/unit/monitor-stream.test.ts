@@ -54,7 +54,7 @@ describe('MonitorStream', () => {
 
   async function monitorWith(stream: (socket: Socket) => void): Promise<Session> {
     const stub = await startStub(redisLike((command) => (command[0] === 'MONITOR' ? stream : undefined)));
-    const connection = await RespConnection.connect({ host: stub.host, port: stub.port, tls: false, username: null, password: null }, redisAccess());
+    const connection = await RespConnection.connect({ host: stub.host, port: stub.port, tls: null, username: null, password: null }, redisAccess());
     const commands: MonitoredCommand[] = [];
     let malformed = 0;
     await MonitorStream.start(connection, { onCommand: (c) => commands.push(c), onMalformed: () => (malformed += 1) }, 2000);
@@ -107,7 +107,7 @@ describe('MonitorStream', () => {
 
   it('fails with how to allow MONITOR when the server refuses it', async () => {
     const stub = await startStub(redisLike((command) => (command[0] === 'MONITOR' ? "-NOPERM this user has no permissions to run the 'monitor' command\r\n" : undefined)));
-    const connection = await RespConnection.connect({ host: stub.host, port: stub.port, tls: false, username: null, password: null }, redisAccess());
+    const connection = await RespConnection.connect({ host: stub.host, port: stub.port, tls: null, username: null, password: null }, redisAccess());
     try {
       const failure = await MonitorStream.start(connection, { onCommand: () => undefined, onMalformed: () => undefined }, 2000).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(RedisFailure);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyAuthReply, classifyReply, parseRedirect } from '../../src/redis/classify-redis-error.js';
 import { hotkeyUnsupportedReason } from '../../src/redis/preflight.js';
+import { DEFAULT_TLS } from '../../src/domain/instance.js';
 import { RedisReplyError } from '../../src/redis/resp-parser.js';
 import { CredentialError, parseRedisUrl, redactedUrl } from '../../src/redis/redis-url.js';
 import { parseInfo, serverFacts, versionAtLeast } from '../../src/redis/server-info.js';
@@ -9,7 +10,9 @@ describe('INFO parsing', () => {
   const info = parseInfo('# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n\r\n# Memory\r\nmaxmemory_policy:allkeys-lfu\r\n# Keyspace\r\ndb3:keys=7,expires=0,avg_ttl=0\r\ndb0:keys=12,expires=1,avg_ttl=5\r\ndb5:keys=0,expires=0,avg_ttl=0\r\n');
   it('reads version, mode, policy and non-empty databases in order', () => {
     expect(serverFacts(info)).toEqual({
+      engine: 'Redis',
       version: '7.0.15',
+      redisVersion: '7.0.15',
       mode: 'standalone',
       role: 'master',
       maxmemoryPolicy: 'allkeys-lfu',
@@ -34,6 +37,21 @@ describe('INFO parsing', () => {
     expect(facts.replicas).toEqual(['10.0.0.8:6380', '[::1]:6381']);
   });
 
+  it('tells Valkey by server_name and valkey_version, its mode from server_mode, and keeps redis_version for feature checks', () => {
+    const valkey = parseInfo(
+      '# Server\r\nredis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.0.1\r\nvalkey_release_stage:ga\r\nserver_mode:cluster\r\n# Replication\r\nrole:master\r\n',
+    );
+    expect(serverFacts(valkey)).toMatchObject({ engine: 'Valkey', version: '8.0.1', redisVersion: '7.2.4', mode: 'cluster' });
+    const sentinel = parseInfo('# Server\r\nredis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.0.1\r\nserver_mode:sentinel\r\n');
+    expect(serverFacts(sentinel).mode).toBe('sentinel');
+    // With extended-redis-compatibility Valkey writes redis_mode too; a version that is not dotted digits is not shown.
+    expect(serverFacts(parseInfo('redis_version:7.2.4\r\nredis_mode:sentinel\r\nserver_name:valkey\r\nvalkey_version:8.0.1\x1b[2J\r\n'))).toMatchObject({
+      engine: 'Valkey',
+      version: '7.2.4',
+      mode: 'sentinel',
+    });
+  });
+
   it('compares versions numerically', () => {
     expect(versionAtLeast('7.0.15', '7.2.0')).toBe(false);
     expect(versionAtLeast('7.10.0', '7.2.0')).toBe(true);
@@ -46,7 +64,7 @@ describe('INFO parsing', () => {
     expect(hotkeyUnsupportedReason(facts, 'h:1')).toBeNull();
     expect(hotkeyUnsupportedReason({ ...facts, maxmemoryPolicy: 'volatile-lfu' }, 'h:1')).toBeNull();
     expect(hotkeyUnsupportedReason({ ...facts, maxmemoryPolicy: 'allkeys-lru' }, 'h:1')).toMatch(/h:1 has maxmemory-policy allkeys-lru/);
-    expect(hotkeyUnsupportedReason({ ...facts, version: '3.0.7' }, 'h:1')).toMatch(/Redis 3\.0\.7.*4\.0\.0 or later/);
+    expect(hotkeyUnsupportedReason({ ...facts, version: '3.0.7', redisVersion: '3.0.7' }, 'h:1')).toMatch(/Redis 3\.0\.7.*4\.0\.0 or later/);
     expect(hotkeyUnsupportedReason({ ...facts, role: 'slave' }, 'h:1')).toMatch(/h:1 is a replica; analyse its primary/);
   });
 });
@@ -116,21 +134,57 @@ describe('parseRedisUrl', () => {
     expect(parseRedisUrl('rediss://alice:s%40cret@cache.example:6380/2')).toEqual({
       host: 'cache.example',
       port: 6380,
-      tls: true,
+      tls: DEFAULT_TLS,
       username: 'alice',
       password: 's@cret',
+      sentinel: null,
     });
-    expect(parseRedisUrl('redis://:pw@[::1]')).toEqual({ host: '::1', port: 6379, tls: false, username: null, password: 'pw' });
+    expect(parseRedisUrl('redis://:pw@[::1]')).toEqual({ host: '::1', port: 6379, tls: null, username: null, password: 'pw', sentinel: null });
+  });
+
+  it('turns TLS on for redis:// when TLS settings are given', () => {
+    const tls = { ...DEFAULT_TLS, servername: 'cache.internal' };
+    expect(parseRedisUrl('redis://h:1', { tls }).tls).toEqual(tls);
+  });
+
+  it('reads redis+sentinel:// with several Sentinels, the master name and the data nodes\' credentials', () => {
+    expect(parseRedisUrl('redis+sentinel://app:s%40cret@10.0.0.1:26379,[::1],sentinel-3:26380/my%20master/2', { sentinelPassword: 'sp' })).toEqual({
+      host: '10.0.0.1',
+      port: 26379,
+      tls: null,
+      username: 'app',
+      password: 's@cret',
+      sentinel: {
+        masterName: 'my master',
+        nodes: [
+          { host: '10.0.0.1', port: 26379 },
+          { host: '::1', port: 26379 },
+          { host: 'sentinel-3', port: 26380 },
+        ],
+        password: 'sp',
+      },
+    });
+    expect(parseRedisUrl('rediss+sentinel://h/m').tls).toEqual(DEFAULT_TLS);
+    expect(redactedUrl(parseRedisUrl('redis+sentinel://:pw@a:1,b:2/mymaster', { sentinelPassword: 'x' }))).toBe('redis+sentinel://a:1,b:2/mymaster');
+  });
+
+  it('refuses a Sentinel URL without a master name, a malformed host list, and a Sentinel password elsewhere', () => {
+    expect(() => parseRedisUrl('redis+sentinel://h:26379')).toThrow(/names the master after the hosts/);
+    expect(() => parseRedisUrl('redis+sentinel://h:26379,/m')).toThrow(/is not host:port/);
+    expect(() => parseRedisUrl('redis+sentinel://h:99999/m')).toThrow(/port must be 1 to 65535/);
+    expect(() => parseRedisUrl('redis+sentinel://h/m/x')).toThrow(/database number/);
+    expect(() => parseRedisUrl('redis://h:1', { sentinelPassword: 'x' })).toThrow(/redis\+sentinel/);
+    expect(() => parseRedisUrl('redis+sentinel://h/m', { sentinelPassword: 'a\r\nb' })).toThrow(CredentialError);
   });
 
   it('lets a separate password override the URL', () => {
-    expect(parseRedisUrl('redis://:old@h:1', 'new').password).toBe('new');
+    expect(parseRedisUrl('redis://:old@h:1', { password: 'new' }).password).toBe('new');
   });
 
   it('refuses CR, LF and NUL in credentials, which a line-protocol listener would read as commands', () => {
     expect(() => parseRedisUrl('redis://:a%0d%0aFLUSHALL@h:1')).toThrow(CredentialError);
     expect(() => parseRedisUrl('redis://us%00er:pw@h:1')).toThrow(/user name may not contain CR, LF or NUL/);
-    expect(() => parseRedisUrl('redis://h:1', 'pw\nFLUSHALL')).toThrow(/password may not contain/);
+    expect(() => parseRedisUrl('redis://h:1', { password: 'pw\nFLUSHALL' })).toThrow(/password may not contain/);
     expect(() => parseRedisUrl('redis://:%zz@h:1')).toThrow(/not valid percent-encoding/);
   });
 

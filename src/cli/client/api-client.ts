@@ -6,7 +6,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ErrorBody } from '../../wire/common-schemas.js';
-import { InstanceBody, InstanceList } from '../../wire/instance-schemas.js';
+import { InstanceBody, InstanceList, type RegisterInstanceBody } from '../../wire/instance-schemas.js';
 import { BigTaskBody } from '../../wire/bigkey-schemas.js';
 import { AutoscanConfig, TaskBody, TaskList } from '../../wire/task-schemas.js';
 import type { TaskKind } from '../../domain/task-status.js';
@@ -26,11 +26,8 @@ export type AnyTaskWire = TaskWire | BigTaskWire;
 export type TaskListWire = Static<typeof TaskList>;
 export type AutoscanWire = Static<typeof AutoscanConfig>;
 
-export interface RegisterRequest {
-  readonly name: string;
-  readonly url: string;
-  readonly password?: string;
-}
+/** The registration body (RegisterInstanceBody). */
+export type RegisterRequest = Static<typeof RegisterInstanceBody>;
 
 export interface TaskQuery {
   readonly offset?: number;

@@ -1,6 +1,8 @@
 /** `keyheat instances list|add|show|rm`: registered Redis deployments, over the API. */
 import { parseRedisUrl } from '../../redis/redis-url.js';
 import { SCAN_EXIT } from '../../domain/failure-map.js';
+import type { RedisTls } from '../../domain/instance.js';
+import { REDIS_TLS_OPTIONS, tlsFromFlags } from '../redis-tls-flags.js';
 import { UsageError } from '../usage-error.js';
 import type { RegisterRequest } from './api-client.js';
 import { INSTANCES_ADD_HELP, INSTANCES_HELP, INSTANCES_LIST_HELP, INSTANCES_RM_HELP, INSTANCES_SHOW_HELP } from './client-help.js';
@@ -28,7 +30,7 @@ const INSTANCES: CommandGroup = {
     {
       name: 'add',
       help: INSTANCES_ADD_HELP,
-      options: { name: { type: 'string' }, url: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+      options: { name: { type: 'string' }, url: { type: 'string' }, 'password-stdin': { type: 'boolean' }, ...REDIS_TLS_OPTIONS },
       args: [],
       run: async (context) => {
         const instance = await context.api.addInstance(await registration(context));
@@ -72,12 +74,31 @@ async function registration({ flags, io, usage }: CommandContext): Promise<Regis
   if (name === undefined || name === '') throw new UsageError('instances add needs --name NAME', usage);
   if (url === undefined) throw new UsageError('instances add needs --url redis://HOST:PORT', usage);
   const password = flags.boolean('password-stdin') ? await readPassword(io, usage) : io.env['KEYHEAT_REDIS_PASSWORD'];
+  const sentinelPassword = /^rediss?\+sentinel:/i.test(url) ? io.env['KEYHEAT_SENTINEL_PASSWORD'] : undefined;
+  const tls = tlsFromFlags({ cacert: flags.string('cacert'), cert: flags.string('cert'), key: flags.string('key'), sni: flags.string('sni'), insecure: flags.boolean('insecure') }, usage);
   try {
-    parseRedisUrl(url, password ?? null);
+    parseRedisUrl(url, { password: password ?? null, sentinelPassword: sentinelPassword ?? null, tls });
   } catch (error) {
     throw new UsageError(`invalid Redis URL: ${(error as Error).message}`, usage);
   }
-  return { name, url, ...(password === undefined || password === '' ? {} : { password }) };
+  return {
+    name,
+    url,
+    ...(password === undefined || password === '' ? {} : { password }),
+    ...(sentinelPassword === undefined || sentinelPassword === '' ? {} : { sentinel_password: sentinelPassword }),
+    ...(tls === null ? {} : { tls: tlsToWire(tls) }),
+  };
+}
+
+/** The API's `tls` object: only what was given. */
+function tlsToWire(tls: RedisTls): NonNullable<RegisterRequest['tls']> {
+  return {
+    ...(tls.ca === null ? {} : { ca: tls.ca }),
+    ...(tls.cert === null ? {} : { cert: tls.cert }),
+    ...(tls.key === null ? {} : { key: tls.key }),
+    ...(tls.servername === null ? {} : { servername: tls.servername }),
+    ...(tls.insecure ? { insecure: true } : {}),
+  };
 }
 
 /** The whole of stdin, without the newline `echo` or a here-string adds; never from a terminal, where it would echo. */

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { InstanceService } from '../../service/instance-service.js';
 import { errorResponses, InstanceParams, ProjectParams } from '../../wire/common-schemas.js';
 import { InstanceBody, InstanceList, RegisterInstanceBody } from '../../wire/instance-schemas.js';
-import { instanceToWire } from '../../wire/wire-mappers.js';
+import { instanceToWire, registrationFromWire } from '../../wire/wire-mappers.js';
 
 export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService }> = async (app, { instances }) => {
   app.post(
@@ -17,7 +17,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
         response: { 200: InstanceBody, ...errorResponses },
       },
     },
-    async (request) => instanceToWire(await instances.register(request.params.project_id, request.body)),
+    async (request) => instanceToWire(await instances.register(request.params.project_id, registrationFromWire(request.body))),
   );
 
   app.get(
