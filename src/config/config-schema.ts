@@ -33,8 +33,21 @@ export const InstanceConfigSchema = Type.Object(
     project_id: Type.String({ minLength: 1 }),
     instance_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
     name: Type.String({ minLength: 1, maxLength: 255 }),
-    url: Type.String({ description: 'redis://[:password@]host:port or rediss://...' }),
+    url: Type.String({ description: 'redis://[:password@]host:port, rediss://..., or redis+sentinel://host:26379[,host:port...]/<master_name>' }),
     password: Type.Optional(Type.String()),
+    sentinel_password: Type.Optional(Type.String({ description: "the Sentinels' own password, for a redis+sentinel:// URL" })),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          ca_file: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA certificate(s) to trust instead of the system CAs' })),
+          cert_file: Type.Optional(Type.String({ minLength: 1, description: 'PEM client certificate' })),
+          key_file: Type.Optional(Type.String({ minLength: 1, description: 'its PEM private key' })),
+          servername: Type.Optional(Type.String({ minLength: 1, description: 'SNI and the name the certificate must carry' })),
+          insecure: Type.Optional(Type.Boolean({ description: 'do not verify the server certificate' })),
+        },
+        { additionalProperties: false, description: 'TLS toward this Redis (and its Sentinels); the files are read at each start' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -44,7 +44,8 @@ async function makePki(): Promise<TestPki> {
     await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
     await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, ...days, '-extfile', `${name}.ext`], dir);
   };
-  await leaf('server', '/CN=redis.test', 'subjectAltName=IP:127.0.0.1,DNS:redis.test\nextendedKeyUsage=serverAuth\n');
+  // Servers are clients too (replication, Sentinels to their masters): both uses.
+  await leaf('server', '/CN=redis.test', 'subjectAltName=IP:127.0.0.1,DNS:redis.test\nextendedKeyUsage=serverAuth,clientAuth\n');
   await leaf('client', '/CN=keyheat', 'extendedKeyUsage=clientAuth\n');
   const file = (name: string): string => path.join(dir, name);
   const files = {
