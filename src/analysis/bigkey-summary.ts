@@ -38,6 +38,10 @@ export interface SizedKey {
   readonly memoryBytes?: number | undefined;
   /** A snapshot's keys: when the key expires (ms since the epoch), null for none; undefined: read its TTL live. */
   readonly expiresAtMs?: number | null | undefined;
+  /** Seconds since the last access, where an RDB carries it (the IDLE opcode, LRU policies); absent otherwise. */
+  readonly idleSeconds?: number | undefined;
+  /** Hashes with field expiration, from an RDB: how many fields have a TTL of their own. */
+  readonly volatileFields?: number | undefined;
 }
 
 interface TypeSums {

@@ -11,6 +11,13 @@ const MIB = 1048576;
 /** `counters`: hot keys were asked for, with the keys read and how many had an LFU counter; null for big keys only. */
 export function snapshotAdvice(report: SnapshotReport, counters: { readonly keys: number; readonly withFreq: number } | null): Advice[] {
   const advice: Advice[] = [];
+  if (counters !== null && counters.keys > 0 && counters.withFreq === 0) {
+    // Redis writes FREQ only under an LFU maxmemory-policy, and only from Redis 5.0 (RDB 9).
+    advice.push({
+      code: 'snapshot-no-counters',
+      message: 'This RDB carries no LFU counters: saved by Redis 4.0 or under a non-LFU policy, so hot keys cannot be told from it (sizes and big keys can).',
+    });
+  }
   if (report.source === 'file') {
     const rates = counters === null ? '' : " Rates assume Redis's default LFU settings (lfu-log-factor 10, lfu-decay-time 1): the file does not say which its server had.";
     advice.push({ code: 'snapshot-file', message: `Read from a saved RDB file: the counters and sizes are those of when the file was written.${rates}` });
@@ -37,12 +44,6 @@ export function snapshotAdvice(report: SnapshotReport, counters: { readonly keys
     });
   }
   if (counters === null) return advice;
-  if (counters.keys > 0 && counters.withFreq === 0) {
-    advice.push({
-      code: 'snapshot-no-counters',
-      message: 'The RDB carries no LFU counters (it was written under a maxmemory-policy without LFU): hot keys cannot be told from it.',
-    });
-  }
   if (report.nodes.some((r) => r.role === 'replica')) {
     advice.push({
       code: 'snapshot-replica-counters',

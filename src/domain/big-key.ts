@@ -24,6 +24,10 @@ export interface BigKey {
   readonly memoryBytes?: number;
   /** Seconds to live; -1 = no expiry. Absent on tasks that did not read it. */
   readonly ttl?: number;
+  /** Seconds since the key was last accessed, where a snapshot's RDB carries it (LRU policies); absent otherwise. */
+  readonly idleSeconds?: number;
+  /** A hash's fields with a TTL of their own (HEXPIRE, Redis 7.4+, Valkey 9.0+), where a snapshot's RDB says. */
+  readonly volatileFields?: number;
   /** Also in the instance's latest successful hot key task (set when a task is read, not stored). */
   readonly alsoHot?: boolean;
 }

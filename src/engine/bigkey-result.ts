@@ -24,6 +24,8 @@ export function bigKeyOf(key: SizedKey, mode: InstanceMode, memoryBytes: number 
     unit: unitOf(key.type),
     ...(memoryBytes === undefined ? {} : { memoryBytes }),
     ...(ttl === undefined ? {} : { ttl }),
+    ...(key.idleSeconds === undefined ? {} : { idleSeconds: key.idleSeconds }),
+    ...(key.volatileFields === undefined ? {} : { volatileFields: key.volatileFields }),
   };
 }
 

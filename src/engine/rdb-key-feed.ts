@@ -79,7 +79,17 @@ export class RdbKeyFeed {
     if (collector !== null && key.freq !== null) collector.offer(key.freq, key.db, this.label, key.key, true, () => ({ type, size, unit }));
     // The expiry on keyheat's clock, for the TTL reported when the result is assembled.
     const expiresAtMs = key.expiresAtMs === null ? null : key.expiresAtMs - this.clockOffsetMs;
-    summary?.add({ name: key.key, db: key.db, node: this.node, shard: this.shard, type, size, expiresAtMs });
+    summary?.add({
+      name: key.key,
+      db: key.db,
+      node: this.node,
+      shard: this.shard,
+      type,
+      size,
+      expiresAtMs,
+      ...(key.idleSeconds === null ? {} : { idleSeconds: key.idleSeconds }),
+      ...(key.volatileFields === null || key.volatileFields === 0 ? {} : { volatileFields: key.volatileFields }),
+    });
     if (++this.sinceProgress >= PROGRESS_KEYS) {
       progress.add(this.node, this.sinceProgress);
       this.sinceProgress = 0;

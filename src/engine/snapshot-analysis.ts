@@ -41,7 +41,8 @@ import { LFU_POLICIES, refuseUnsupported } from '../redis/preflight.js';
 import { RdbParseError } from '../redis/rdb/rdb-parser.js';
 import { rdbFailure, transferRdb } from '../redis/rdb-transfer.js';
 import type { RespConnection } from '../redis/resp-connection.js';
-import { parseInfo, serverFacts, versionAtLeast, type InfoFields, type ServerFacts } from '../redis/server-info.js';
+import { describeServer, parseInfo, serverFacts, type InfoFields, type ServerFacts } from '../redis/server-info.js';
+import { rdbVersionWritten } from '../redis/rdb-versions.js';
 import { checkSnapshotAllowed } from '../redis/snapshot-preflight.js';
 import type { Sampling } from '../domain/sampling.js';
 import type { AnalysisOptions } from './analysis-options.js';
@@ -83,8 +84,8 @@ export interface SnapshotOutcome {
   readonly nodes: ProgressBoard;
 }
 
-/** The RDB carries LFU counters (the FREQ opcode, RDB 9) since this version. */
-const FREQ_IN_RDB_SINCE = '5.0.0';
+/** The RDB carries LFU counters (the FREQ opcode) since RDB 9 (Redis 5.0). */
+const FREQ_IN_RDB = 9;
 
 
 /**
@@ -164,8 +165,9 @@ class SnapshotPass {
     // Idle through the transfer, a control connection could meet the node's `timeout`: it is closed first.
     const control = picked.connection;
     try {
-      lfu = this.wants.hot === true ? await this.lfuOf(control, facts) : this.wants.hot === 'optional' ? await readLfuSettings(control) : LFU_DEFAULTS;
+      // First whether the node may fork at all (its RDB format, SYNC allowed, memory), then what its RDB holds.
       await checkSnapshotAllowed(control, this.options.snapshotMaxMemoryShare, info);
+      lfu = this.wants.hot === true ? await this.lfuOf(control, facts) : this.wants.hot === 'optional' ? await readLfuSettings(control) : LFU_DEFAULTS;
       before = await nodeState(control, info);
     } finally {
       control.close();
@@ -267,9 +269,9 @@ class SnapshotPass {
   /** The node's LFU settings; its RDB has counters only under an LFU policy (a replica's own policy counts). */
   private async lfuOf(connection: RespConnection, facts: ServerFacts): Promise<LfuSettings> {
     // The FREQ opcode is in RDB 9, Redis 5.0: an older node's RDB has no counters to read.
-    if (facts.version === '' || !versionAtLeast(facts.version, FREQ_IN_RDB_SINCE)) {
+    if ((rdbVersionWritten(facts) ?? 0) < FREQ_IN_RDB) {
       const node = connection.address;
-      throw new RedisFailure('unsupported', node, `${node} runs Redis ${facts.version || '(unknown version)'}: its RDB has no LFU counters before Redis ${FREQ_IN_RDB_SINCE}; use the scan strategy`);
+      throw new RedisFailure('unsupported', node, `${node} runs ${describeServer(facts)}: its RDB has no LFU counters before Redis 5.0; use the scan strategy`);
     }
     if (!LFU_POLICIES.includes(facts.maxmemoryPolicy)) {
       const node = connection.address;
@@ -314,7 +316,8 @@ class SnapshotPass {
       insights: {
         ...insights,
         // A file cannot say which LFU settings its server had; snapshot-file says what is assumed.
-        advice: [...insights.advice.filter((a) => this.source === 'live' || a.code !== 'lfu-assumed'), ...this.snapshotAdvice()],
+        // An RDB without counters says so (snapshot-no-counters), not that nothing was read lately.
+        advice: [...insights.advice.filter((a) => (this.source === 'live' || a.code !== 'lfu-assumed') && (this.counts.withFreq > 0 || a.code !== 'no-warm-keys')), ...this.snapshotAdvice()],
         snapshot: { source: this.source, nodes: this.reports },
       },
       scannedKeys: collector.scannedKeys,

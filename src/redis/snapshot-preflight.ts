@@ -1,6 +1,8 @@
 /**
  * What must hold before keyheat asks a node for a snapshot (redis/rdb-transfer.ts), checked on
  * the node that will fork:
+ * - its RDB is a format keyheat reads (rdb-versions.ts): a server that would send one keyheat
+ *   cannot read is never forked;
  * - SYNC and REPLCONF exist (not renamed away: COMMAND INFO) and keyheat's user may run them
  *   (ACL DRYRUN, Redis 7.0+; where keyheat may not run ACL DRYRUN, the transfer itself says);
  * - diskless replication is on (CONFIG GET repl-diskless-sync, where CONFIG is allowed): with it
@@ -14,18 +16,20 @@
  */
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { RespConnection } from './resp-connection.js';
-import { parseInfo, type InfoFields } from './server-info.js';
+import { refuseUnreadableRdb } from './rdb-versions.js';
+import { parseInfo, serverIdentity, type InfoFields } from './server-info.js';
 
 /** How SYNC/REPLCONF refused by an ACL or a rename can be allowed (also the transfer's refusals). */
 export const HOW_TO_ALLOW = "allow them for keyheat's user (ACL SETUSER <user> +sync +replconf), or undo their rename-command; managed services often disable them";
 
-/** `info`: the node's INFO (memory and replication sections at least) when the caller has it; else read here. */
+/** `info`: the node's INFO (server, memory and replication sections at least) when the caller has it; else read here. */
 export async function checkSnapshotAllowed(connection: RespConnection, maxMemoryShare: number, known?: InfoFields): Promise<void> {
   const node = connection.address;
+  const info = known ?? parseInfo(await connection.text(['INFO']));
+  refuseUnreadableRdb(serverIdentity(info), node);
   await checkCommands(connection);
   await checkDiskless(connection);
   if (maxMemoryShare <= 0) return;
-  const info = known ?? parseInfo(await connection.text(['INFO']));
   // A node with no backlog yet allocates repl-backlog-size for the SYNC, and keeps it for repl-backlog-ttl.
   const backlog = info.get('repl_backlog_active') === '0' ? Number(info.get('repl_backlog_size') ?? 0) || 0 : 0;
   const used = Number(info.get('used_memory')) + backlog;

@@ -34,6 +34,8 @@ export function bigKeyToWire(key: BigKey): Static<typeof BigkeysBody> {
     unit: key.unit,
     ...(key.memoryBytes === undefined ? {} : { memory_bytes: key.memoryBytes }),
     ...(key.ttl === undefined ? {} : { ttl: key.ttl }),
+    ...(key.idleSeconds === undefined ? {} : { idle_seconds: key.idleSeconds }),
+    ...(key.volatileFields === undefined ? {} : { volatile_fields: key.volatileFields }),
     ...(key.alsoHot === undefined ? {} : { also_hot: key.alsoHot }),
   };
 }

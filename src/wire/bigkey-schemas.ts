@@ -14,6 +14,8 @@ export const BigkeysBody = Type.Object(
     unit: Type.String({ description: 'byte or count' }),
     memory_bytes: Type.Optional(Type.Integer({ description: 'keyheat: MEMORY USAGE of the key' })),
     ttl: Type.Optional(Type.Integer({ description: 'keyheat: seconds to live; -1 = no expiry' })),
+    idle_seconds: Type.Optional(Type.Integer({ minimum: 0, description: "keyheat: seconds since the last access, from a snapshot's RDB (IDLE, written under an LRU policy)" })),
+    volatile_fields: Type.Optional(Type.Integer({ minimum: 0, description: "keyheat: a hash's fields with a TTL of their own (HEXPIRE), from a snapshot's RDB" })),
     also_hot: Type.Optional(Type.Boolean({ description: "keyheat: also in the instance's latest successful hot key task" })),
   },
   { $id: 'BigkeysBody', title: 'BigkeysBody' },

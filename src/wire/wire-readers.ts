@@ -158,6 +158,8 @@ export function bigResultFromWire(task: Static<typeof BigTaskBody>): BigKeyResul
       unit: unit(k.unit),
       ...(k.memory_bytes === undefined ? {} : { memoryBytes: k.memory_bytes }),
       ...(k.ttl === undefined ? {} : { ttl: k.ttl }),
+      ...(k.idle_seconds === undefined ? {} : { idleSeconds: k.idle_seconds }),
+      ...(k.volatile_fields === undefined ? {} : { volatileFields: k.volatile_fields }),
       ...(k.also_hot === undefined ? {} : { alsoHot: k.also_hot }),
     })),
     stats: {

@@ -21,6 +21,7 @@ import { redisAccess } from '../../src/redis/redis-access.js';
 import type { Arg } from '../../src/redis/resp-connection.js';
 import { keysOnNode, startCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { infoText, redisLike, startStub } from '../helpers/resp-stub.js';
 
 const NO_DELAY = ['--repl-diskless-sync-delay', '0'];
 
@@ -475,6 +476,27 @@ describe('refusals, before any fork', () => {
     }
     await expect(analyzeDeployment({ endpoint: redis.endpoint }, { strategy: 'snapshot', pattern: 'k*' })).rejects.toMatchObject({ kind: 'unsupported', message: expect.stringMatching(/scan strategy only/) });
     await expect(analyzeBigKeys({ endpoint: redis.endpoint }, { strategy: 'snapshot', memoryUsage: true })).rejects.toMatchObject({ kind: 'unsupported', message: expect.stringMatching(/scan strategy only/) });
+  });
+
+  it('never forks a server whose RDB format keyheat does not know (a newer release than it reads)', async () => {
+    const future = await startStub(redisLike(undefined, infoText({ redis_version: '8.8.0' })));
+    const futureValkey = await startStub(redisLike(undefined, infoText({ redis_version: '7.2.4', server_name: 'valkey', valkey_version: '9.4.0' })));
+    try {
+      for (const [stub, named] of [
+        [future, /runs Redis 8\.8\.0, whose RDB format keyheat does not know/],
+        [futureValkey, /runs Valkey 9\.4\.0, whose RDB format keyheat does not know/],
+      ] as const) {
+        const endpoint: RedisEndpoint = { host: stub.host, port: stub.port, tls: null, username: null, password: null };
+        await expect(analyzeBigKeys({ endpoint }, { strategy: 'snapshot' })).rejects.toMatchObject({ kind: 'unsupported', message: expect.stringMatching(named) });
+        await expect(analyzeDeployment({ endpoint }, { strategy: 'snapshot' })).rejects.toMatchObject({ kind: 'unsupported', message: expect.stringMatching(named) });
+        expect(stub.commands.filter((c) => c[0] === 'SYNC' || c[0] === 'REPLCONF')).toEqual([]);
+      }
+      // The same servers are scanned as usual.
+      await expect(analyzeBigKeys({ endpoint: { host: future.host, port: future.port, tls: null, username: null, password: null } })).resolves.toMatchObject({ mode: 'single' });
+    } finally {
+      await future.close();
+      await futureValkey.close();
+    }
   });
 
   it('refuses hot keys from a node without an LFU policy, but reads its big keys', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classifyAuthReply, classifyReply, parseRedirect } from '../../src/redis/classify-redis-error.js';
 import { hotkeyUnsupportedReason } from '../../src/redis/preflight.js';
-import { DEFAULT_TLS } from '../../src/domain/instance.js';
+import { DEFAULT_TLS, type RedisEngine } from '../../src/domain/instance.js';
+import { rdbVersionWritten, refuseUnreadableRdb } from '../../src/redis/rdb-versions.js';
 import { RedisReplyError } from '../../src/redis/resp-parser.js';
 import { CredentialError, parseRedisUrl, redactedUrl } from '../../src/redis/redis-url.js';
 import { parseInfo, serverFacts, versionAtLeast } from '../../src/redis/server-info.js';
@@ -50,6 +51,27 @@ describe('INFO parsing', () => {
       version: '7.2.4',
       mode: 'sentinel',
     });
+  });
+
+  it('knows which RDB format each server writes, and none for releases newer than keyheat knows', () => {
+    const cases: [RedisEngine, string, number | null][] = [
+      ['Redis', '4.0.14', 8],
+      ['Redis', '5.0.14', 9],
+      ['Redis', '6.2.16', 9],
+      ['Redis', '7.0.15', 10],
+      ['Redis', '7.2.6', 11],
+      ['Redis', '7.4.1', 12],
+      ['Redis', '8.4.0', 12],
+      ['Redis', '8.6.2', 13],
+      ['Redis', '8.8.0', null],
+      ['Redis', '', null],
+      ['Valkey', '8.0.1', 11],
+      ['Valkey', '9.0.0', 80],
+      ['Valkey', '9.2.1', 81],
+      ['Valkey', '9.4.0', null],
+    ];
+    for (const [engine, version, rdb] of cases) expect(rdbVersionWritten({ engine, version }), `${engine} ${version}`).toBe(rdb);
+    expect(() => refuseUnreadableRdb({ engine: 'Valkey', version: '10.0.0' }, 'h:1')).toThrow(/h:1 runs Valkey 10\.0\.0, whose RDB format keyheat does not know.*use the scan strategy/);
   });
 
   it('compares versions numerically', () => {
