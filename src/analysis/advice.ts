@@ -16,6 +16,8 @@ export interface AdviceInput {
   readonly warmKeys: number;
   /** The sampling phase, when the task had one; noLfuPolicy names the policy when there was no LFU scan. */
   readonly sampling?: { readonly summary: SampleSummary; readonly noLfuPolicy: string | null } | null;
+  /** Nodes whose ACL denied CLIENT NO-TOUCH to the size probes of the reported keys. */
+  readonly noTouchDenied?: readonly string[];
 }
 
 /** The measured cost of MONITOR (bench/sampling-cost.ts; README "What sampling costs"). */
@@ -34,6 +36,7 @@ export function adviseOn(input: AdviceInput): Advice[] {
     namespaceDominates(input),
     noRates(input),
     assumed(input),
+    noTouchDenied(input),
     differing(input),
     samplingStopped(input),
     samplingCost(input),
@@ -143,7 +146,19 @@ function assumed({ lfu }: AdviceInput): Advice | null {
   if (!lfu.some((l) => l.source === 'assumed')) return null;
   return {
     code: 'lfu-assumed',
-    message: "CONFIG GET was refused, so the estimates assume Redis's defaults (lfu-log-factor 10, lfu-decay-time 1); allow CONFIG GET lfu-* for exact ones.",
+    message:
+      "CONFIG GET was refused (renamed, or the ACL user lacks +config|get), so the estimates assume Redis's defaults (lfu-log-factor 10, lfu-decay-time 1); " +
+      'allow CONFIG GET lfu-* (ACL: +config|get) for exact ones.',
+  };
+}
+
+function noTouchDenied({ noTouchDenied: nodes = [] }: AdviceInput): Advice | null {
+  if (nodes.length === 0) return null;
+  return {
+    code: 'no-touch-denied',
+    message:
+      `The ACL user may not run CLIENT NO-TOUCH on ${nodes.length === 1 ? nodes[0] : `${nodes.length} nodes, first ${nodes[0]}`} (add +client|no-touch): ` +
+      "sizing the reported keys counted as one read of each, which the next analysis's counters include.",
   };
 }
 

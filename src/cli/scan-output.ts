@@ -231,7 +231,7 @@ function bigNodeLine(n: BigKeyNode): string {
   const role = `${n.role}${n.shard === undefined || n.shard === n.node ? '' : ` of ${escapeControls(n.shard)}`}`;
   const share = n.cpuShare === null ? 'cost unmeasured' : `${(n.cpuShare * 100).toFixed(1)}% of its main thread`;
   const block = n.longestBlockUs === null ? '' : `, longest page ${n.longestBlockUs} us`;
-  const touch = n.noTouch ? 'NO-TOUCH' : 'no NO-TOUCH (Redis < 7.2)';
+  const touch = n.noTouch ? 'NO-TOUCH' : n.noTouchDenied === true ? 'no NO-TOUCH (the ACL denies +client|no-touch)' : 'no NO-TOUCH (Redis < 7.2)';
   const skipped = n.replicaSkipped === null ? '' : `; ${escapeControls(n.replicaSkipped)}`;
   return `  ${escapeControls(n.node)} (${role}): ${plural(n.scannedKeys, 'key')}, ${touch}, ${share}${block}${n.trafficSeen ? ', while serving other clients' : ', idle'}${skipped}`;
 }

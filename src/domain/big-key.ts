@@ -78,6 +78,8 @@ export interface BigKeyNode {
   readonly expectedKeys: number;
   /** The node took CLIENT NO-TOUCH (Redis 7.2+): the scan left its LRU/LFU data alone. */
   readonly noTouch: boolean;
+  /** The node has CLIENT NO-TOUCH but the ACL user may not run it (+client|no-touch). */
+  readonly noTouchDenied?: boolean;
   readonly cpuShare: number | null;
   readonly longestBlockUs: number | null;
   readonly trafficSeen: boolean;

@@ -25,6 +25,9 @@ import { RedisFailure } from '../domain/redis-failure.js';
 import { sendToOwners, type KeyTarget } from '../redis/redirects.js';
 import type { NodePool } from '../redis/node-pool.js';
 import { openDeployment, type Shard } from '../redis/topology.js';
+import type { RespConnection } from '../redis/resp-connection.js';
+import { RedisReplyError } from '../redis/resp-parser.js';
+import type { Advice } from '../domain/insights.js';
 import { BIG_KEY_ANALYSIS_DEFAULTS, type BigKeyAnalysisOptions } from './analysis-options.js';
 import { withAnalysisScope } from './analysis-scope.js';
 import { assemble, bigKeyOf } from './bigkey-result.js';
@@ -57,22 +60,27 @@ export async function analyzeBigKeys(target: AnalysisTarget, partial: Partial<Bi
       return { mode, ...big, stats: { ...big.stats, durationMs: Math.round(performance.now() - started) } };
     }
     const plans = deployment.shards;
+    // --memory where the ACL denies MEMORY USAGE: the analysis runs without it, saying why.
+    const memoryDenied = options.memoryUsage && !(await memoryUsageAllowed(seed)) ? seed.address : null;
+    const scanOptions = memoryDenied === null ? options : { ...options, memoryUsage: false };
     seed.close(); // its slot in the pool goes to a node's scan
-    const summary = new BigKeySummary(options.thresholds, { delimiters: options.prefixDelimiters, depth: options.prefixDepth }, options.memoryUsage ? 'memory' : 'size');
+    const summary = new BigKeySummary(options.thresholds, { delimiters: options.prefixDelimiters, depth: options.prefixDepth }, scanOptions.memoryUsage ? 'memory' : 'size');
     summary.expectNodes(plans.length);
     const context: BigKeyContext = {
-      options,
+      options: scanOptions,
       summary,
       progress: new ProgressBoard(options.onProgress),
       pool,
       signal,
       counts: { scanned: 0, vanished: 0, changed: 0 },
       nodes: [],
+      memoryDenied,
     };
     await scanAll(plans, context);
     signal.throwIfAborted();
     const keys = await finalReadings(pool, summary.bigKeys(), mode, context);
-    return { mode, ...assemble(keys, mode, context, Math.round(performance.now() - started)) };
+    const result = assemble(keys, mode, context, Math.round(performance.now() - started));
+    return { mode, ...result, advice: [...result.advice, ...memoryDeniedAdvice(context.memoryDenied, options.memoryUsage)] };
   });
 }
 
@@ -95,6 +103,25 @@ async function scanAll(plans: readonly Shard[], context: BigKeyContext): Promise
   }
 }
 
+/**
+ * Whether the ACL user may run MEMORY USAGE: asked of a key name no one uses (nil when allowed,
+ * NOPERM when not; the analysis reads every key anyway, so key permissions are not what decides).
+ */
+async function memoryUsageAllowed(connection: RespConnection): Promise<boolean> {
+  const [reply] = await connection.pipeline([['MEMORY', 'USAGE', 'keyheat:acl-check']]);
+  if (!(reply instanceof RedisReplyError)) return true;
+  const failure = connection.failureOf(reply);
+  if (failure.kind === 'no-permission') return false;
+  throw failure;
+}
+
+/** Said when MEMORY USAGE was denied: to a --memory analysis, or for the reported keys' memory. */
+function memoryDeniedAdvice(node: string | null, asked: boolean): Advice[] {
+  if (node === null) return [];
+  const what = asked ? '--memory (memory_usage) was asked for, but' : 'the reported keys carry no memory_bytes:';
+  return [{ code: 'memory-usage-denied', message: `${what} the ACL user may not run MEMORY USAGE on ${node} (add +memory|usage): sizes are element counts and bytes, namespaces weighed by them.` }];
+}
+
 interface Reading {
   readonly key: SizedKey;
   readonly what: 'ttl' | 'memory';
@@ -115,6 +142,10 @@ async function finalReadings(pool: NodePool, keys: readonly SizedKey[], mode: In
   const memory = new Map<SizedKey, number>();
   const gone = new Set<SizedKey>();
   for (const { item, node, reply, failure } of replies) {
+    if (failure?.kind === 'no-permission' && item.what === 'memory') {
+      context.memoryDenied ??= node;
+      continue;
+    }
     if (failure !== null) throw failure;
     if (item.what === 'ttl') {
       if (typeof reply !== 'number') throw new RedisFailure('protocol', node, `${node} answered PTTL with something other than an integer`);

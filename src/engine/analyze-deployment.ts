@@ -107,7 +107,7 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
       durationMs: Math.round(performance.now() - started),
       nodes: progress.reports(),
     };
-    const insights = insightsOf({ keys, mode, collector, nodes: stats.nodes.map((n) => n.node), scannedKeys: stats.scannedKeys, sampling: sampled?.sampling });
+    const insights = insightsOf({ keys, mode, collector, nodes: stats.nodes.map((n) => n.node), scannedKeys: stats.scannedKeys, sampling: sampled?.sampling, noTouchDenied: probed.noTouchDenied });
     return { mode, keys, stats, insights };
   });
 }

@@ -50,6 +50,8 @@ export interface BigKeyContext {
   readonly signal: AbortSignal;
   readonly counts: { scanned: number; vanished: number; changed: number };
   readonly nodes: ScannedNode[];
+  /** The first node whose ACL denied MEMORY USAGE (checked before a --memory scan; the reported keys' memory after it). */
+  memoryDenied: string | null;
 }
 
 /** Picks the node of a shard, reads it in full, closes its connection. */

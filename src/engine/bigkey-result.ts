@@ -44,6 +44,7 @@ export function assemble(keys: BigKey[], mode: InstanceMode, context: AssemblyIn
       scannedKeys: report?.scannedKeys ?? 0,
       expectedKeys: report?.expectedKeys ?? 0,
       noTouch: n.noTouch,
+      ...(n.noTouchDenied === true ? { noTouchDenied: true } : {}),
       cpuShare: report?.cpuShare ?? null,
       longestBlockUs: report?.longestBlockUs ?? null,
       trafficSeen: report?.trafficSeen ?? false,
@@ -109,9 +110,12 @@ export function bigKeyAdvice(types: readonly TypeTotal[], nodes: readonly BigKey
   for (const node of nodes) {
     if (node.role !== 'primary' || (node.replicaSkipped === null && node.noTouch)) continue;
     const why = node.replicaSkipped === null ? 'it has no replica' : node.replicaSkipped;
+    const touched = "so the size command read every key once: each key's LRU idle time was reset and its LFU counter may have risen one step";
     const effect = node.noTouch
       ? "CLIENT NO-TOUCH kept its keys' LRU/LFU data unchanged"
-      : "it has no CLIENT NO-TOUCH (Redis 7.2+), so the size command read every key once: each key's LRU idle time was reset and its LFU counter may have risen one step";
+      : node.noTouchDenied === true
+        ? `the ACL user may not run CLIENT NO-TOUCH there (add +client|no-touch), ${touched}`
+        : `it has no CLIENT NO-TOUCH (Redis 7.2+), ${touched}`;
     advice.push({ code: 'scanned-primary', message: `The primary ${node.node} was read (${why}); ${effect}.` });
   }
   return advice;

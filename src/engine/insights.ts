@@ -44,9 +44,11 @@ export interface InsightsInput {
   readonly scannedKeys: number;
   /** What the sampling phase measured, when the task had one. */
   readonly sampling?: Sampling | undefined;
+  /** Nodes whose ACL denied CLIENT NO-TOUCH to the size probes. */
+  readonly noTouchDenied?: readonly string[];
 }
 
-export function insightsOf({ keys, mode, collector, nodes, scannedKeys, sampling }: InsightsInput): Insights {
+export function insightsOf({ keys, mode, collector, nodes, scannedKeys, sampling, noTouchDenied = [] }: InsightsInput): Insights {
   const lfu = lfuReports(nodes.map((node) => [node, collector.lfuOf(node)]));
   const prefixes = collector.heat.prefixes(TOP_PREFIXES);
   const groups = collector.heat.groups();
@@ -59,7 +61,7 @@ export function insightsOf({ keys, mode, collector, nodes, scannedKeys, sampling
     ...(shards === null ? {} : { shards }),
     ...(databases === null ? {} : { databases }),
     trend: null,
-    advice: adviseOn({ keys, lfu, shards, prefixes, scannedKeys, warmKeys, sampling: sampling === undefined ? null : { summary: sampling.sample, noLfuPolicy: null } }),
+    advice: adviseOn({ keys, lfu, shards, prefixes, scannedKeys, warmKeys, sampling: sampling === undefined ? null : { summary: sampling.sample, noLfuPolicy: null }, noTouchDenied }),
     ...(sampling === undefined ? {} : { sampling }),
   };
 }

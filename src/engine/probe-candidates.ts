@@ -11,7 +11,8 @@ import { isWrongType, unexpectedReply } from '../redis/classify-redis-error.js';
 import { sizeProbeFor, TYPE_NAME } from '../redis/key-probes.js';
 import type { NodePool } from '../redis/node-pool.js';
 import { sendToOwners, type KeyTarget } from '../redis/redirects.js';
-import { RedisReplyError } from '../redis/resp-parser.js';
+import { RedisReplyError, type Reply } from '../redis/resp-parser.js';
+import { noTouchOf } from '../redis/shard-node.js';
 
 export interface ProbedKey {
   readonly candidate: Candidate;
@@ -27,13 +28,20 @@ export interface ProbeOutcome {
   readonly keys: ProbedKey[];
   readonly vanished: number;
   readonly changed: number;
+  /** Nodes whose ACL denies CLIENT NO-TOUCH: the probes there counted as a read of each key. */
+  readonly noTouchDenied: readonly string[];
 }
-
-const NO_TOUCH = { prelude: [['CLIENT', 'NO-TOUCH', 'ON']] } as const;
 
 export async function probeCandidates(pool: NodePool, candidates: readonly Candidate[]): Promise<ProbeOutcome> {
   let vanished = 0;
   let changed = 0;
+  const denied = new Set<string>();
+  const NO_TOUCH = {
+    prelude: [['CLIENT', 'NO-TOUCH', 'ON']],
+    onPrelude: (node: string, [reply]: readonly Reply[], failureOf: (reply: RedisReplyError) => RedisFailure) => {
+      if (noTouchOf(reply ?? null, failureOf) === 'denied') denied.add(node);
+    },
+  };
   const targets: KeyTarget<Candidate>[] = candidates.map((candidate) => ({ item: candidate, key: candidate.name, db: candidate.db, node: candidate.node, ask: false }));
   const typed: (KeyTarget<Candidate> & { type: string })[] = [];
   for (const { item, node, ask, reply, failure } of await sendToOwners(pool, targets, (t) => ['TYPE', t.key], NO_TOUCH)) {
@@ -64,5 +72,5 @@ export async function probeCandidates(pool: NodePool, candidates: readonly Candi
   // Probing went node by node; give the keys back hottest first.
   const rank = new Map(candidates.map((candidate, i) => [candidate, i]));
   keys.sort((a, b) => (rank.get(a.candidate) ?? 0) - (rank.get(b.candidate) ?? 0));
-  return { keys, vanished, changed };
+  return { keys, vanished, changed, noTouchDenied: [...denied] };
 }

@@ -27,6 +27,7 @@ export function classifyReply(reply: RedisReplyError, node: string, secrets: rea
   const shown = serverText(text, secrets);
   if (reply.prefix === 'NOAUTH') return new RedisFailure('auth', node, `${node} requires a password (NOAUTH)`);
   if (kind === 'auth') return new RedisFailure('auth', node, `${node} answered ${serverText(reply.prefix, secrets)}`);
+  if (kind === 'no-permission') return new RedisFailure('no-permission', node, `${node}: ${aclDenial(text, shown)}`);
   if (kind === 'unsupported') {
     if (/LFU maxmemory policy is not selected/i.test(text)) {
       return new RedisFailure('unsupported', node, `${node} no longer uses an LFU maxmemory-policy (${shown})`);
@@ -45,6 +46,24 @@ export function classifyAuthReply(reply: RedisReplyError, node: string): RedisFa
   if (kind === 'unsupported') return new RedisFailure('auth', node, `${node} does not accept AUTH (the command is renamed or disabled)`);
   const code = /^[A-Z]{2,20}$/.test(reply.prefix) ? reply.prefix : 'error';
   return new RedisFailure(kind === 'other' ? 'auth' : kind, node, `${node} answered AUTH with ${code}`);
+}
+
+/**
+ * What an ACL refusal means, and the rule that allows it (docs/acl.md). Redis 6.2 names only the
+ * command ("... run the 'object' command or its subcommand"), 7.0+ the subcommand too
+ * ("... run the 'object|freq' command"); keys: "access one of the keys" (6.2, 7.0) or "access
+ * a key" (7.2+).
+ */
+function aclDenial(text: string, shown: string): string {
+  const command = /permissions to run the '([a-z][a-z0-9|_-]{0,63})' command( or its subcommand)?/i.exec(text);
+  if (command !== null) {
+    const name = (command[1] as string).toLowerCase();
+    const words = name.split('|').join(' ').toUpperCase();
+    if (command[2] !== undefined) return `the ACL user may not run ${words} or the subcommand used: add +${name}, or the subcommand (+${name}|<subcommand>); docs/acl.md lists what each analysis needs`;
+    return `the ACL user may not run ${words}: add +${name} (docs/acl.md lists what each analysis needs)`;
+  }
+  if (/permissions to access (one of the keys|a key)/i.test(text)) return 'the ACL user may not read the keys: add %R~* (Redis 7.0+) or ~* (6.2), as docs/acl.md says';
+  return `the ACL refused a command (${shown}); docs/acl.md lists what each analysis needs`;
 }
 
 function kindOf(reply: RedisReplyError): RedisFailureKind {

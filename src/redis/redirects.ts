@@ -39,8 +39,10 @@ export interface KeyReply<T> {
 }
 
 export interface SendOptions {
-  /** Sent before the key commands of each pipeline; their replies are ignored. */
+  /** Sent before the key commands of each pipeline; their replies are not failures. */
   readonly prelude?: readonly (readonly Arg[])[];
+  /** Told each node's prelude replies (whether CLIENT NO-TOUCH was taken, or an ACL denied it). */
+  readonly onPrelude?: (node: string, replies: readonly Reply[], failureOf: (reply: RedisReplyError) => RedisFailure) => void;
 }
 
 /** The redirect in a reply, as a new target for the same key; null when the reply is not one. */
@@ -66,7 +68,9 @@ export async function sendToOwners<T>(
         await pool.withShared(node, async (connection) => {
           const replies = await connection.pipeline(pipelineFor(db, inDb, command, options));
           if (replies[0] instanceof RedisReplyError) throw connection.failureOf(replies[0]);
-          let at = 1 + (options.prelude?.length ?? 0);
+          const preludeLength = options.prelude?.length ?? 0;
+          options.onPrelude?.(node, replies.slice(1, 1 + preludeLength), (reply) => connection.failureOf(reply));
+          let at = 1 + preludeLength;
           for (const target of inDb) {
             at += target.ask ? 2 : 1;
             const reply = replies[at - 1] ?? null;

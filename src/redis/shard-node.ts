@@ -11,7 +11,7 @@
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { NodePool } from './node-pool.js';
 import type { RespConnection } from './resp-connection.js';
-import { RedisReplyError } from './resp-parser.js';
+import { RedisReplyError, type Reply } from './resp-parser.js';
 import { parseInfo } from './server-info.js';
 import type { Shard } from './topology.js';
 
@@ -68,8 +68,17 @@ export async function openShardNode(
 /** CLIENT NO-TOUCH ON; an error reply is not a failure: the server lacks it, or the ACL denies it. */
 export async function clientNoTouch(connection: RespConnection): Promise<NoTouch> {
   const [reply] = await connection.pipeline([['CLIENT', 'NO-TOUCH', 'ON']]);
+  return noTouchOf(reply ?? null, (error) => connection.failureOf(error));
+}
+
+/**
+ * What a reply to CLIENT NO-TOUCH ON says. A refusal is 'denied' only where the server names
+ * client|no-touch (7.2+): Redis 6.2 checks the ACL before it looks the subcommand up, and
+ * refuses "the 'client' command or its subcommand" for one it does not even have.
+ */
+export function noTouchOf(reply: Reply, failureOf: (reply: RedisReplyError) => RedisFailure): NoTouch {
   if (!(reply instanceof RedisReplyError)) return 'on';
-  return connection.failureOf(reply).kind === 'no-permission' ? 'denied' : 'unavailable';
+  return failureOf(reply).kind === 'no-permission' && /no-touch/i.test(reply.message) ? 'denied' : 'unavailable';
 }
 
 /** A replica worth reading: its link to the primary is up; on a cluster it accepts READONLY. */

@@ -54,6 +54,7 @@ function bigAnalysisToWire(result: BigKeyResult): Static<typeof BigKeyAnalysis> 
       scanned_keys: n.scannedKeys,
       expected_keys: n.expectedKeys,
       no_touch: n.noTouch,
+      ...(n.noTouchDenied === true ? { no_touch_denied: true } : {}),
       cpu_share: n.cpuShare,
       longest_block_us: n.longestBlockUs,
       traffic_seen: n.trafficSeen,

@@ -33,6 +33,7 @@ const BigKeyNodeBody = Type.Object({
   scanned_keys: Type.Integer(),
   expected_keys: Type.Integer(),
   no_touch: Type.Boolean({ description: 'CLIENT NO-TOUCH was accepted (Redis 7.2+): the scan left LRU/LFU data alone' }),
+  no_touch_denied: Type.Optional(Type.Boolean({ description: 'the node has CLIENT NO-TOUCH but the ACL user may not run it (+client|no-touch)' })),
   cpu_share: Type.Union([Type.Number(), Type.Null()]),
   longest_block_us: Type.Union([Type.Integer(), Type.Null()]),
   traffic_seen: Type.Boolean(),

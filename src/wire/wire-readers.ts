@@ -174,6 +174,7 @@ export function bigResultFromWire(task: Static<typeof BigTaskBody>): BigKeyResul
         scannedKeys: n.scanned_keys,
         expectedKeys: n.expected_keys,
         noTouch: n.no_touch,
+        ...(n.no_touch_denied === true ? { noTouchDenied: true } : {}),
         cpuShare: n.cpu_share,
         longestBlockUs: n.longest_block_us,
         trafficSeen: n.traffic_seen,

@@ -110,6 +110,15 @@ describe('classifyReply', () => {
     expect(failure.message).toContain('10.0.0.1:6379');
   });
 
+  it('names the command an ACL denies and the rule that allows it, in every version\'s wording', () => {
+    const said = (text: string): string => classifyReply(new RedisReplyError(text), 'h:1').message;
+    expect(said("NOPERM User keyheat has no permissions to run the 'info' command")).toBe('h:1: the ACL user may not run INFO: add +info (docs/acl.md lists what each analysis needs)');
+    expect(said("NOPERM this user has no permissions to run the 'object|freq' command")).toMatch(/may not run OBJECT FREQ: add \+object\|freq/);
+    expect(said("NOPERM this user has no permissions to run the 'object' command or its subcommand")).toMatch(/may not run OBJECT or the subcommand used: add \+object, or the subcommand/);
+    expect(said('NOPERM No permissions to access a key')).toMatch(/may not read the keys: add %R~\*/);
+    expect(said('NOPERM this user has no permissions to access one of the keys used as arguments')).toMatch(/may not read the keys/);
+  });
+
   it('cuts the password out of server text and escapes control and bidi characters', () => {
     const failure = classifyReply(new RedisReplyError("ERR unknown command 'X', with args beginning with: 'hunter2-s3cret' \u202e\x1b[2J"), 'h:1', ['hunter2-s3cret']);
     expect(failure.message).not.toContain('hunter2');
