@@ -10,6 +10,7 @@
  */
 import pg from 'pg';
 import { buildDashboard } from './helpers/browser.js';
+import { matrixVersions, versionsDir } from './helpers/redis-versions.js';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -22,6 +23,10 @@ export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await buildDashboard();
+  // The version matrix runs where its builds are; a checkout without them says so once.
+  const versions = matrixVersions();
+  if (versions.length === 0) process.stderr.write('\nversion matrix: skipped (no shared/redis-versions found; set KEYHEAT_REDIS_VERSIONS to its folder)\n\n');
+  else process.stderr.write(`\nversion matrix: ${versions.map((v) => v.name).join(', ')} (${versionsDir() ?? ''})\n\n`);
   const base = process.env['KEYHEAT_TEST_PG_URL'] ?? DEFAULT_PG_URL;
   const name = `keyheat_test_${process.pid}_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: base, connectionTimeoutMillis: 3000 });

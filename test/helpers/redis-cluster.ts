@@ -30,6 +30,8 @@ export interface ClusterOptions extends RedisServerOptions {
   /** Real port per node index (when a proxy must know it before the node starts). */
   readonly ports?: Record<number, number>;
   readonly nodeTimeoutMs?: number;
+  /** The redis-cli (valkey-cli) that joins the nodes; default the PATH's. 5.0+: 4.0's has no --cluster. */
+  readonly cli?: string;
 }
 
 export async function startCluster(options: ClusterOptions = {}): Promise<RedisCluster> {
@@ -55,7 +57,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
       );
     }
     const announced = nodes.map((node, i) => `127.0.0.1:${options.announcePorts?.[i] ?? node.port}`);
-    await run('redis-cli', ['--cluster', 'create', ...announced, '--cluster-replicas', String(options.replicasPerPrimary ?? 0), '--cluster-yes'], { timeout: 30_000 });
+    await run(options.cli ?? 'redis-cli', ['--cluster', 'create', ...announced, '--cluster-replicas', String(options.replicasPerPrimary ?? 0), '--cluster-yes'], { timeout: 30_000 });
     // Wait until every node agrees the cluster is up and knows every other node.
     const deadline = Date.now() + 20_000;
     for (;;) {
