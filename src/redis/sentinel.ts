@@ -95,9 +95,10 @@ async function askOne(endpoint: RedisEndpoint, masterName: string, settings: Con
   }
 }
 
-/** SENTINEL SLAVES, for Sentinels older than 5.0 (no REPLICAS). */
+/** SENTINEL SLAVES, for Sentinels older than 5.0 ("ERR Unknown sentinel subcommand 'REPLICAS'"). */
 async function olderReplicas(connection: RespConnection, masterName: string, refusal: RedisReplyError): Promise<Reply> {
-  if (connection.failureOf(refusal).kind !== 'unsupported') throw connection.failureOf(refusal);
+  const failure = connection.failureOf(refusal);
+  if (failure.kind !== 'unsupported' && !/unknown sentinel subcommand/i.test(refusal.message)) throw failure;
   return connection.call(['SENTINEL', 'SLAVES', masterName]);
 }
 

@@ -21,7 +21,7 @@ import { readClusterTopology, scannablePrimaries, type ClusterTopology } from '.
 import type { NodePool } from './node-pool.js';
 import type { RespConnection } from './resp-connection.js';
 import { askSentinels } from './sentinel.js';
-import { parseInfo, serverFacts, type InfoFields, type ServerFacts } from './server-info.js';
+import { parseInfo, serverFacts, serverIdentity, type InfoFields, type ServerFacts } from './server-info.js';
 
 /** One shard: the node holding its data, and the replicas that could be read instead. */
 export interface Shard {
@@ -132,5 +132,6 @@ function sentinelGivenAsRedis(address: string, info: InfoFields): RedisFailure {
   }
   const example = `redis+sentinel://${address}/${names[0] ?? '<master_name>'}`;
   const monitors = names.length === 0 ? '' : ` (it monitors ${names.map((n) => `"${n}"`).join(', ')})`;
-  return new RedisFailure('unsupported', address, `${address} is a Redis Sentinel${monitors}: register it as ${example}, and keyheat asks it for the current primary at every task`);
+  const engine = serverIdentity(info).engine;
+  return new RedisFailure('unsupported', address, `${address} is a ${engine} Sentinel${monitors}: register it as ${example}, and keyheat asks it for the current primary at every task`);
 }

@@ -4,6 +4,7 @@
  * (another process, such as an intercepting proxy, in front of it).
  */
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import { promisify } from 'node:util';
 import { parseClusterNodes, slotOwners, type ClusterTopology } from '../../src/redis/cluster-topology.js';
 import { freePort, startRedis, type RedisServer, type RedisServerOptions } from './redis-server.js';
@@ -41,9 +42,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
   try {
     for (let i = 0; i < total; i++) {
       const announce = options.announcePorts?.[i];
-      const port = options.ports?.[i] ?? (await freePort());
-      nodes.push(
-        await startRedis({
+      const start = async (port: number): Promise<RedisServer> =>
+        startRedis({
           ...options,
           port,
           extraArgs: [
@@ -53,8 +53,21 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
             '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2000),
             ...(announce === undefined ? [] : ['--cluster-announce-port', String(announce), '--cluster-announce-bus-port', String(port + 10000)]),
           ],
-        }),
-      );
+        });
+      const given = options.ports?.[i];
+      if (given !== undefined) {
+        nodes.push(await start(given));
+        continue;
+      }
+      // The cluster bus listens on port + 10000: both must be free, and another process may take either meanwhile.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          nodes.push(await start(await clusterPort()));
+          break;
+        } catch (error) {
+          if (attempt >= 4) throw error;
+        }
+      }
     }
     const announced = nodes.map((node, i) => `127.0.0.1:${options.announcePorts?.[i] ?? node.port}`);
     await run(options.cli ?? 'redis-cli', ['--cluster', 'create', ...announced, '--cluster-replicas', String(options.replicasPerPrimary ?? 0), '--cluster-yes'], { timeout: 30_000 });
@@ -95,6 +108,22 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
     await Promise.all(nodes.map((node) => node.stop()));
     throw error;
   }
+}
+
+/** A free port below 55536 whose cluster bus port (+10000) is free too. */
+async function clusterPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port <= 55_535 && (await portFree(port + 10_000))) return port;
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 /** Key names `${prefix}N` that land on the given node, `count` of them. */

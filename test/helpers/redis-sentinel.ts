@@ -64,7 +64,8 @@ export async function startSentinels(options: SentinelOptions = {}): Promise<Sen
     const primary = await startRedis({ ...options, extraArgs: [...(options.extraArgs ?? []), ...auth] });
     nodes.push(primary);
     for (let i = 0; i < (options.replicas ?? 2); i++) {
-      nodes.push(await startRedis({ ...options, extraArgs: [...(options.extraArgs ?? []), '--replicaof', '127.0.0.1', String(primary.port), ...auth] }));
+      // slaveof: Redis 4.0 has no replicaof, and every later version still takes the old name.
+      nodes.push(await startRedis({ ...options, extraArgs: [...(options.extraArgs ?? []), '--slaveof', '127.0.0.1', String(primary.port), ...auth] }));
     }
     await until(async () => {
       const info = String(await primary.command(['INFO', 'replication']));
@@ -119,7 +120,7 @@ async function spawnSentinel(options: SentinelOptions, primaryPort: number, mast
       `port ${port}`,
       'bind 127.0.0.1',
       `dir ${dir}`,
-      `sentinel monitor ${masterName} 127.0.0.1 ${primaryPort} 2`,
+      `sentinel monitor ${masterName} 127.0.0.1 ${primaryPort} ${Math.min(2, options.sentinels ?? 3)}`,
       `sentinel down-after-milliseconds ${masterName} 2000`,
       `sentinel failover-timeout ${masterName} 10000`,
       ...(options.password === undefined ? [] : [`sentinel auth-pass ${masterName} ${options.password}`]),
@@ -161,7 +162,8 @@ async function sentinelCommand(port: number, password: string | undefined, args:
 }
 
 async function replicasKnown(deployment: SentinelDeployment, count: number): Promise<boolean> {
-  const replicas = await deployment.sentinel(0, ['SENTINEL', 'REPLICAS', deployment.masterName]);
+  // SENTINEL SLAVES before Redis 5.0, which every later version still takes.
+  const replicas = await deployment.sentinel(0, ['SENTINEL', 'SLAVES', deployment.masterName]);
   if (!Array.isArray(replicas)) return false;
   return replicas.filter((r) => fieldOf(r, 'master-link-status') === 'ok' && !/s_down|o_down|disconnected/.test(fieldOf(r, 'flags') ?? '')).length === count;
 }

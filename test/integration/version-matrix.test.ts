@@ -20,6 +20,8 @@ import { P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { driveLoad } from '../helpers/load-driver.js';
 import { keysOnNode, startCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { startSentinels, type SentinelDeployment } from '../helpers/redis-sentinel.js';
+import { parseRedisUrl } from '../../src/redis/redis-url.js';
 import { matrixVersions, type ServerVersion } from '../helpers/redis-versions.js';
 import { seedRedis, type SeedKey } from '../helpers/seed-keys.js';
 
@@ -172,6 +174,31 @@ describe.skipIf(VERSIONS.length === 0).each(VERSIONS)('$engine $version', (v) =>
       await harness.close({ removeData: true });
     }
   }, 30_000);
+
+  describe('behind Sentinel', () => {
+    let sentinels: SentinelDeployment;
+    beforeAll(async () => {
+      sentinels = await startSentinels({ server: v.server, replicas: 1, sentinels: 1, lfuLogFactor: 0, lfuDecayTime: 0 });
+      await seedRedis(sentinels.nodes[0] as RedisServer, [{ name: 'via:sentinel', db: 0, type: 'string', size: 3, hits: 6 }]);
+    }, 60_000);
+    afterAll(async () => {
+      await sentinels?.stop();
+    });
+
+    it('is asked for the primary, and refused, saying so, when given as redis://', async () => {
+      const endpoint = parseRedisUrl(sentinels.url);
+      const result = await analyzeDeployment({ endpoint });
+      expect(result.mode).toBe('sentinel');
+      expect(result.keys.map((k) => [k.name, k.freq])).toEqual([['via:sentinel', 11]]);
+      const big = await analyzeBigKeys({ endpoint });
+      expect(big.stats.nodes.map((n) => n.role)).toEqual(['replica']);
+      const plain = parseRedisUrl(`redis://127.0.0.1:${sentinels.sentinelPorts[0]}`);
+      await expect(analyzeDeployment({ endpoint: plain })).rejects.toMatchObject({
+        kind: 'unsupported',
+        message: expect.stringMatching(new RegExp(`is a ${v.engine} Sentinel \\(it monitors "mymaster"\\): register it as redis\\+sentinel://`)),
+      });
+    });
+  });
 
   describe.skipIf(!has.cluster)('a 3-primary cluster', () => {
     let cluster: RedisCluster;

@@ -15,17 +15,23 @@ const safe = (text: string): string => escapeControls(text, 1024);
 
 export function formatInstances(instances: readonly InstanceWire[]): string {
   if (instances.length === 0) return 'No instances registered.\n';
-  const rows = instances.map((i) => [safe(i.instance_id), safe(i.name), i.mode, safe(i.engine_version), addressOf(i), i.status, safe(i.created_at)]);
-  return lines(textTable(['id', 'name', 'mode', 'version', 'address', 'status', 'created'], rows));
+  const rows = instances.map((i) => [safe(i.instance_id), safe(i.name), i.mode, `${i.engine} ${safe(i.engine_version)}`, addressOf(i), i.status, safe(i.created_at)]);
+  return lines(textTable(['id', 'name', 'mode', 'engine', 'address', 'status', 'created'], rows));
 }
 
 export function formatInstance(instance: InstanceWire): string {
   return fieldList([
     ['instance_id', safe(instance.instance_id)],
     ['name', safe(instance.name)],
-    ['engine', `Redis ${safe(instance.engine_version)}`],
+    ['engine', `${instance.engine} ${safe(instance.engine_version)}`],
     ['mode', instance.mode],
     ['address', addressOf(instance)],
+    ...(instance.sentinel === undefined
+      ? []
+      : ([['sentinels', `${instance.sentinel.sentinels.map(safe).join(', ')}, master "${safe(instance.sentinel.master_name)}"`]] as [string, string][])),
+    ...(instance.tls === undefined
+      ? []
+      : ([['tls', `${instance.tls.ca === 'custom' ? 'own CA' : 'system CAs'}${instance.tls.client_certificate ? ', client certificate' : ''}${instance.tls.insecure ? ', not verified (insecure)' : ''}`]] as [string, string][])),
     // The status is what keyheat saw when it last connected, not a live check.
     ['status', `${instance.status} (when keyheat last connected)`],
     ['created_at', safe(instance.created_at)],

@@ -95,7 +95,7 @@ export function InstancePage(props: { readonly session: Session; readonly instan
         ) : null}
       </div>
       <p class="sub">
-        Redis {instance.value.engine_version}, {instance.value.mode === 'cluster' ? 'cluster' : 'standalone'},{' '}
+        {instance.value.engine} {instance.value.engine_version}, {instance.value.mode === 'cluster' ? 'cluster' : instance.value.mode === 'sentinel' ? `behind Sentinel (master ${instance.value.sentinel?.master_name ?? '?'})` : 'standalone'},{' '}
         <span class="mono">
           {instance.value.ip}:{instance.value.port}
         </span>

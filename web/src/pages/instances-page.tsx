@@ -96,7 +96,7 @@ function InstanceTable(props: { readonly rows: readonly Row[]; readonly readOnly
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Mode</th>
-            <th scope="col">Version</th>
+            <th scope="col">Engine</th>
             <th scope="col">Health</th>
             <th scope="col">Last analysis</th>
             <th scope="col">Autoscan (UTC)</th>
@@ -113,7 +113,9 @@ function InstanceTable(props: { readonly rows: readonly Row[]; readonly readOnly
                 </div>
               </th>
               <td>{instance.mode}</td>
-              <td>{instance.engine_version}</td>
+              <td>
+                {instance.engine} {instance.engine_version}
+              </td>
               <td>
                 <span class={`health ${instance.status === 'RUNNING' ? 'ok' : 'bad'}`}>{instance.status === 'RUNNING' ? 'reachable' : 'unreachable'}</span>
               </td>
