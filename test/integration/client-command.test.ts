@@ -104,8 +104,8 @@ describe('keyheat instances', () => {
 
     const [list, listJson, shown] = await Promise.all([keyheat(['instances', 'list']), keyheat(['instances', 'list', '--json']), keyheat(['instances', 'show', second, '--json'])]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^id +name +mode +version +address +status +created\n/);
-    expect(list.stdout).toMatch(new RegExp(`${id}  cache-1  single  \\S+ +127\\.0\\.0\\.1:${redis.port}  RUNNING  \\S+Z\\n`));
+    expect(list.stdout).toMatch(/^id +name +mode +engine +address +status +created\n/);
+    expect(list.stdout).toMatch(new RegExp(`${id}  cache-1  single  Redis \\S+ +127\\.0\\.0\\.1:${redis.port}  RUNNING  \\S+Z\\n`));
     const listed = JSON.parse(listJson.stdout) as { instance_num: number; instances: { instance_id: string }[] };
     expect(listed.instance_num).toBe(2);
     expect(listed.instances.map((i) => i.instance_id).sort()).toEqual([id, second].sort());

@@ -117,3 +117,27 @@ describe('keyheat help for the client commands', () => {
   });
 });
 
+
+describe('the help of the commands that run here', () => {
+  it('prints each command\'s own help for --help, -h and "help <command>", and exits 0', async () => {
+    const runs = await Promise.all(
+      ['serve', 'scan', 'token', 'secrets'].flatMap((command) => [
+        keyheat([command, '--help']).then((run) => ({ command, run })),
+        keyheat([command, '-h']).then((run) => ({ command, run })),
+        keyheat(['help', command]).then((run) => ({ command, run })),
+      ]),
+    );
+    for (const { command, run } of runs) {
+      expect(run.code, `${command}: ${run.stderr}`).toBe(0);
+      expect(run.stdout, command).toMatch(new RegExp(`^Usage: keyheat ${command}`));
+    }
+    const scan = runs.find((r) => r.command === 'scan')?.run.stdout ?? '';
+    expect(scan).toMatch(/redis\+sentinel:\/\/[\s\S]*KEYHEAT_SENTINEL_PASSWORD[\s\S]*--cacert FILE[\s\S]*--cert FILE[\s\S]*--key FILE[\s\S]*--sni NAME[\s\S]*--insecure[\s\S]*docs\/acl\.md[\s\S]*Exit codes/);
+    // A usage error of scan shows scan's help, not the whole usage.
+    const wrong = await keyheat(['scan', '--no-such-flag']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/\n\nUsage: keyheat scan <redis-url>/);
+    const unknown = await keyheat(['help', 'nothing']);
+    expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringMatching(/no help for "nothing"/)]);
+  });
+});

@@ -145,7 +145,7 @@ describe('the sampling phase', () => {
       const forbidden = await harness.request('POST', `/v2/${P1}/instances/${aclId}/hotkey-task`, { body: { sample_seconds: 5 } });
       expect(forbidden.status).toBe(400);
       expect(forbidden.body['error_code']).toBe('DCS.4922');
-      expect(forbidden.body['error_ext_msg']).toMatch(/refused MONITOR.*NOPERM|refused MONITOR.*permission/);
+      expect(forbidden.body['error_ext_msg']).toMatch(/refused MONITOR.*the ACL user may not run MONITOR: add \+monitor/);
       expect(forbidden.body['error_ext_msg']).not.toMatch(/scanner-pw/);
 
       // The analysis itself (a task whose preflight passed before the rename) fails the same way.
