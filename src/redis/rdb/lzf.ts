@@ -113,9 +113,29 @@ export class LzfLengthWalker {
   }
 }
 
-/** Checks that `src[start, end)` decompresses to exactly `ulen` bytes (LzfLengthWalker, in one piece). */
+/**
+ * Checks that `src[start, end)` decompresses to exactly `ulen` bytes: LzfLengthWalker's checks
+ * for data that is here whole (most strings), in one tight loop.
+ */
 export function lzfCheckLength(src: Uint8Array, start: number, end: number, ulen: number): void {
-  const walker = new LzfLengthWalker(ulen);
-  walker.feed(src, start, end);
-  walker.end();
+  let ip = start;
+  let op = 0;
+  while (ip < end) {
+    const ctrl = src[ip++] as number;
+    if (ctrl < 32) {
+      ip += ctrl + 1;
+      op += ctrl + 1;
+      if (ip > end) throw new LzfError('a literal run passes the end of the compressed data');
+      if (op > ulen) throw new LzfError('a literal run passes the uncompressed length');
+      continue;
+    }
+    let len = ctrl >> 5;
+    if (len === 7) len += src[ip++] as number;
+    if (ip >= end) throw new LzfError('a back reference is cut');
+    const distance = ((ctrl & 0x1f) << 8) + (src[ip++] as number) + 1;
+    if (distance > op) throw new LzfError('a back reference points before the start');
+    op += len + 2;
+    if (op > ulen) throw new LzfError('a back reference passes the uncompressed length');
+  }
+  if (op !== ulen) throw new LzfError(`the data decompresses to ${op} bytes, not ${ulen}`);
 }

@@ -5,7 +5,7 @@
  * caller checked (key names, aux fields, compact blobs whose count needs a walk), then handed to
  * collected(). LZF strings are sized from their header; collected ones are decompressed here.
  */
-import { LzfError, LzfLengthWalker, lzfDecompress } from './lzf.js';
+import { LzfError, LzfLengthWalker, lzfCheckLength, lzfDecompress } from './lzf.js';
 import { NEED, RdbCursor } from './rdb-cursor.js';
 import { ENC_INT16, ENC_INT32, ENC_INT8, ENC_LZF, digits } from './rdb-format.js';
 import { C_BLOB_LZF, C_LZF, C_NONE, INLINE_LIMIT, P_COLLECT, P_MAGIC, P_SKIP, P_TOP } from './rdb-phases.js';
@@ -53,7 +53,7 @@ export abstract class RdbStrings extends RdbCursor {
           const ulen = this.len('an LZF uncompressed length');
           if (clen === 0 || ulen === 0) this.fail(`an LZF string with compressed length ${clen} and length ${ulen}`);
           // Its size is the header's length only if the data really decompresses to it (Redis checks the same).
-          this.skipBytes(clen, back, false, new LzfLengthWalker(ulen));
+          this.skipBytes(clen, back, false, ulen);
           return ulen;
         }
         default:
@@ -66,18 +66,19 @@ export abstract class RdbStrings extends RdbCursor {
 
   /**
    * Consumes `n` bytes now or as they arrive; then the parser continues in phase `back`. With
-   * `lzf`, the bytes are LZF data walked for their decompressed length as they pass.
+   * `lzfUlen` >= 0, the bytes are LZF data that must decompress to that length: checked in one
+   * pass when they are here whole, else walked as they pass.
    */
-  protected skipBytes(n: number, back: number, checkEnd: boolean, lzf: LzfLengthWalker | null = null): void {
+  protected skipBytes(n: number, back: number, checkEnd: boolean, lzfUlen = -1): void {
     const avail = this.lim - this.pos;
     if (n <= avail) {
-      lzf?.feed(this.buf, this.pos, this.pos + n);
-      lzf?.end();
+      if (lzfUlen >= 0) lzfCheckLength(this.buf, this.pos, this.pos + n, lzfUlen);
       this.pos += n;
       if (checkEnd && this.buf[this.pos - 1] !== 0xff) this.fail(`a compact value of key ${this.keyName()} does not end with 0xff`);
       this.phase = back;
       return;
     }
+    const lzf = lzfUlen >= 0 ? new LzfLengthWalker(lzfUlen) : null;
     lzf?.feed(this.buf, this.pos, this.lim);
     this.pos = this.lim;
     this.lastByte = avail > 0 ? (this.buf[this.lim - 1] as number) : this.lastByte;
