@@ -20,82 +20,31 @@
  *
  * Keys given to onKey are views of the parser's buffers, valid during the call: copy to keep.
  *
- * One state machine in four layers, each its own responsibility: rdb-cursor.ts (chunks, carry-over,
+ * One state machine in layers, each its own responsibility: rdb-cursor.ts (chunks, carry-over,
  * CRC, primitive reads), rdb-strings.ts (strings read, skipped or collected across chunks),
- * rdb-values.ts (the value encodings), and this file (the file's structure: header, opcodes,
- * aux fields, databases, keys and their expiry/FREQ/IDLE, the checksum; the handlers).
+ * rdb-skipped.ts (what is walked past: streams, modules, functions, slot imports, key metadata),
+ * rdb-values.ts (the value encodings), rdb-header.ts (the magic and version), and this file (the
+ * file's structure: opcodes, aux fields, databases, keys and their expiry/FREQ/IDLE, the
+ * checksum; the handlers).
  */
 import { BlobError } from './blobs.js';
 import { LzfError } from './lzf.js';
 import { RdbParseError } from './rdb-error.js';
-import {
-  K_MODULE,
-  MAX_RDB_VERSION,
-  OP_KEY_META_OR_SLOT_IMPORT,
-  OP_SLOT_INFO,
-  OP_UPDATE,
-  type RdbFlavor,
-  typesOf,
-  VALKEY_RDB_VERSIONS,
-  OP_AUX,
-  OP_EOF,
-  OP_EXPIRETIME,
-  OP_EXPIRETIME_MS,
-  OP_FREQ,
-  OP_FUNCTION2,
-  OP_FUNCTION_PRE_GA,
-  OP_IDLE,
-  OP_MODULE_AUX,
-  OP_RESIZEDB,
-  OP_SELECTDB,
-  RDB_LIMITS,
-  type RdbHandlers,
-  type RdbKey,
-  type RdbLimits,
-  type TypeInfo,
-} from './rdb-format.js';
-import {
-  C_AUX,
-  C_KEY,
-  C_LZF,
-  C_NONE,
-  FOR_FUNCTION,
-  FOR_KEY,
-  FOR_KEY_META,
-  FOR_MODULE_AUX,
-  INLINE_LIMIT,
-  P_CHECKSUM,
-  P_COLLECT,
-  P_DONE,
-  P_ELEMS,
-  P_FINISH,
-  P_LENS,
-  P_MAGIC,
-  P_META_CLASS,
-  P_MODULE,
-  P_SKIP,
-  P_STREAM,
-  P_TOP,
-  P_VALUE,
-  PHASE_NAMES,
-} from './rdb-phases.js';
+import { readHeader } from './rdb-header.js';
+import { K_MODULE, OP_AUX, OP_EOF, OP_EXPIRETIME, OP_EXPIRETIME_MS, OP_FREQ, OP_FUNCTION2, OP_FUNCTION_PRE_GA, OP_IDLE, OP_KEY_META_OR_SLOT_IMPORT } from './rdb-format.js';
+import { OP_MODULE_AUX, OP_RESIZEDB, OP_SELECTDB, OP_SLOT_INFO, OP_UPDATE, RDB_LIMITS, typesOf, type RdbFlavor, type RdbHandlers, type RdbKey, type RdbLimits, type TypeInfo } from './rdb-format.js';
+import { C_AUX, C_KEY, C_LZF, C_NONE, FOR_FUNCTION, FOR_KEY, FOR_KEY_META, FOR_MODULE_AUX, INLINE_LIMIT, PHASE_NAMES } from './rdb-phases.js';
+import { P_CHECKSUM, P_COLLECT, P_DONE, P_ELEMS, P_FINISH, P_LENS, P_MAGIC, P_META_CLASS, P_MODULE, P_SKIP, P_STREAM, P_TOP, P_VALUE } from './rdb-phases.js';
 import { RdbValues } from './rdb-values.js';
 
 export { RdbParseError } from './rdb-error.js';
 export { MAX_RDB_VERSION, moduleNameOf, RDB_LIMITS, type RdbFlavor, type RdbHandlers, type RdbKey, type RdbKeyType, type RdbLimits } from './rdb-format.js';
-
-/** The greatest slot ranges a slot import can have: one per slot. */
-const MAX_SLOT_RANGES = 16_384;
-/** Classes of key metadata a key can carry (KEY_META_MAX_NUM_MODULES). */
-const MAX_KEY_META_CLASSES = 7;
 
 export class RdbParser extends RdbValues {
   private readonly maxKeyBytes: number;
   private version = 0;
   private writer: RdbFlavor = 'redis';
   private types: readonly (TypeInfo | undefined)[] = typesOf('redis', 0);
-  /** Classes of key metadata still to skip (KEY_META). */
-  private metaLeft = 0;
   private db = 0;
   // Pending per-key opcodes.
   private expiresAtMs: number | null = null;
@@ -186,59 +135,24 @@ export class RdbParser extends RdbValues {
           this.magic();
           break;
         case P_LENS:
-          if (this.left === 0) this.phase = P_TOP;
-          else {
-            this.skipLen('a slot number');
-            this.left -= 1;
-          }
+          this.slotRangeStep();
           break;
         case P_META_CLASS:
-          // A class: 4 bytes naming it, then its module-style value up to its EOF opcode.
-          this.ensure(4);
-          this.pos += 4;
-          this.valueFor = FOR_KEY_META;
-          this.phase = P_MODULE;
+          this.metaClassStep();
           break;
       }
     }
   }
 
-  /**
-   * "REDIS" and four digits (Redis; Valkey up to 8.x) or "VALKEY" and three (Valkey 9.0+), then
-   * the version decides the table of types. Versions keyheat does not know, and Valkey's
-   * compressed "VCS" envelope, are refused as 'unsupported', naming what was found.
-   */
+  /** The 9-byte header: who wrote the RDB and its version, which choose the table of types (rdb-header.ts). */
   private magic(): void {
     this.ensure(9);
-    const buf = this.buf;
-    const at = this.pos;
-    const head = buf.toString('latin1', at, at + 9);
-    if (head.startsWith('VCS') || head.startsWith('VKCS')) {
-      this.fail('this RDB is compressed as a whole by Valkey (its "VCS" envelope: rdbcompression lz4 or zstd), which keyheat does not read; save it with rdbcompression yes', 'unsupported');
-    }
-    let flavor: RdbFlavor;
-    let digits: string;
-    if (head.startsWith('REDIS')) {
-      flavor = 'redis';
-      digits = head.slice(5, 9);
-    } else if (head.startsWith('VALKEY')) {
-      flavor = 'valkey';
-      digits = head.slice(6, 9);
-    } else {
-      return this.fail(`not an RDB: it starts with ${JSON.stringify(head.slice(0, 6))}, not "REDIS" or "VALKEY"`);
-    }
-    if (!/^[0-9]+$/.test(digits)) this.fail(`invalid RDB version field ${JSON.stringify(digits)}`);
-    const version = Number(digits);
-    if (flavor === 'redis' && (version < 1 || version > MAX_RDB_VERSION)) {
-      this.fail(`RDB version ${version} is not supported (magic "REDIS"): keyheat reads versions 1 to ${MAX_RDB_VERSION} (Redis up to 8.6) and Valkey's 80 and 81`, 'unsupported');
-    }
-    if (flavor === 'valkey' && !VALKEY_RDB_VERSIONS.includes(version)) {
-      this.fail(`RDB version ${version} is not supported (magic "VALKEY"): keyheat reads Valkey's versions ${VALKEY_RDB_VERSIONS.join(' and ')} (Valkey 9.0 and 9.2)`, 'unsupported');
-    }
-    this.version = version;
-    this.writer = flavor;
-    this.types = typesOf(flavor, version);
-    this.pos = at + 9;
+    const header = readHeader(this.buf.toString('latin1', this.pos, this.pos + 9));
+    if ('refused' in header) this.fail(header.refused, header.reason);
+    this.version = header.version;
+    this.writer = header.flavor;
+    this.types = typesOf(header.flavor, header.version);
+    this.pos += 9;
     this.phase = P_TOP;
   }
 
@@ -319,24 +233,6 @@ export class RdbParser extends RdbValues {
     if (value !== null) this.handlers.onAux?.(this.auxName, value);
   }
 
-  /** Valkey: an unfinished slot import of a cluster node, skipped: a 40-byte job name, then its slot ranges. */
-  private slotImport(): void {
-    this.skipSmall('a slot import job name');
-    const ranges = this.len('a slot range count');
-    if (ranges > MAX_SLOT_RANGES) this.fail(`a slot import with ${ranges} slot ranges (a cluster has ${MAX_SLOT_RANGES} slots)`);
-    this.left = ranges * 2;
-    this.phase = P_LENS;
-  }
-
-  /** Redis 8.6: module metadata of the key that follows (classes, each a module-style value), skipped. */
-  private keyMeta(): void {
-    const classes = this.len('a key metadata class count');
-    if (classes === 0 || classes > MAX_KEY_META_CLASSES) this.fail(`key metadata with ${classes} classes (1 to ${MAX_KEY_META_CLASSES} exist)`);
-    this.metaLeft = classes;
-    this.key = Buffer.alloc(0);
-    this.phase = P_META_CLASS;
-  }
-
   private keyEntry(type: number): void {
     const info = this.types[type];
     if (info === undefined) this.refuseType(type);
@@ -369,8 +265,7 @@ export class RdbParser extends RdbValues {
     this.phase = P_TOP;
     if (valueFor === FOR_KEY_META) {
       // The key's expiry, FREQ and IDLE stay pending: its type byte comes next.
-      this.metaLeft -= 1;
-      if (this.metaLeft > 0) this.phase = P_META_CLASS;
+      this.metaClassDone();
       return;
     }
     if (valueFor === FOR_FUNCTION) {
