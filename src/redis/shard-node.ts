@@ -12,7 +12,7 @@ import { RedisFailure } from '../domain/redis-failure.js';
 import type { NodePool } from './node-pool.js';
 import type { RespConnection } from './resp-connection.js';
 import { RedisReplyError, type Reply } from './resp-parser.js';
-import { parseInfo } from './server-info.js';
+import { parseInfo, serverIdentity } from './server-info.js';
 import type { Shard } from './topology.js';
 
 /**
@@ -85,7 +85,7 @@ export function noTouchOf(reply: Reply, failureOf: (reply: RedisReplyError) => R
 export async function checkReplica(connection: RespConnection, cluster: boolean): Promise<void> {
   const info = parseInfo(await connection.text(['INFO', 'replication']));
   const node = connection.address;
-  if (info.get('role') !== 'slave') throw new RedisFailure('unsupported', node, `${node} is not a replica (any more)`);
+  if (serverIdentity(info).role !== 'slave') throw new RedisFailure('unsupported', node, `${node} is not a replica (any more)`);
   const link = info.get('master_link_status');
   if (link !== 'up') throw new RedisFailure('unsupported', node, `${node}: its link to the primary is ${link === undefined ? 'unknown' : 'down'}`);
   if (cluster) await connection.call(['READONLY']);

@@ -102,7 +102,7 @@ export function clusterShards(topology: ClusterTopology, node: string): Shard[] 
 
 async function openThroughSentinel(pool: NodePool, endpoint: RedisEndpoint & { readonly sentinel: SentinelSettings }, signal?: AbortSignal): Promise<Deployment> {
   return askSentinels(endpoint, pool.settings, signal, async (answer) => {
-    const seed = await pool.open(answer.primary);
+    const seed = await openNamedPrimary(pool, answer.sentinel, answer.primary);
     try {
       const info = await readInfo(seed);
       const facts = serverFacts(info);
@@ -111,12 +111,25 @@ async function openThroughSentinel(pool: NodePool, endpoint: RedisEndpoint & { r
         throw new RedisFailure('sentinel', answer.sentinel, `${answer.sentinel} names ${answer.primary} as the primary, but that node is ${facts.role === 'master' ? `in ${facts.mode} mode` : 'a replica'} (a failover in progress?)`);
       }
       const shards: Shard[] = [{ primary: seed.address, primaryRole: 'primary', replicas: answer.replicas, cluster: false }];
-      return { mode: 'sentinel', seed, info, facts, seedHost: seed.address.slice(0, seed.address.lastIndexOf(':')), shards, cluster: null, sentinel: answer.sentinel };
+      return { mode: 'sentinel', seed, info, facts, seedHost: endpoint.host, shards, cluster: null, sentinel: answer.sentinel };
     } catch (error) {
       seed.close();
       throw error;
     }
   });
+}
+
+/**
+ * The primary a Sentinel names. One that cannot be reached may be an old primary a Sentinel has
+ * not seen fail over yet: that is this Sentinel's answer failing, and the next one is asked.
+ */
+async function openNamedPrimary(pool: NodePool, sentinel: string, primary: string): Promise<RespConnection> {
+  try {
+    return await pool.open(primary);
+  } catch (error) {
+    if (!(error instanceof RedisFailure) || !['unreachable', 'timeout', 'loading'].includes(error.kind)) throw error;
+    throw new RedisFailure('sentinel', sentinel, `${sentinel} names ${primary} as the primary, which cannot be reached (${error.message})`, { cause: error });
+  }
 }
 
 async function readInfo(connection: RespConnection): Promise<InfoFields> {
