@@ -2,11 +2,10 @@
  * The composition root: opens the store, bootstraps authentication, syncs config instances,
  * wires the services, the task runner and the HTTP app. close() undoes it in reverse order.
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeyheatConfig } from './config/config-schema.js';
-import type { RedisTls } from './domain/instance.js';
+import { tlsFromFiles } from './config/instance-tls.js';
 import { databaseUrl } from './config/load-config.js';
 import { readServerTls } from './config/server-tls.js';
 import type { AnalysisOptions, BigKeyAnalysisOptions } from './engine/analysis-options.js';
@@ -259,12 +258,6 @@ async function syncConfigInstances(config: KeyheatConfig, instances: InstanceSer
       logger.warn({ instance_id: declared.instance_id, err: error }, 'config instance could not be registered; it is skipped until the next start');
     }
   }
-}
-
-/** A config instance's TLS files, read now (a missing file fails this instance's registration, logged). */
-function tlsFromFiles(tls: NonNullable<KeyheatConfig['instances'][number]['tls']>): RedisTls {
-  const read = (file: string | undefined): string | null => (file === undefined ? null : readFileSync(file, 'utf8'));
-  return { ca: read(tls.ca_file), cert: read(tls.cert_file), key: read(tls.key_file), servername: tls.servername ?? null, insecure: tls.insecure === true };
 }
 
 /** The PostgreSQL pool from the `database:` section (SQLite ignores it). */

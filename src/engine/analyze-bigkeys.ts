@@ -106,10 +106,11 @@ async function scanAll(plans: readonly Shard[], context: BigKeyContext): Promise
 /**
  * Whether the ACL user may run MEMORY USAGE: asked of a key name no one uses (nil when allowed,
  * NOPERM when not; the analysis reads every key anyway, so key permissions are not what decides).
+ * On a cluster the name may belong to another node: a redirect means the ACL let it through.
  */
 async function memoryUsageAllowed(connection: RespConnection): Promise<boolean> {
   const [reply] = await connection.pipeline([['MEMORY', 'USAGE', 'keyheat:acl-check']]);
-  if (!(reply instanceof RedisReplyError)) return true;
+  if (!(reply instanceof RedisReplyError) || reply.prefix === 'MOVED' || reply.prefix === 'ASK') return true;
   const failure = connection.failureOf(reply);
   if (failure.kind === 'no-permission') return false;
   throw failure;

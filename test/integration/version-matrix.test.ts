@@ -234,6 +234,12 @@ describe.skipIf(VERSIONS.length === 0).each(VERSIONS)('$engine $version', (v) =>
         const big = await analyzeBigKeys({ endpoint });
         expect(big.mode).toBe('cluster');
         expect(big.stats.nodes).toHaveLength(3);
+        // --memory through a node that does not own keyheat's ACL check key: its MOVED is no refusal.
+        const owner = await cluster.ownerOf('keyheat:acl-check');
+        const other = cluster.nodes[(owner + 1) % 3] as RedisServer;
+        const measured = await analyzeBigKeys({ endpoint: other.endpoint }, { memoryUsage: true });
+        expect(measured.types.every((t) => t.memoryBytes !== undefined && t.memoryBytes > 0)).toBe(true);
+        expect(measured.advice.map((a) => a.code)).not.toContain('memory-usage-denied');
       });
     });
   }
