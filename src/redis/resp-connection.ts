@@ -105,7 +105,9 @@ export class RespConnection {
    */
   static connect(endpoint: RedisEndpoint, settings: ConnectionSettings, signal?: AbortSignal): Promise<RespConnection> {
     const address = endpointAddress(endpoint);
-    return withDeadline(address, settings.connectTimeoutMs, signal, async (track) => {
+    // A TLS handshake sent to a plain port gets no answer at all: the deadline is what ends it.
+    const hint = endpoint.tls === null ? '' : ' (a TLS handshake to a port that does not speak TLS gets no answer: is it a plain redis:// port?)';
+    return withDeadline(address, settings.connectTimeoutMs, hint, signal, async (track) => {
       const host = await settings.network.resolve(endpoint.host, address);
       const socket = await openSocket(endpoint, host, address, track);
       const connection = new RespConnection(socket, address, settings, endpoint.password);
@@ -280,6 +282,7 @@ type Closeable = net.Socket | RespConnection;
 function withDeadline<T>(
   address: string,
   timeoutMs: number,
+  hint: string,
   signal: AbortSignal | undefined,
   steps: (track: <C extends Closeable>(resource: C) => C) => Promise<T>,
 ): Promise<T> {
@@ -299,7 +302,7 @@ function withDeadline<T>(
       reject(error);
     };
     const timer = setTimeout(
-      () => finish(new RedisFailure('timeout', address, `connecting to ${address} (TCP, TLS and AUTH) took longer than ${timeoutMs} ms`)),
+      () => finish(new RedisFailure('timeout', address, `connecting to ${address} (TCP, TLS and AUTH) took longer than ${timeoutMs} ms${hint}`)),
       timeoutMs,
     );
     const onAbort = (): void => finish(new RedisFailure('cancelled', address, `connecting to ${address} was stopped`));

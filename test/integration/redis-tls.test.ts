@@ -99,6 +99,15 @@ describe.each(STORES)('Redis over TLS with a private CA, on the %s store', (stor
     const insecure = await register({ url: mutual.url, tls: { ca: pki.pem.otherCa, cert: pki.pem.clientCert, key: pki.pem.clientKey, insecure: true } });
     expect(insecure.status, insecure.text).toBe(200);
     expect(insecure.body['tls']).toMatchObject({ insecure: true });
+
+    // TLS to a port that speaks plain RESP: the handshake gets no answer, and the message says what to check.
+    const plain = await startRedis();
+    try {
+      const toPlain = await register({ url: plain.url.replace('redis://', 'rediss://'), tls: { ca: pki.pem.ca } });
+      expect(toPlain.body['error_ext_msg']).toMatch(/took longer than \d+ ms \(a TLS handshake to a port that does not speak TLS gets no answer: is it a plain redis:\/\/ port\?\)/);
+    } finally {
+      await plain.stop();
+    }
   });
 
   it('refuses TLS material that cannot be used, naming tls, before connecting', async () => {
