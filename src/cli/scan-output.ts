@@ -3,7 +3,7 @@
  * its own result with them, and the client (`keyheat tasks create --wait`, `tasks show`) a
  * task read over HTTP, so both show a result the same way.
  */
-import { escapeControls } from '../domain/display-text.js';
+import { escapeControls, escapeKeyName } from '../domain/display-text.js';
 import type { BigKeyNode, BigKeyResult } from '../domain/big-key.js';
 import type { AnalysisStats, HotKey, NodeReport } from '../domain/hot-key.js';
 import type { InstanceMode } from '../domain/instance.js';
@@ -56,14 +56,14 @@ export function formatTable(result: ResultView, target: string): string {
     String(key.db),
     ...(cluster ? [escapeControls(key.shard ?? '')] : []),
     // Control and bidi characters of a (valid UTF-8) name would move the cursor or reorder the line.
-    escapeControls(key.name),
+    escapeKeyName(key.name, key.nameBase64 !== undefined),
   ]);
   const nodes = result.stats.nodes;
   const summary =
     `${target}: ${result.keys.length} hot key${result.keys.length === 1 ? '' : 's'} among ${result.stats.scannedKeys.toLocaleString('en-US')} keys ` +
     `(${result.mode}${nodes === undefined ? '' : `, ${nodes.length} node${nodes.length === 1 ? '' : 's'}`}) in ${(result.stats.durationMs / 1000).toFixed(2)} s` +
     (result.stats.vanishedKeys > 0 ? `; ${result.stats.vanishedKeys} keys vanished during the scan` : '');
-  const reading = result.insights === null ? '' : formatInsights(result.insights);
+  const reading = result.insights === null ? '' : formatInsights(result.insights, new Set(result.keys.filter((k) => k.nameBase64 !== undefined).map((k) => k.name)));
   // A snapshot's cost is its forks, not a share of each node's main thread.
   const cost = result.insights?.snapshot === undefined ? formatPacing(nodes ?? []) : formatSnapshot(result.insights.snapshot);
   const sampled = result.insights?.sampling === undefined ? '' : formatSampling(result.insights.sampling, cluster);
@@ -85,7 +85,7 @@ export function formatSampling({ sampled, sample }: Sampling, cluster: boolean):
     `${(key.share * 100).toFixed(1)}%`,
     String(key.db),
     ...(cluster ? [escapeControls(key.shard ?? '')] : []),
-    `${escapeControls(key.name)}${key.truncated === true ? '…' : ''}`,
+    `${escapeKeyName(key.name, key.nameBase64 !== undefined)}${key.truncated === true ? '…' : ''}`,
   ]);
   return `${title}${stopped}${textTable(header, rows, 3).join('\n')}\n`;
 }
@@ -100,8 +100,11 @@ function estimateCell(key: HotKey, counts: boolean): string {
   return key.saturated === true ? `>= ${key.estQps}` : String(key.estQps);
 }
 
-/** The LFU settings, where the heat is, what changed since the previous task, and advice, under the table. */
-export function formatInsights(insights: Insights): string {
+/**
+ * The LFU settings, where the heat is, what changed since the previous task, and advice, under the
+ * table. `escapedNames`: this task's names that are already the escaped form of non-UTF-8 bytes.
+ */
+export function formatInsights(insights: Insights, escapedNames: ReadonlySet<string> = new Set()): string {
   const lines: string[] = [];
   const lfu = insights.lfu[0];
   if (lfu !== undefined) {
@@ -118,7 +121,7 @@ export function formatInsights(insights: Insights): string {
   }
   for (const g of insights.shards ?? []) lines.push(`Shard ${escapeControls(g.shard ?? '')}: ${g.warmKeys} warm of ${keys(g.scannedKeys)}, ${heat(g)}`);
   for (const g of insights.databases ?? []) lines.push(`db${g.db ?? 0}: ${g.warmKeys} warm of ${keys(g.scannedKeys)}, ${heat(g)}`);
-  if (insights.trend !== null) lines.push(formatTrend(insights.trend));
+  if (insights.trend !== null) lines.push(formatTrend(insights.trend, escapedNames));
   for (const a of insights.advice) lines.push(`Advice (${escapeControls(a.code)}): ${escapeControls(a.message)}`);
   return lines.map((l) => `${l}\n`).join('');
 }
@@ -127,12 +130,14 @@ export function formatInsights(insights: Insights): string {
 const TREND_NAMES = 5;
 
 /** What changed since the previous task of the instance (a one-shot scan has no trend). */
-function formatTrend(trend: Trend): string {
-  const names = (list: readonly string[]): string =>
-    list.slice(0, TREND_NAMES).map((n) => escapeControls(n)).join(', ') + (list.length > TREND_NAMES ? `, and ${list.length - TREND_NAMES} more` : '');
+function formatTrend(trend: Trend, escapedNames: ReadonlySet<string>): string {
+  const names = (list: readonly { name: string; escaped: boolean }[]): string =>
+    list.slice(0, TREND_NAMES).map((n) => escapeKeyName(n.name, n.escaped)).join(', ') + (list.length > TREND_NAMES ? `, and ${list.length - TREND_NAMES} more` : '');
+  const added = trend.new.map((name) => ({ name, escaped: escapedNames.has(name) }));
+  const gone = trend.gone.map((k) => ({ name: k.name, escaped: k.nameBase64 !== undefined }));
   const changes = [
-    ...(trend.new.length > 0 ? [`${trend.new.length} new (${names(trend.new)})`] : []),
-    ...(trend.gone.length > 0 ? [`${trend.gone.length} gone (${names(trend.gone.map((k) => k.name))})`] : []),
+    ...(added.length > 0 ? [`${added.length} new (${names(added)})`] : []),
+    ...(gone.length > 0 ? [`${gone.length} gone (${names(gone)})`] : []),
   ];
   return `Since task ${escapeControls(trend.comparedWith)}: ${changes.length === 0 ? 'the same hot keys' : changes.join(', ')}`;
 }
@@ -193,7 +198,7 @@ export function formatBigTable(result: BigKeyResult & { readonly mode: InstanceM
     escapeControls(key.type),
     String(key.db),
     ...(cluster ? [escapeControls(key.shard ?? '')] : []),
-    escapeControls(key.name),
+    escapeKeyName(key.name, key.nameBase64 !== undefined),
   ]);
   const { stats, thresholds } = result;
   const limits = `strings over ${thresholds.stringBytes.toLocaleString('en-US')} B, collections over ${thresholds.collectionCount.toLocaleString('en-US')} items, ${thresholds.perType} per type`;
@@ -205,7 +210,7 @@ export function formatBigTable(result: BigKeyResult & { readonly mode: InstanceM
   const lines: string[] = [];
   if (result.types.length > 0) lines.push('By type:');
   for (const t of result.types) {
-    const largest = t.largest === null ? '' : `, largest ${escapeControls(t.largest.name)} (${sizeText(t.largest.size, t.unit)})`;
+    const largest = t.largest === null ? '' : `, largest ${escapeKeyName(t.largest.name, t.largest.nameBase64 !== undefined)} (${sizeText(t.largest.size, t.unit)})`;
     const used = t.memoryBytes === undefined ? '' : `, ${sizeText(t.memoryBytes, 'byte')} of memory`;
     lines.push(`  ${escapeControls(t.type)}: ${plural(t.keys, 'key')}, ${sizeText(t.totalSize, t.unit)} in all${used}, ${t.bigKeys.toLocaleString('en-US')} big${largest}`);
   }

@@ -25,6 +25,28 @@ export function escapeControls(text: string, maxLength = Number.POSITIVE_INFINIT
   return out;
 }
 
+/** Zero-width characters: they hide inside a name, making two names look alike. */
+const ZERO_WIDTH = new Set([0x200b, 0x200c, 0x200d, 0x2060, 0xfeff]);
+
+/**
+ * A key name for a terminal, so that every printed name maps back to exactly one byte string:
+ * `escaped` names (the API's redis-cli rendering of bytes that are not UTF-8, which has a
+ * `name_base64`) are already unambiguous and only bounded; in any other name a backslash becomes
+ * `\\` (else a literal "\x1b" would print like an escaped ESC), and controls, bidi and
+ * zero-width characters become `\xHH` / `\uHHHH`.
+ */
+export function escapeKeyName(name: string, escaped: boolean): string {
+  if (escaped) return escapeControls(name);
+  let out = '';
+  for (const char of name) {
+    const code = char.codePointAt(0) ?? 0;
+    if (char === '\\') out += '\\\\';
+    else if (ZERO_WIDTH.has(code)) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else out += escapeControls(char);
+  }
+  return out;
+}
+
 /**
  * Replaces every occurrence of each secret (and of its first 8 characters or more, since a
  * server may echo a truncated argument) with `***`.
@@ -47,3 +69,9 @@ export function redactSecrets(text: string, secrets: readonly (string | null | u
 export function serverText(text: string, secrets: readonly (string | null | undefined)[] = []): string {
   return escapeControls(redactSecrets(text, secrets), MAX_SERVER_TEXT);
 }
+
+/**
+ * A name people read in tables, logs and terminals: no control characters (C0, DEL, C1), no
+ * line or paragraph separators, no bidi controls that would reorder what is shown around it.
+ */
+export const DISPLAY_NAME_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]+$';

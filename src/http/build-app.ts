@@ -75,6 +75,8 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
+    // Every answer is what its Content-Type says: no browser sniffs JSON into HTML.
+    void reply.header('X-Content-Type-Options', 'nosniff');
     if (stopping) {
       void reply.header('Connection', 'close');
       throw new KeyheatError('serviceStopping', { detail: 'keyheat is stopping; retry on another keyheat process' });

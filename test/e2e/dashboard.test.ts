@@ -27,6 +27,8 @@ describe('the dashboard in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let base: string;
+  /** What Chromium refused under the dashboard's Content-Security-Policy while the tests ran. */
+  const violations: string[] = [];
 
   beforeAll(async () => {
     redis = await startRedis({ lfuLogFactor: 10, lfuDecayTime: 1 });
@@ -41,6 +43,9 @@ describe('the dashboard in Chromium', () => {
     base = await serveDashboard(harness.keyheat);
     browser = await launchChromium();
     page = await desktopPage(browser);
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
   }, 60_000);
 
   afterEach(async (test) => {
@@ -174,5 +179,28 @@ describe('the dashboard in Chromium', () => {
     // Wide tables scroll inside their own box; the page itself does not.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('sends its security headers, breaks none of its own rules, and isolates key names as bidi text', async () => {
+    const index = await fetch(base);
+    const script = /src="([^"]+\.js)"/.exec(await index.text())?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(new URL(script ?? '', base));
+    for (const response of [index, asset]) {
+      expect(response.status).toBe(200);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp).toMatch(/script-src 'self'(;|$)/);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+    await page.getByRole('button', { name: 'Analyse now' }).click();
+    await page.getByRole('link', { name: 'See the result' }).click({ timeout: 20_000 });
+    const table = page.getByRole('table', { name: /Hot keys/ });
+    await table.waitFor();
+    const names = table.getByRole('rowheader');
+    expect(await names.count()).toBe(5);
+    expect(await table.locator('th[scope=row] > bdi').count()).toBe(5);
+    expect(violations).toEqual([]);
   });
 });

@@ -43,7 +43,7 @@ export function TypeTotals(props: { readonly task: BigTask }) {
                 {memory ? <td class="num">{t.memory_bytes === undefined ? '' : bytes(t.memory_bytes)}</td> : null}
                 <td class="num">{t.big_keys.toLocaleString()}</td>
                 <td class="mono key-name" title={t.largest?.name_base64 === undefined ? undefined : `exact bytes (base64): ${t.largest.name_base64}`}>
-                  {t.largest === null ? '—' : `${t.largest.name} (db ${t.largest.db}${cluster && t.largest.shard !== undefined ? `, ${t.largest.shard}` : ''})`}
+                  {t.largest === null ? '—' : <><bdi>{t.largest.name}</bdi>{` (db ${t.largest.db}${cluster && t.largest.shard !== undefined ? `, ${t.largest.shard}` : ''})`}</>}
                 </td>
                 <td class="num">{t.largest === null ? '' : size({ size: t.largest.size, unit: t.unit })}</td>
               </tr>

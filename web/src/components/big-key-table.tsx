@@ -127,7 +127,7 @@ export function BigKeyTable(props: { readonly task: BigTask }) {
             {shown.map((k) => (
               <tr key={`${k.shard ?? ''}\u0000${k.db}\u0000${k.name_base64 ?? k.name}`}>
                 <th scope="row" class="mono key-name" title={k.name_base64 === undefined ? undefined : `exact bytes (base64): ${k.name_base64}`}>
-                  {k.name}
+                  <bdi>{k.name}</bdi>
                   {k.also_hot === true ? (
                     <span class="mark also-hot" title="Also a hot key in the latest hot key analysis">
                       also hot

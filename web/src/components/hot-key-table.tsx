@@ -117,7 +117,7 @@ export function HotKeyTable(props: { readonly task: Task }) {
             {shown.map((k) => (
               <tr key={`${k.db}\u0000${k.name}`}>
                 <th scope="row" class="mono key-name" title={k.name_base64 === undefined ? undefined : `exact bytes (base64): ${k.name_base64}`}>
-                  {k.name}
+                  <bdi>{k.name}</bdi>
                   <Marks hotKey={k} compared={compared} />
                 </th>
                 <td>{k.type}</td>

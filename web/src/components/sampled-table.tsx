@@ -61,7 +61,7 @@ function SampledRow(props: { readonly sampledKey: SampledKey; readonly rank: num
     <tr>
       <td class="num">{props.rank}</td>
       <th scope="row" class="mono key-name" title={k.name_base64 === undefined ? undefined : `exact bytes (base64): ${k.name_base64}`}>
-        {k.name}
+        <bdi>{k.name}</bdi>
         {props.missing ? (
           <span class="mark not-in-lfu" title="Not in the LFU list of this task: the key did not exist when scanned, or its counter was below the LFU top keys">
             not in LFU list

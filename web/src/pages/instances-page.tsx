@@ -147,7 +147,7 @@ function LastAnalysis(props: { readonly task: Task | null }) {
     <a href={href({ page: 'task', instanceId: task.instance_id, taskId: task.id })}>
       {when(task.finished_at)}
       <div class="sub">
-        {hottest === undefined ? 'no hot key' : <span class="mono">{hottest.name}</span>}
+        {hottest === undefined ? 'no hot key' : <span class="mono"><bdi>{hottest.name}</bdi></span>}
         {hottest !== undefined && rate(hottest) !== '' ? ` · ${rate(hottest)}` : null}
         {saturated > 0 ? ` · ${saturated} saturated` : null}
       </div>
