@@ -4,6 +4,7 @@
  * Every default is written next to its option.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { DISPLAY_NAME_PATTERN } from '../domain/display-text.js';
 import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, REDIS_LIMITS, type Limit, SAMPLE_LIMITS, SNAPSHOT_LIMITS, BIGKEY_LIMITS } from '../domain/limits.js';
 
 const Integer = (min: number, max: number, defaultValue: number, description: string) =>
@@ -32,7 +33,7 @@ export const InstanceConfigSchema = Type.Object(
   {
     project_id: Type.String({ minLength: 1 }),
     instance_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
-    name: Type.String({ minLength: 1, maxLength: 255 }),
+    name: Type.String({ minLength: 1, maxLength: 255, pattern: DISPLAY_NAME_PATTERN }),
     url: Type.String({ description: 'redis://[:password@]host:port, rediss://..., or redis+sentinel://host:26379[,host:port...]/<master_name>' }),
     password: Type.Optional(Type.String()),
     sentinel_password: Type.Optional(Type.String({ description: "the Sentinels' own password, for a redis+sentinel:// URL" })),

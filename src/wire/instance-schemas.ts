@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { DISPLAY_NAME_PATTERN } from '../domain/display-text.js';
 
 /** PEM text is a few KB; a chain of a few certificates stays well under this. */
 const PEM_MAX = 65_536;
@@ -15,7 +16,7 @@ export const RedisTlsBody = Type.Object(
 );
 
 export const RegisterInstanceBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 255 }),
+  name: Type.String({ minLength: 1, maxLength: 255, pattern: DISPLAY_NAME_PATTERN, description: 'no control or bidi characters' }),
   url: Type.String({
     minLength: 1,
     maxLength: 2048,

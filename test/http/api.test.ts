@@ -104,7 +104,7 @@ describe.each(STORES)('%s store', (store) => {
       const unreachable = await harness.request('POST', `/v2/${P1}/instances`, { body: { name: 'x', url: 'redis://127.0.0.1:1' } });
       expect(unreachable.status).toBe(400);
       expect(unreachable.body).toMatchObject({ error_code: 'DCS.4800', error_msg: 'Invalid url in the request.' });
-      expect(unreachable.body['error_ext_msg']).toMatch(/cannot reach Redis: connecting to 127\.0\.0\.1:1 failed \(ECONNREFUSED\)/);
+      expect(unreachable.body['error_ext_msg']).toBe('cannot reach Redis: no Redis answered at 127.0.0.1:1 (nothing listening, no answer in time, or not a Redis)');
 
       const wrong = await harness.request('POST', `/v2/${P1}/instances`, { body: { name: 'x', url: `redis://:nope@127.0.0.1:${redis.port}` } });
       expect(wrong.status).toBe(400);
@@ -120,6 +120,13 @@ describe.each(STORES)('%s store', (store) => {
       expect(badScheme.body).toMatchObject({ error_code: 'DCS.4800', error_msg: 'Invalid url in the request.' });
       const noName = await harness.request('POST', `/v2/${P1}/instances`, { body: { url: redis.url } });
       expect(noName.body).toMatchObject({ error_code: 'DCS.4800', error_msg: 'Invalid name in the request.' });
+      for (const name of ['nul\u0000name', 'esc\u001b[31m', 'two\nlines', 'bidi\u202egpj.exe', 'c1\u0085']) {
+        const refused = await harness.request('POST', `/v2/${P1}/instances`, { body: { name, url: redis.url } });
+        expect(refused.status, JSON.stringify(name)).toBe(400);
+        expect(refused.body).toMatchObject({ error_code: 'DCS.4800', error_msg: 'Invalid name in the request.' });
+      }
+      const list = await harness.request('GET', `/v2/${P1}/instances`);
+      expect(JSON.stringify(list.body)).not.toMatch(/nul\\u0000|bidi/);
     });
 
     it('deletes an instance with its tasks', async () => {

@@ -48,6 +48,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('refuses a configured instance name with control or bidi characters', () => {
+    const named = (name: string): string => file(`instances:\n  - { project_id: p1, instance_id: c1, name: ${JSON.stringify(name)}, url: "redis://127.0.0.1:6380" }\n`);
+    expect(() => loadConfig({ file: named('cache-1'), env: {} })).not.toThrow();
+    for (const name of ['nul\u0000', 'esc\u001b[2J', 'bidi\u202e']) expect(() => loadConfig({ file: named(name), env: {} }), JSON.stringify(name)).toThrow(/\/instances\/0\/name/);
+  });
+
   it('says so when the file is missing or not YAML', () => {
     expect(() => loadConfig({ file: '/nonexistent/keyheat.yaml', env: {} })).toThrow(/cannot read config file/);
     expect(() => loadConfig({ file: file('server: [unclosed'), env: {} })).toThrow(/not valid YAML/);
