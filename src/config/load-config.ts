@@ -5,11 +5,12 @@
  * KEYHEAT_PORT; KEYHEAT_CONFIG names the config file.
  */
 import { readFileSync } from 'node:fs';
+import { BlockList } from 'node:net';
 import path from 'node:path';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { parseCidr } from '../domain/cidr.js';
+import { parseCidr, type Cidr } from '../domain/cidr.js';
 import { findRepeatedCredential } from './check-credentials.js';
 import { ConfigError } from './config-error.js';
 import { ConfigSchema, type KeyheatConfig } from './config-schema.js';
@@ -44,11 +45,13 @@ export function loadConfig(sources: ConfigSources = {}): KeyheatConfig {
   }
   const config = withDefaults as KeyheatConfig;
   for (const cidr of config.network.allow) {
+    let problem: string | null;
     try {
-      parseCidr(cidr);
+      problem = coversIpv4(parseCidr(cidr)) ? `"${cidr}" would allow every IPv4 address too (IPv4 is matched as ::ffff:a.b.c.d); list 0.0.0.0/0 for that, or a narrower IPv6 range` : null;
     } catch (error) {
-      throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n  /network/allow: ${(error as Error).message}`);
+      problem = (error as Error).message;
     }
+    if (problem !== null) throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n  /network/allow: ${problem}`);
   }
   const repeated = findRepeatedCredential(config.projects);
   if (repeated !== null) throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n  ${repeated}`);
@@ -124,4 +127,12 @@ function deepMerge(base: Record<string, unknown>, override: Record<string, unkno
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An IPv6 range that contains the IPv4-mapped addresses (::ffff:0:0/96), as ::/0 does. */
+function coversIpv4(cidr: Cidr): boolean {
+  if (cidr.family !== 'ipv6') return false;
+  const list = new BlockList();
+  list.addSubnet(cidr.address, cidr.prefix, 'ipv6');
+  return list.check('::ffff:0.0.0.0', 'ipv6') && list.check('::ffff:255.255.255.255', 'ipv6');
 }

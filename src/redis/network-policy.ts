@@ -1,7 +1,8 @@
 /**
  * Where keyheat may connect. A registered URL, every node a cluster announces and every MOVED or
  * ASK target makes keyheat open a connection and send the instance's password there; with
- * `network.allow` set, only addresses inside those CIDRs are contacted. The check runs on the
+ * `network.allow` set, only addresses inside those CIDRs are contacted, and link-local ranges
+ * (cloud metadata) never are unless an entry names them. The check runs on the
  * resolved address, and the connection goes to exactly the address that was checked (a DNS
  * answer that changes between the check and the connect cannot move it elsewhere).
  */
@@ -10,25 +11,34 @@ import net from 'node:net';
 import { parseCidr } from '../domain/cidr.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 
+/**
+ * Ranges no Redis of a tenant has any business in, refused whatever network.allow says unless an
+ * entry of it names them itself (a CIDR inside the range): link-local addresses, where clouds
+ * serve instance metadata and credentials (169.254.169.254, fd00:ec2::254).
+ */
+const DEFAULT_DENY = ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254/128'].map(parseCidr);
+
 export class NetworkPolicy {
-  /** No restriction: connect wherever a URL, a cluster or a redirect says. */
+  /** No restriction beyond the default deny: connect wherever a URL, a cluster or a redirect says. */
   static readonly OPEN = new NetworkPolicy([]);
 
   private readonly allowed: net.BlockList | null;
+  private readonly denied = new net.BlockList();
+  /** Entries of network.allow that name a part of a denied range: only those reach it. */
+  private readonly explicit = new net.BlockList();
   readonly cidrs: readonly string[];
 
   constructor(cidrs: readonly string[]) {
     this.cidrs = [...cidrs];
-    if (cidrs.length === 0) {
-      this.allowed = null;
-      return;
-    }
+    for (const cidr of DEFAULT_DENY) this.denied.addSubnet(cidr.address, cidr.prefix, cidr.family);
     const list = new net.BlockList();
     for (const text of cidrs) {
       const cidr = parseCidr(text);
       list.addSubnet(cidr.address, cidr.prefix, cidr.family);
+      const inside = DEFAULT_DENY.some((deny) => deny.family === cidr.family && cidr.prefix >= deny.prefix && this.denied.check(cidr.address, cidr.family));
+      if (inside) this.explicit.addSubnet(cidr.address, cidr.prefix, cidr.family);
     }
-    this.allowed = list;
+    this.allowed = cidrs.length === 0 ? null : list;
   }
 
   get restricted(): boolean {
@@ -37,20 +47,21 @@ export class NetworkPolicy {
 
   /** True when the address (an IP literal) may be contacted. */
   permits(address: string): boolean {
-    if (this.allowed === null) return true;
     const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address)?.[1];
-    if (mapped !== undefined) return this.allowed.check(mapped, 'ipv4');
-    const version = net.isIP(address);
-    return version !== 0 && this.allowed.check(address, version === 4 ? 'ipv4' : 'ipv6');
+    const ip = mapped ?? address;
+    const version = net.isIP(ip);
+    if (version === 0) return false;
+    const family = version === 4 ? 'ipv4' : 'ipv6';
+    if (this.denied.check(ip, family) && !this.explicit.check(ip, family)) return false;
+    return this.allowed === null || this.allowed.check(ip, family);
   }
 
   /**
-   * The address to connect to for `host`: the host itself when nothing is restricted, else the
-   * first resolved address inside the allowed networks. Throws RedisFailure('denied') naming
-   * the node and what it resolved to.
+   * The address to connect to for `host`: the first address it resolves to that the policy
+   * permits (the default deny applies with no network.allow too). Throws RedisFailure('denied')
+   * naming the node and what it resolved to.
    */
   async resolve(host: string, node: string): Promise<string> {
-    if (this.allowed === null) return host;
     let addresses: string[];
     if (net.isIP(host) !== 0) {
       addresses = [host];
@@ -65,6 +76,13 @@ export class NetworkPolicy {
     const permitted = addresses.find((address) => this.permits(address));
     if (permitted !== undefined) return permitted;
     const resolved = addresses.length === 1 && addresses[0] === host ? '' : ` (resolves to ${addresses.join(', ')})`;
+    if (addresses.some((address) => this.denied.check(address, net.isIP(address) === 4 ? 'ipv4' : 'ipv6'))) {
+      throw new RedisFailure(
+        'denied',
+        node,
+        `${node}${resolved} is link-local (169.254.0.0/16, fe80::/10: where clouds serve instance metadata), which keyheat does not contact unless network.allow lists that range itself`,
+      );
+    }
     throw new RedisFailure('denied', node, `${node}${resolved} is outside network.allow (${this.cidrs.join(', ')})`);
   }
 }
