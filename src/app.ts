@@ -2,6 +2,7 @@
  * The composition root: opens the store, bootstraps authentication, syncs config instances,
  * wires the services, the task runner and the HTTP app. close() undoes it in reverse order.
  */
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeyheatConfig } from './config/config-schema.js';
@@ -21,7 +22,8 @@ import { redisAccess, type RedisAccess } from './redis/redis-access.js';
 import { InstanceService } from './service/instance-service.js';
 import { ReadinessService } from './service/readiness-service.js';
 import { TaskService } from './service/task-service.js';
-import { readKeyFile, secretKeyForStore, type ResolvedSecretKey } from './storage/secret-key.js';
+import { writePrivateFileDurably } from './storage/private-files.js';
+import { GENERATED_KEY_FILE, readKeyFile, secretKeyForStore, type ResolvedSecretKey } from './storage/secret-key.js';
 import { openStore, type Store } from './storage/store.js';
 import type { PoolSettings } from './storage/pg-pool.js';
 
@@ -301,14 +303,22 @@ async function logSecretKey(secret: ResolvedSecretKey, store: Store, logger: Log
  * one transaction, on a stopped service's store (or, with PostgreSQL, before every process
  * restarts with the new key). The current key comes from the usual places.
  */
-export async function rotateSecretKey(config: KeyheatConfig, newKeyFile: string): Promise<{ instances: number; oldKeyId: string; newKeyId: string }> {
+export async function rotateSecretKey(
+  config: KeyheatConfig,
+  newKeyFile: string,
+): Promise<{ resealed: number; already: number; oldKeyId: string; newKeyId: string; installed: string | null }> {
   const next = readKeyFile(newKeyFile);
   const current = storeSecretKey(config);
   const store = await openStore(databaseUrl(config), { maxTasksPerInstance: config.retention.max_tasks_per_instance, pool: poolSettings(config), secretKey: current.key });
+  let counts: { resealed: number; already: number };
   try {
-    const instances = await store.instances.reseal(next);
-    return { instances, oldKeyId: current.key.id, newKeyId: next.id };
+    counts = await store.instances.reseal(next);
   } finally {
     await store.close();
   }
+  // The generated key of the embedded store is replaced by the new one, durably, once the
+  // secrets are sealed with it: a run cut before this point is finished by running it again.
+  const generated = current.source === path.join(config.data_dir, GENERATED_KEY_FILE) && current.key.id !== next.id;
+  if (generated) writePrivateFileDurably(current.source, `${next.key.toString('base64')}\n`, { replace: true });
+  return { ...counts, oldKeyId: current.key.id, newKeyId: next.id, installed: generated ? current.source : null };
 }

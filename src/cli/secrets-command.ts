@@ -16,11 +16,14 @@ export async function secretsCommand(args: readonly string[]): Promise<number> {
   if (keyFiles.next === undefined) throw new UsageError('secrets rotate needs --new-key-file FILE', SECRETS_USAGE);
   const loaded = configFromArgs(others, ['config', 'data-dir']);
   const config = keyFiles.old === undefined ? loaded : { ...loaded, secrets: { key_file: keyFiles.old } };
-  const { instances, oldKeyId, newKeyId } = await rotateSecretKey(config, keyFiles.next);
-  process.stdout.write(
-    `Re-encrypted the stored passwords of ${instances} instance(s): key ${oldKeyId} -> ${newKeyId}.\n` +
-      'Start keyheat with the new key now (the old one no longer opens them).\n',
-  );
+  const { resealed, already, oldKeyId, newKeyId, installed } = await rotateSecretKey(config, keyFiles.next);
+  const done =
+    resealed === 0
+      ? `Nothing needs re-sealing: the stored secrets of ${already} instance(s) are already sealed with key ${newKeyId}.\n`
+      : `Re-sealed the stored secrets (Redis and Sentinel passwords, TLS keys) of ${resealed} instance(s): key ${oldKeyId} -> ${newKeyId}` +
+        `${already > 0 ? ` (${already} already were)` : ''}.\n`;
+  const next = installed === null ? 'Start keyheat with the new key now (the old one no longer opens them).\n' : `${installed} now holds the new key; start keyheat as before.\n`;
+  process.stdout.write(done + next);
   return EXIT.ok;
 }
 

@@ -50,24 +50,26 @@ export class InstanceRepository {
   }
 
   /**
-   * Re-seals every secret with `next`, in one transaction: all or nothing. A secret this
-   * repository's key cannot open makes the whole rotation fail, naming the instances.
+   * Re-seals every secret with `next`, in one transaction: all or nothing. Secrets already sealed
+   * with `next` stay as they are, so a rotation that succeeded without being told (a crash after
+   * the commit) can be run again: it then re-seals nothing. A secret neither key opens makes the
+   * whole rotation fail, naming the instances. Returns how many instances were re-sealed and how
+   * many already were.
    */
-  async reseal(next: SecretKey): Promise<number> {
+  async reseal(next: SecretKey): Promise<{ resealed: number; already: number }> {
     return this.db.transaction().execute(async (trx) => {
       const rows = await trx.selectFrom('instances').select(['id', ...SECRET_COLUMNS]).execute();
+      const pending = (row: (typeof rows)[number]): SecretColumn[] => SECRET_COLUMNS.filter((column) => row[column] !== null && sealedKeyId(row[column] as string) !== next.id);
       const withSecrets = rows.filter((row) => SECRET_COLUMNS.some((column) => row[column] !== null));
-      const lost = withSecrets.filter((row) => SECRET_COLUMNS.some((column) => row[column] !== null && plainOf(row[column] as string, this.secretKey) === null)).map((row) => row.id);
+      const stale = withSecrets.filter((row) => pending(row).length > 0);
+      const lost = stale.filter((row) => pending(row).some((column) => plainOf(row[column] as string, this.secretKey) === null)).map((row) => row.id);
       if (lost.length > 0) throw new SecretKeyError(`the current key cannot open the stored secrets of instances ${lost.join(', ')}; nothing was changed`);
-      for (const row of withSecrets) {
+      for (const row of stale) {
         const update: Partial<Secrets> = {};
-        for (const column of SECRET_COLUMNS) {
-          const value = row[column];
-          if (value !== null) update[column] = sealSecret(next, plainOf(value, this.secretKey) ?? '');
-        }
+        for (const column of pending(row)) update[column] = sealSecret(next, plainOf(row[column] as string, this.secretKey) ?? '');
         await trx.updateTable('instances').set(update).where('id', '=', row.id).execute();
       }
-      return withSecrets.length;
+      return { resealed: stale.length, already: withSecrets.length - stale.length };
     });
   }
 

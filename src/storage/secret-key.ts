@@ -4,10 +4,10 @@
  * generated at the first start. PostgreSQL is shared by several processes that must all hold
  * the same key, so a generated one would split them: there, no key is a start-up error.
  */
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateSecretKey, parseSecretKey, SecretKeyError, type SecretKey } from '../domain/secret-box.js';
-import { PRIVATE_FILE_MODE, createPrivateFile, tightenDataDir, tightenSqliteFiles } from './private-files.js';
+import { createPrivateFile, tightenDataDir, tightenSqliteFiles, writePrivateFileDurably } from './private-files.js';
 
 export const GENERATED_KEY_FILE = 'secret.key';
 
@@ -46,13 +46,9 @@ export function resolveSecretKey(sources: SecretKeySources): ResolvedSecretKey {
   }
   tightenDataDir(sources.dataDir);
   const key = generateSecretKey();
-  // 'wx': never overwrite a key that appeared meanwhile; 0600 from the first byte.
-  const fd = openSync(file, 'wx', PRIVATE_FILE_MODE);
-  try {
-    writeSync(fd, `${key.key.toString('base64')}\n`);
-  } finally {
-    closeSync(fd);
-  }
+  // Never over a key that appeared meanwhile ('wx'); fsynced with its folder: a key lost in a
+  // crash after passwords were sealed with it would make them unreadable.
+  writePrivateFileDurably(file, `${key.key.toString('base64')}\n`);
   return { key, source: file, generated: true };
 }
 

@@ -5,7 +5,7 @@
  * instances it cannot open without stopping keyheat.
  */
 import { randomBytes } from 'node:crypto';
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
@@ -86,12 +86,6 @@ describe.each(STORES)('stored Redis passwords on the %s store', (store) => {
 
   const url = (): string => `redis://:${encodeURIComponent(PASSWORD)}@127.0.0.1:${redis.port}`;
 
-  async function analyse(h: Harness, instanceId: string): Promise<Record<string, unknown>> {
-    const created = await h.createTask(instanceId);
-    expect(created.status, created.text).toBe(200);
-    return h.waitForTask(instanceId, created.body['id'] as string);
-  }
-
   it('are sealed in the row, open end to end, and stay sealed across restarts', async () => {
     const first = await harness({});
     const id = await first.registerInstance(url());
@@ -165,11 +159,24 @@ describe.each(STORES)('stored Redis passwords on the %s store', (store) => {
     const next = keyFile(first.dataDir, 'next.key');
     const config = testConfig(first.dataDir, { database: { url: first.databaseUrl }, ...(store === 'postgres' ? { secrets: { key: TEST_SECRET_KEY } } : {}) });
     const rotated = await rotateSecretKey(config, next.file);
-    expect(rotated.instances).toBe(1);
+    expect([rotated.resealed, rotated.already]).toEqual([1, 0]);
     const after = (await rawPasswords(store, first.databaseUrl))[id];
     expect(after).toMatch(new RegExp(`^v1:${rotated.newKeyId}:`));
     expect(after).not.toBe(before);
+    // Run again (a success it was not told about): nothing to re-seal, nothing changed, no error.
+    const again = await rotateSecretKey(config, next.file);
+    expect([again.resealed, again.already]).toEqual([0, 1]);
+    expect((await rawPasswords(store, first.databaseUrl))[id]).toBe(after);
 
+    if (store === 'sqlite') {
+      // The embedded store's generated key file was replaced by the new key: keyheat starts as before.
+      expect(rotated.installed).toBe(path.join(first.dataDir, 'secret.key'));
+      const restarted = await harness({ dataDir: first.dataDir, databaseUrl: first.databaseUrl });
+      expect(await analyse(restarted, id)).toMatchObject({ status: 'success' });
+      await closeAll();
+      return;
+    }
+    expect(rotated.installed).toBeNull();
     const lines: string[] = [];
     const old = await harness({ dataDir: first.dataDir, databaseUrl: first.databaseUrl, logLines: lines, start: false });
     expect(lines.some((line) => line.includes('cannot be decrypted') && line.includes(id))).toBe(true);
@@ -199,6 +206,16 @@ describe('keyheat secrets rotate (the command)', () => {
       expect(done.stderr).toBe('');
       expect(done.code).toBe(0);
       expect(done.stdout).toContain('1 instance(s)');
+      // The generated key file now holds the new key (0600): keyheat starts as before.
+      const keyPath = path.join(first.dataDir, 'secret.key');
+      expect(readFileSync(keyPath, 'utf8').trim()).toBe(next.key);
+      expect(statSync(keyPath).mode & 0o777).toBe(0o600);
+      const twice = await runKeyheatToEnd(['secrets', 'rotate', '--new-key-file', next.file, '--data-dir', first.dataDir], { env });
+      expect([twice.code, twice.stdout]).toEqual([0, expect.stringMatching(/^Nothing needs re-sealing: the stored secrets of 1 instance\(s\) are already sealed with key/)]);
+      const restarted = await startHarness({ dataDir: first.dataDir, databaseUrl: first.databaseUrl });
+      const id = ((await restarted.request('GET', `/v2/${P1}/instances`)).body['instances'] as { instance_id: string }[])[0]?.instance_id ?? '';
+      expect(await analyse(restarted, id)).toMatchObject({ status: 'success' });
+      await restarted.close();
       const help = await runKeyheatToEnd(['secrets', 'rotate', '--help'], { env });
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('--new-key-file');
@@ -216,6 +233,12 @@ describe('keyheat secrets rotate (the command)', () => {
     await expect(createKeyheat(config, pino({ level: 'silent' }))).rejects.toThrow(/PostgreSQL needs a secret key/);
   });
 });
+
+async function analyse(h: Harness, instanceId: string): Promise<Record<string, unknown>> {
+  const created = await h.createTask(instanceId);
+  expect(created.status, created.text).toBe(200);
+  return h.waitForTask(instanceId, created.body['id'] as string);
+}
 
 function rmData(h: Harness): void {
   void h.close({ removeData: true }).catch(() => undefined);
