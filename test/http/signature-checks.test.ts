@@ -59,7 +59,9 @@ describe('signature checks', () => {
       socket.on('connect', () => socket.write(`PUT ${AUTOSCAN} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`));
       socket.on('data', (chunk) => {
         answer += chunk.toString();
-        if (/\r\n\r\n[\s\S]*\}/.test(answer)) {
+        const head = answer.indexOf('\r\n\r\n');
+        const length = /content-length: (\d+)/i.exec(answer.slice(0, head))?.[1];
+        if (head >= 0 && length !== undefined && Buffer.byteLength(answer.slice(head + 4)) >= Number(length)) {
           socket.destroy();
           resolve(answer);
         }
@@ -73,7 +75,6 @@ describe('signature checks', () => {
   }
 
   it.each([
-    ['an unknown AK', signed('PUT', AUTOSCAN, '{}', {}, { ak: 'NOSUCHAK' }), /the signature does not match/],
     ['an X-Sdk-Date 20 minutes old', signed('PUT', AUTOSCAN, '{}', {}, { date: sdkDate(new Date(Date.now() - 20 * 60_000)) }), /20 minutes away/],
     ['a malformed date', signed('PUT', AUTOSCAN, '{}', {}, { date: '2024-01-01' }), /X-Sdk-Date is missing or not/],
     ['a malformed Authorization header', { host: HOST, 'x-sdk-date': sdkDate(), authorization: 'SDK-HMAC-SHA256 Access=x' }, /Authorization header is not/],
@@ -82,6 +83,51 @@ describe('signature checks', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 401/);
     expect(answer).toContain('"error_code":"APIG.0301"');
     expect(answer).toMatch(reason);
+  });
+
+  /** Sends the head, waits `ms`, then the body: whether an answer came before the body, and the answer. */
+  async function headThenBody(headers: Record<string, string>, body: string, ms: number): Promise<{ early: boolean; answer: string }> {
+    const port = (harness.keyheat.http.server.address() as net.AddressInfo).port;
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let answer = '';
+      let bodySent = false;
+      let early = false;
+      const lines = Object.entries({ ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }).map(([k, v]) => `${k}: ${v}`);
+      socket.on('connect', () => {
+        socket.write(`PUT ${AUTOSCAN} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`);
+        setTimeout(() => {
+          bodySent = true;
+          socket.write(body);
+        }, ms);
+      });
+      socket.on('data', (chunk) => {
+        if (!bodySent) early = true;
+        answer += chunk.toString();
+        const head = answer.indexOf('\r\n\r\n');
+        const length = /content-length: (\d+)/i.exec(answer.slice(0, head))?.[1];
+        if (head >= 0 && length !== undefined && Buffer.byteLength(answer.slice(head + 4)) >= Number(length)) {
+          socket.destroy();
+          resolve({ early, answer });
+        }
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  it('waits for the body with an unknown AK as with a known one, then answers both alike', async () => {
+    const unknown = await headThenBody(signed('PUT', AUTOSCAN, '{}', {}, { ak: 'NOSUCHAK' }), '{}', 300);
+    const wrong = await headThenBody(signed('PUT', AUTOSCAN, '{}', {}, { sk: 'not-the-secret' }), '{}', 300);
+    for (const { early, answer } of [unknown, wrong]) {
+      expect(early).toBe(false);
+      expect(answer).toMatch(/^HTTP\/1\.1 401/);
+    }
+    const body = (answer: string): unknown => {
+      const parsed = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+      delete parsed.request_id;
+      return parsed;
+    };
+    expect(body(unknown.answer)).toEqual(body(wrong.answer));
   });
 
   it('answers an unknown AK and a wrong signature with the same text', async () => {

@@ -4,8 +4,10 @@
  * format, the AK, X-Sdk-Date and its window, the project) as soon as the request arrives, so a
  * stranger cannot make keyheat read a body; `verifySignedBody` checks the signature itself once
  * the body (whose hash it covers) has been read. Every failure says which check failed, except
- * that an unknown AK, an AK of another project and a wrong signature share one text: the answer
- * must not tell a prober which access keys exist. The expected signature is never shown.
+ * that an unknown AK, an AK of another project and a wrong signature share one text, and are
+ * refused at the same moment, after the body was read and a signature computed: neither the
+ * answer nor its timing tells a prober which access keys exist. The expected signature is never
+ * shown.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { canonicalRequest, EMPTY_BODY_SHA256, parseAuthorization, parseSdkDate, sha256Hex, signature, stringToSign, type ParsedAuthorization } from './sdk-hmac-sha256.js';
@@ -43,7 +45,12 @@ export interface PendingSignature {
   readonly sdkDate: string;
   /** When X-Sdk-Date leaves the accepted window: a replay of it is refused by the date after this. */
   readonly expiresAtMs: number;
+  /** An unknown AK or one of another project: refused after the body, like a wrong signature (the real cause, for the log). */
+  readonly refusal?: string;
 }
+
+/** Signs the requests of unknown access keys, so they cost what a known one's does. */
+const NO_KEY: AccessKey = { secretKey: 'keyheat-no-such-access-key', projectId: '' };
 
 export type Verdict = { readonly ok: true; readonly projectId: string } | { readonly ok: false; readonly reason: string; readonly logReason?: string };
 export type Precheck = { readonly ok: true; readonly pending: PendingSignature } | { readonly ok: false; readonly reason: string; readonly logReason?: string };
@@ -63,9 +70,11 @@ export function precheckSignedRequest(head: SignedRequestHead, lookup: (accessKe
   const projectHeader = single(head.headers['x-project-id']);
   if (projectHeader !== undefined && projectHeader !== head.pathProjectId) return fail('X-Project-Id does not match the project in the path');
   const key = lookup(auth.accessKey);
-  if (key === undefined) return mismatch(`unknown access key ${auth.accessKey}`);
-  if (key.projectId !== head.pathProjectId) return mismatch(`access key ${auth.accessKey} belongs to another project`);
-  return { ok: true, pending: { head, auth, key, sdkDate, expiresAtMs: date.getTime() + MAX_CLOCK_SKEW_MS } };
+  const pending = { head, auth, sdkDate, expiresAtMs: date.getTime() + MAX_CLOCK_SKEW_MS };
+  // Known or not, the request goes on to its body: the refusal comes where a wrong signature's does.
+  if (key === undefined) return { ok: true, pending: { ...pending, key: NO_KEY, refusal: `unknown access key ${auth.accessKey}` } };
+  if (key.projectId !== head.pathProjectId) return { ok: true, pending: { ...pending, key, refusal: `access key ${auth.accessKey} belongs to another project` } };
+  return { ok: true, pending: { ...pending, key } };
 }
 
 export function verifySignedBody(pending: PendingSignature, rawBody: string | Buffer): Verdict {
@@ -94,9 +103,10 @@ export function verifySignedBody(pending: PendingSignature, rawBody: string | Bu
     }
     const expected = Buffer.from(signature(key.secretKey, stringToSign(sdkDate, canonical)), 'hex');
     const given = Buffer.from(auth.signature, 'hex');
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return { ok: true, projectId: key.projectId };
+    const matches = expected.length === given.length && timingSafeEqual(expected, given);
+    if (matches && pending.refusal === undefined) return { ok: true, projectId: key.projectId };
   }
-  return mismatch('the signature does not match');
+  return mismatch(pending.refusal ?? 'the signature does not match');
 }
 
 /** Both steps at once (for callers that have the whole request, and for the unit tests). */
