@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalidParameter, KeyheatError } from '../domain/errors.js';
 import { meaningOf } from '../domain/failure-map.js';
-import type { Instance, RedisEndpoint, RedisTls } from '../domain/instance.js';
+import { endpointAddress, type Instance, type RedisEndpoint, type RedisTls } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import { wireTime } from '../domain/task.js';
@@ -52,7 +52,7 @@ export class InstanceService {
       inspected = await inspectDeployment(endpoint, this.redis, this.lifetime);
     } catch (error) {
       if (error instanceof RedisFailure) this.telemetry.redisFailure(error.kind, 'registration');
-      throw registrationError(error);
+      throw registrationError(error, endpoint);
     }
     const now = wireTime(new Date());
     const instance: Instance = {
@@ -88,14 +88,22 @@ export class InstanceService {
   }
 }
 
+/** Failures that say only that no Redis answered: registration tells none of them apart. */
+const SPEAKS_NO_REDIS: ReadonlySet<string> = new Set(['unreachable', 'timeout', 'protocol']);
+
 /**
  * Registration answers DCS.4800 naming `url` or `password`, or, where keyheat cannot get through
  * to a deployment that is there (TLS, Sentinel), the failure's own DCS error (failure-map.ts),
  * with the node's reason.
  */
-function registrationError(error: unknown): KeyheatError {
+function registrationError(error: unknown, endpoint: RedisEndpoint): KeyheatError {
   if (!(error instanceof RedisFailure)) throw error;
   if (error.kind === 'cancelled') return new KeyheatError('serviceStopping', { detail: 'keyheat is shutting down; try again on another keyheat process' });
+  // A closed port, a timeout and a service that is not Redis answer alike: registration is no port scanner.
+  if (SPEAKS_NO_REDIS.has(error.kind) && error.node === endpointAddress(endpoint)) {
+    const tls = endpoint.tls === null ? '' : '; over TLS, a port that does not speak TLS gives no answer either';
+    return invalidParameter('url', `cannot reach Redis: no Redis answered at ${endpointAddress(endpoint)} (nothing listening, no answer in time, or not a Redis${tls})`);
+  }
   const meaning = meaningOf(error);
   const detail = `${meaning.summary}: ${error.message}`;
   return meaning.registerParam === null ? new KeyheatError(meaning.error, { detail }) : invalidParameter(meaning.registerParam, detail);
