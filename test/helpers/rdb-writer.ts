@@ -338,3 +338,52 @@ export const moduleOps = (): Buffer => {
   return cat(len(1), len(5), len(2), len(2 ** 33), len(3), f, len(4), d, len(5), str('module string'), len(5), lzfStr(Buffer.from('m'.repeat(100))), len(0));
 };
 
+
+/**
+ * LZF data for `head` + `pattern` repeated `times` + `tail`, as a hostile writer would make it:
+ * literals for the head and one pattern, then back references of the greatest length (264 bytes
+ * from 3) repeating the pattern, then the tail. About 88 bytes out per byte in, built in O(output / 264).
+ */
+export function lzfRepeating(head: Buffer, pattern: Buffer, times: number, tail: Buffer): { data: Buffer; ulen: number } {
+  const parts: Buffer[] = [];
+  const literal = (bytes: Buffer): void => {
+    for (let i = 0; i < bytes.length; i += 32) {
+      const run = bytes.subarray(i, i + 32);
+      parts.push(Buffer.from([run.length - 1]), run);
+    }
+  };
+  literal(cat(head, pattern));
+  let left = pattern.length * (times - 1);
+  const distance = pattern.length - 1;
+  if (distance > 0x1fff) throw new Error('pattern longer than the LZF window');
+  while (left >= 3) {
+    const length = Math.min(264, left);
+    const l = length - 2;
+    parts.push(l < 7 ? Buffer.from([(l << 5) | (distance >> 8), distance & 0xff]) : Buffer.from([(7 << 5) | (distance >> 8), l - 7, distance & 0xff]));
+    left -= length;
+  }
+  // A remainder shorter than a reference is a literal of the pattern's next bytes.
+  if (left > 0) literal(pattern.subarray(0, left));
+  literal(tail);
+  return { data: Buffer.concat(parts), ulen: head.length + pattern.length * times + tail.length };
+}
+
+/** An LZF string (0xc3 encoding) from lzfRepeating. */
+export function lzfRepeatingStr(head: Buffer, pattern: Buffer, times: number, tail: Buffer): Buffer {
+  const { data, ulen } = lzfRepeating(head, pattern, times, tail);
+  return cat([0xc3], len(data.length), len(ulen), data);
+}
+
+/**
+ * A ziplist of `entries` one-byte integer entries (02 f1) whose header count is saturated, so
+ * only a walk can count it, compressed by lzfRepeating: a ziplist decompression bomb.
+ */
+export function ziplistBomb(entries: number): Buffer {
+  const total = 10 + 2 * entries + 1;
+  const header = Buffer.alloc(10);
+  header.writeUInt32LE(total, 0);
+  header.writeUInt32LE(10 + 2 * (entries - 1), 4);
+  header.writeUInt16LE(0xffff, 8);
+  // The first entry has prevlen 0; the pattern (prevlen 2, then the integer 0) repeats from the second.
+  return lzfRepeatingStr(cat(header, [0x00, 0xf1]), Buffer.from([0x02, 0xf1]), entries - 1, Buffer.from([0xff]));
+}

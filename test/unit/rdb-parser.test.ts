@@ -5,6 +5,7 @@
  * and the two properties a streaming parser must have: a cut anywhere fails (never a wrong key),
  * and the chunking never changes the result. Real Redis files are in integration/rdb-fixtures.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { lzfDecompress } from '../../src/redis/rdb/lzf.js';
 import { crc64Hex } from '../../src/redis/rdb/crc64.js';
@@ -30,6 +31,8 @@ import {
   moduleId,
   moduleOps,
   streamValue,
+  lzfRepeatingStr,
+  ziplistBomb,
   type Entry,
   type Seen,
 } from '../helpers/rdb-writer.js';
@@ -105,6 +108,8 @@ function smallRdb(): Buffer {
     keyOf(15, 'st', streamValue(1)),
   ]);
 }
+
+const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 
 describe('RDB parser on hand-built RDBs', () => {
   it('computes Redis CRC-64 (Jones) and reads module names and LZF', () => {
@@ -252,25 +257,26 @@ describe('RDB parser on hand-built RDBs', () => {
     expect(parseError(rdb([keyOf(13, 'h', lzfLie)])).message).toMatch(/decompresses to 4 bytes, not 50/);
   });
 
-  it('skips big values as they arrive and holds keys and walked blobs only up to their caps', () => {
+  it('skips big values as they arrive, walks blobs as they arrive, and keeps a long name as its beginning and hash', () => {
     const bigValue = 'v'.repeat(3_000_000);
     const bigKey = 'k'.repeat(200_000);
     const bigList = listpack(Array.from({ length: 30000 }, () => 'abcdefgh'));
     const data = rdb([keyOf(0, bigKey, str(bigValue)), keyOf(20, 's', str(bigList)), keyOf(0, 'a', str('b'))]);
-    const seen = parse(data, [65536]);
-    expect(seen.keys.map((k) => [k.key.length, k.size])).toEqual([
-      [200_000, 3_000_000],
-      [1, 30000],
-      [1, 1],
-    ]);
+    for (const chunks of [[65536], [1000], [data.length]]) {
+      const seen = parse(data, chunks);
+      expect(seen.keys.map((k) => [k.key.length, k.keyLength, k.keySha1, k.size])).toEqual([
+        [1024, 200_000, sha1(bigKey), 3_000_000],
+        [1, 1, null, 30000],
+        [1, 1, null, 1],
+      ]);
+    }
     const keyLimit = parseError(data, { maxKeyBytes: 100_000 });
     expect([keyLimit.reason, keyLimit.message]).toEqual(['limit', expect.stringMatching(/a key of 200000 bytes exceeds the limit of 100000/)]);
-    // A listpack whose header has the count is skipped without being held, whatever the cap.
-    expect(parse(data, [65536], { maxBlobBytes: 1000 }).keys).toHaveLength(3);
+    // A listpack whose count needs a walk (its header says 65535) is walked as it arrives, never held.
     const walked = rdb([keyOf(20, 's', str(listpack(Array.from({ length: 70000 }, () => 'abcdefgh'), 65535)))]);
-    expect(parse(walked, [65536]).keys[0]?.size).toBe(70000);
-    // (Whole in one chunk it is walked in place, a view of the caller's buffer: nothing is held.)
-    expect(parseError(walked, { maxBlobBytes: 100_000 }, [65536]).message).toMatch(/needs a walk exceeds limits.maxBlobBytes/);
+    for (const chunks of [[65536], [999], [walked.length]]) expect(parse(walked, chunks).keys[0]?.size).toBe(70000);
+    // Names up to keepKeyBytes come whole.
+    expect(parse(data, [65536], { keepKeyBytes: 300_000 }).keys[0]).toMatchObject({ key: bigKey, keySha1: null, keyLength: 200_000 });
   });
 
   it('collects long keys, aux values and compressed blobs across chunks, the same way whatever the chunking', () => {
@@ -287,21 +293,21 @@ describe('RDB parser on hand-built RDBs', () => {
       keyOf(0, 'last', str('!')),
     ]);
     const expected = [
-      ['K'.repeat(80_000), 'string', 1],
-      ['ql', 'list', 3000],
-      ['ql2', 'list', 70_001],
-      ['zm', 'hash', 300],
-      ['last', 'string', 1],
+      ['K'.repeat(1024), sha1('K'.repeat(80_000)), 'string', 1],
+      ['ql', null, 'list', 3000],
+      ['ql2', null, 'list', 70_001],
+      ['zm', null, 'hash', 300],
+      ['last', null, 'string', 1],
     ];
     for (const chunks of [[data.length], [65536], [1000], [4093, 17]]) {
       const seen = parse(data, chunks);
-      expect(seen.keys.map((k) => [k.key, k.type, k.size])).toEqual(expected);
+      expect(seen.keys.map((k) => [k.key, k.keySha1, k.type, k.size])).toEqual(expected);
       expect(seen.aux.map(([name, value]) => [name, value.length])).toEqual([
         ['lua', 100_000],
         ['lzf-aux', 90_000],
       ]);
     }
-    expect(parseError(data, { maxBlobBytes: 50_000 }, [65536]).message).toMatch(/AUX field "lua" of 100000 bytes exceeds the limit/);
+    expect(parseError(data, { maxAuxBytes: 50_000 }, [65536]).message).toMatch(/AUX field "lua" of 100000 bytes exceeds the limit/);
   });
 
   it('returns the bytes after the RDB to the caller and is unusable after a failure', () => {
@@ -322,5 +328,73 @@ describe('RDB parser on hand-built RDBs', () => {
     const broken = new RdbParser({ onKey: () => undefined });
     expect(() => broken.push(Buffer.from('REDIS9999'))).toThrow(RdbParseError);
     expect(() => broken.push(Buffer.from('x'))).toThrow(/RDB version 9999/);
+  });
+});
+
+describe('RDB parser, bounded whatever the bytes', () => {
+  const MIB = 1024 * 1024;
+
+  it('walks a compressed ziplist bomb as it inflates, holding no more than a span of it', () => {
+    // 8M entries: 16 MiB inflated from about 190 KB.
+    const bomb = ziplistBomb(8 * MIB);
+    const data = rdb([keyOf(10, 'bomb', bomb), keyOf(0, 'after', str('x'))]);
+    expect(data.length).toBeLessThan(200_000);
+    for (const chunks of [[16 * 1024], [data.length], [4093]]) {
+      const seen = parse(data, chunks);
+      expect(seen.keys.map((k) => [k.key, k.size])).toEqual([
+        ['bomb', 8 * MIB],
+        ['after', 1],
+      ]);
+    }
+  });
+
+  it('fails with limit, naming the offset, once what it inflates passes the budget', () => {
+    const bomb = ziplistBomb(8 * MIB);
+    const data = rdb([keyOf(10, 'one', bomb), keyOf(10, 'two', bomb), keyOf(10, 'three', bomb)]);
+    // The offset of its value, right after the name.
+    const offsetOfThree = data.indexOf(Buffer.from('three')) + 5;
+    const error = parseError(data, { inflateBase: 40 * MIB }, [16 * 1024]);
+    expect(error.reason).toBe('limit');
+    expect(error.message).toMatch(/a compressed ziplist of key "three" inflates to 16777227 bytes, which would take this RDB past its decompression budget/);
+    expect(error.offset).toBe(offsetOfThree);
+    // The default budget (4 x received + 64 MiB) lets one such value through, not eight.
+    const eight = rdb(Array.from({ length: 8 }, (_, i) => keyOf(10, `k${i}`, bomb)));
+    expect(parseError(eight, {}, [16 * 1024]).reason).toBe('limit');
+  });
+
+  it('keeps a compressed 16 MiB name as its first 1 KiB and its hash, inflating it in spans', () => {
+    const name = lzfRepeatingStr(Buffer.from('user:'), Buffer.from('ab'), 8 * MIB, Buffer.alloc(0));
+    const data = rdb([keyOf(0, name, str('v'))]);
+    const whole = Buffer.concat([Buffer.from('user:'), Buffer.alloc(16 * MIB, 'ab')]);
+    for (const chunks of [[16 * 1024], [data.length]]) {
+      const [key] = parse(data, chunks).keys;
+      expect(key).toMatchObject({ key: whole.subarray(0, 1024).toString('latin1'), keySha1: createHash('sha1').update(whole).digest('hex'), keyLength: whole.length, size: 1 });
+    }
+  });
+
+  it('cuts a long UTF-8 name on a character, never inside one', () => {
+    const name = Buffer.from('é'.repeat(1000)); // 2000 bytes
+    const [key] = parse(rdb([keyOf(0, str(name), str('v'))])).keys;
+    expect(key?.key).toBe(Buffer.from('é'.repeat(512)).toString('latin1'));
+  });
+
+  it('skips an AUX value nobody reads without inflating it, and refuses a read one over maxAuxBytes', () => {
+    const auxBomb = lzfRepeatingStr(Buffer.alloc(0), Buffer.from('x'), 64 * MIB, Buffer.alloc(0));
+    const data = rdb([aux('lua', auxBomb), keyOf(0, 'k', str('v'))]);
+    const keys: string[] = [];
+    const parser = new RdbParser({ onKey: (k) => keys.push(k.key.toString()) }, { inflateBase: 1024 });
+    const started = performance.now();
+    parser.push(data);
+    parser.end();
+    expect(keys).toEqual(['k']);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(parseError(data).message).toMatch(/AUX field "lua" of 67108864 bytes exceeds the limit of 8388608 bytes/);
+  });
+
+  it('refuses a database number beyond maxDb, naming the offset', () => {
+    const data = rdb([selectDb(3), keyOf(0, 'a', str('1')), selectDb(70_000), keyOf(0, 'b', str('2'))]);
+    const error = parseError(data);
+    expect([error.reason, error.offset]).toEqual(['limit', data.indexOf(Buffer.from([0xfe, 0x80]))]);
+    expect(error.message).toMatch(/a SELECTDB to database 70000: keyheat reads databases 0 to 65535/);
   });
 });

@@ -139,3 +139,103 @@ export function lzfCheckLength(src: Uint8Array, start: number, end: number, ulen
   }
   if (op !== ulen) throw new LzfError(`the data decompresses to ${op} bytes, not ${ulen}`);
 }
+
+/** Output history a back reference may reach (13 bits of offset, plus one). */
+const LZF_HISTORY = 8192;
+/** Output produced between two hand-offs to the sink. */
+const LZF_SPAN = 64 * 1024;
+
+/**
+ * Decompresses LZF data fed in pieces of any size, handing the output to `sink` in spans of at
+ * most LZF_SPAN bytes, with every check of lzfDecompress; holds only the 8 KiB of history a back
+ * reference can reach, whatever the data decompresses to. What a compressed key name or blob
+ * inflates to is therefore never held: the sink hashes it, or walks it (blobs.ts BlobWalker).
+ */
+export class LzfStream {
+  private readonly out = Buffer.allocUnsafe(LZF_HISTORY + LZF_SPAN + 264);
+  /** Write position in `out`; bytes before `emitted` were handed to the sink already. */
+  private op = 0;
+  private emitted = 0;
+  /** Bytes the data decompressed to so far. */
+  private produced = 0;
+  private literal = 0;
+  /** A back reference's control byte waiting for the rest of it (-1: none). */
+  private ctrl = -1;
+  /** A long back reference's length byte, once read (-1: not yet). */
+  private extra = -1;
+
+  constructor(
+    private readonly ulen: number,
+    private readonly sink: (data: Buffer, start: number, end: number) => void,
+  ) {}
+
+  feed(src: Uint8Array, start: number, end: number): void {
+    let ip = start;
+    const out = this.out;
+    while (ip < end) {
+      if (this.literal > 0) {
+        if (this.op + this.literal > out.length) this.flush();
+        const take = Math.min(this.literal, end - ip);
+        out.set(src.subarray(ip, ip + take), this.op);
+        this.op += take;
+        ip += take;
+        this.literal -= take;
+        continue;
+      }
+      if (this.ctrl === -1) {
+        const ctrl = src[ip++] as number;
+        if (ctrl < 32) {
+          this.grow(ctrl + 1, 0);
+          this.literal = ctrl + 1;
+          continue;
+        }
+        this.ctrl = ctrl;
+        this.extra = -1;
+        continue;
+      }
+      let len = this.ctrl >> 5;
+      if (len === 7 && this.extra === -1) {
+        this.extra = src[ip++] as number;
+        continue;
+      }
+      if (len === 7) len += this.extra;
+      const distance = ((this.ctrl & 0x1f) << 8) + (src[ip++] as number) + 1;
+      this.ctrl = -1;
+      len += 2;
+      this.grow(len, distance);
+      if (this.op + len > out.length) this.flush();
+      let ref = this.op - distance;
+      if (distance >= len) {
+        out.copyWithin(this.op, ref, ref + len);
+        this.op += len;
+      } else {
+        // Overlapping: the reference repeats what it is writing.
+        for (let k = 0; k < len; k++) out[this.op++] = out[ref++] as number;
+      }
+    }
+  }
+
+  /** The data ended: checks it decompressed to exactly the stated length, and hands over the rest. */
+  end(): void {
+    if (this.literal > 0) throw new LzfError('a literal run passes the end of the compressed data');
+    if (this.ctrl !== -1) throw new LzfError('a back reference is cut');
+    if (this.produced !== this.ulen) throw new LzfError(`the data decompresses to ${this.produced} bytes, not ${this.ulen}`);
+    if (this.op > this.emitted) this.sink(this.out, this.emitted, this.op);
+    this.emitted = this.op;
+  }
+
+  private grow(length: number, distance: number): void {
+    if (distance > this.produced) throw new LzfError('a back reference points before the start');
+    if (this.produced + length > this.ulen) throw new LzfError(distance === 0 ? 'a literal run passes the uncompressed length' : 'a back reference passes the uncompressed length');
+    this.produced += length;
+  }
+
+  /** Hands what is new to the sink and keeps the history a back reference can reach. */
+  private flush(): void {
+    if (this.op > this.emitted) this.sink(this.out, this.emitted, this.op);
+    const keep = Math.min(this.op, LZF_HISTORY);
+    this.out.copyWithin(0, this.op - keep, this.op);
+    this.op = keep;
+    this.emitted = keep;
+  }
+}

@@ -10,6 +10,7 @@
  * The two diverge after type 21: the same byte means another type, so the table is chosen by
  * the magic. A byte no table knows is refused as 'unsupported', never read as something else.
  */
+import { NAME_KEEP_BYTES } from '../../domain/kept-name.js';
 import type { BlobKind } from './blobs.js';
 
 export type RdbKeyType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream' | 'module' | 'pathhash';
@@ -19,8 +20,15 @@ export type RdbFlavor = 'redis' | 'valkey';
 
 export interface RdbKey {
   readonly db: number;
-  /** A view valid during onKey only. */
+  /**
+   * The name, or its first `keepKeyBytes` bytes (cut back to a whole UTF-8 character) when
+   * `keySha1` is set. A view valid during onKey only.
+   */
   readonly key: Buffer;
+  /** SHA-1 (hex) of the whole name when `key` is only its beginning; null for a whole name. */
+  readonly keySha1: string | null;
+  /** Bytes of the whole name. */
+  readonly keyLength: number;
   readonly type: RdbKeyType;
   /** The module type's 9-character name, for module values. */
   readonly moduleName: string | undefined;
@@ -65,11 +73,32 @@ export interface RdbHandlers {
 }
 
 export interface RdbLimits {
+  /** A longer key name fails the parse ('limit'). It is never held: see keepKeyBytes. */
   readonly maxKeyBytes: number;
-  readonly maxBlobBytes: number;
+  /** Bytes of a name given to onKey; a longer one comes as its beginning and the SHA-1 of all of it. */
+  readonly keepKeyBytes: number;
+  /** An AUX value handed to onAux (and so held whole) may be this long; without onAux they are skipped unread. */
+  readonly maxAuxBytes: number;
+  /**
+   * Decompression budget: the bytes LZF data may inflate to, over the whole RDB, are at most
+   * inflatePerByte x the RDB bytes received so far + inflateBase; past it the parse fails
+   * ('limit'). Only what is materialised counts (key names, blobs walked, AUX values read):
+   * compressed values that are skipped are checked without being inflated.
+   */
+  readonly inflatePerByte: number;
+  readonly inflateBase: number;
+  /** The greatest database number (SELECTDB) accepted; a larger one fails the parse ('limit'). */
+  readonly maxDb: number;
 }
 
-export const RDB_LIMITS: RdbLimits = { maxKeyBytes: 512 * 1024 * 1024, maxBlobBytes: 64 * 1024 * 1024 };
+export const RDB_LIMITS: RdbLimits = {
+  maxKeyBytes: 512 * 1024 * 1024,
+  keepKeyBytes: NAME_KEEP_BYTES,
+  maxAuxBytes: 8 * 1024 * 1024,
+  inflatePerByte: 4,
+  inflateBase: 64 * 1024 * 1024,
+  maxDb: 65_535,
+};
 
 /** The newest Redis format read: RDB 13 (Redis 8.6). */
 export const MAX_RDB_VERSION = 13;

@@ -6,11 +6,18 @@
  *
  * Invariants:
  * - Bounded memory: a value's bytes are skipped as they arrive when only their length matters
- *   (raw and LZF strings: the LZF header's uncompressed length is the size). Compact blobs
- *   (ziplist, listpack, intset) are skipped too when their header carries the count; only blobs
- *   whose count needs a walk (count field saturated at 65535, zipmaps, LZF-compressed blobs) are
- *   held, up to `maxBlobBytes`. Keys are held up to `maxKeyBytes`. Between chunks at most one
- *   small item (an element header, a short key: < INLINE_LIMIT bytes) is carried over.
+ *   (raw and LZF strings: the LZF header's uncompressed length is the size, checked without
+ *   inflating). Compact blobs (ziplist, listpack, intset, zipmap) are skipped too when their
+ *   header carries the count, else walked as they arrive (count field saturated at 65535,
+ *   zipmaps, field TTLs): no blob is held. A key name is handed on whole up to `keepKeyBytes`,
+ *   a longer one as its beginning and the SHA-1 of all of it, never held whole (up to
+ *   `maxKeyBytes`). AUX values are skipped unread unless a handler wants them. Between chunks
+ *   at most one small item (an element header, a short key: < INLINE_LIMIT bytes) is carried over.
+ * - Bounded work: what LZF data inflates to, when it must be materialised (names, blobs walked),
+ *   counts against a budget per RDB (`inflatePerByte` x bytes received + `inflateBase`), and is
+ *   inflated in spans as its bytes arrive: one push() does work in proportion to its bytes
+ *   (at most about 88 times them, LZF's greatest ratio), whatever they hold. SELECTDB beyond
+ *   `maxDb` fails ('limit').
  * - Strict: every length is checked against what contains it (a blob's header against its
  *   string, a walk against the header's count, LZF output against its declared length); an
  *   unknown version, opcode, type or encoding fails with RdbParseError naming the byte offset and
@@ -33,15 +40,16 @@ import { RdbParseError } from './rdb-error.js';
 import { readHeader } from './rdb-header.js';
 import { K_MODULE, OP_AUX, OP_EOF, OP_EXPIRETIME, OP_EXPIRETIME_MS, OP_FREQ, OP_FUNCTION2, OP_FUNCTION_PRE_GA, OP_IDLE, OP_KEY_META_OR_SLOT_IMPORT } from './rdb-format.js';
 import { OP_MODULE_AUX, OP_RESIZEDB, OP_SELECTDB, OP_SLOT_INFO, OP_UPDATE, RDB_LIMITS, typesOf, type RdbFlavor, type RdbHandlers, type RdbKey, type RdbLimits, type TypeInfo } from './rdb-format.js';
-import { C_AUX, C_KEY, C_LZF, C_NONE, FOR_FUNCTION, FOR_KEY, FOR_KEY_META, FOR_MODULE_AUX, INLINE_LIMIT, PHASE_NAMES } from './rdb-phases.js';
-import { P_CHECKSUM, P_COLLECT, P_DONE, P_ELEMS, P_FINISH, P_LENS, P_MAGIC, P_META_CLASS, P_MODULE, P_SKIP, P_STREAM, P_TOP, P_VALUE } from './rdb-phases.js';
+import { C_AUX, C_NONE, FOR_FUNCTION, FOR_KEY, FOR_KEY_META, FOR_MODULE_AUX, INLINE_LIMIT, PHASE_NAMES } from './rdb-phases.js';
+import { P_CHECKSUM, P_COLLECT, P_DONE, P_ELEMS, P_FEED, P_FINISH, P_LENS, P_MAGIC, P_META_CLASS, P_MODULE, P_SKIP, P_STREAM, P_TOP, P_VALUE } from './rdb-phases.js';
+import type { ReadName } from './rdb-strings.js';
 import { RdbValues } from './rdb-values.js';
 
 export { RdbParseError } from './rdb-error.js';
 export { MAX_RDB_VERSION, moduleNameOf, RDB_LIMITS, type RdbFlavor, type RdbHandlers, type RdbKey, type RdbKeyType, type RdbLimits } from './rdb-format.js';
 
 export class RdbParser extends RdbValues {
-  private readonly maxKeyBytes: number;
+  private readonly limits: RdbLimits;
   private version = 0;
   private writer: RdbFlavor = 'redis';
   private types: readonly (TypeInfo | undefined)[] = typesOf('redis', 0);
@@ -52,14 +60,17 @@ export class RdbParser extends RdbValues {
   private idle: number | null = null;
   /** Stream offset where the current key's type byte is. */
   private keyStart = 0;
+  private keySha1: string | null = null;
+  private keyLength = 0;
   private auxName = '';
 
   constructor(
     private readonly handlers: RdbHandlers,
     limits: Partial<RdbLimits> = {},
   ) {
-    super(limits.maxBlobBytes ?? RDB_LIMITS.maxBlobBytes);
-    this.maxKeyBytes = limits.maxKeyBytes ?? RDB_LIMITS.maxKeyBytes;
+    const all = { ...RDB_LIMITS, ...limits };
+    super(all);
+    this.limits = all;
   }
 
   /** The RDB version from the header (0 before it arrived). */
@@ -125,6 +136,10 @@ export class RdbParser extends RdbValues {
           if (this.pos >= this.lim) return;
           this.collect();
           break;
+        case P_FEED:
+          if (this.pos >= this.lim) return;
+          this.feedStep();
+          break;
         case P_FINISH:
           this.finish();
           break;
@@ -180,6 +195,7 @@ export class RdbParser extends RdbValues {
         return;
       case OP_SELECTDB: {
         const db = this.len('a SELECTDB number');
+        if (db > this.limits.maxDb) this.fail(`a SELECTDB to database ${db}: keyheat reads databases 0 to ${this.limits.maxDb} (Redis allows at most the server's \`databases\`)`, 'limit');
         this.db = db;
         this.handlers.onDb?.(db);
         return;
@@ -227,10 +243,15 @@ export class RdbParser extends RdbValues {
 
   private aux(): void {
     const name = this.readString(INLINE_LIMIT, 'an AUX field name', C_NONE) as Buffer;
+    if (this.handlers.onAux === undefined) {
+      // Nobody reads it: skipped as it arrives, compressed or not, without being inflated.
+      this.skipString(P_TOP);
+      return;
+    }
     this.auxName = name.toString('latin1');
-    // The value may be long (Lua scripts in 4.0-6.x replication RDBs): collected up to maxBlobBytes.
-    const value = this.readString(this.maxBlobBytes, `AUX field ${JSON.stringify(this.auxName)}`, C_AUX);
-    if (value !== null) this.handlers.onAux?.(this.auxName, value);
+    // The value may be long (Lua scripts in 4.0-6.x replication RDBs): collected up to maxAuxBytes.
+    const value = this.readString(this.limits.maxAuxBytes, `AUX field ${JSON.stringify(this.auxName)}`, C_AUX);
+    if (value !== null) this.handlers.onAux(this.auxName, value);
   }
 
   private keyEntry(type: number): void {
@@ -238,12 +259,16 @@ export class RdbParser extends RdbValues {
     if (info === undefined) this.refuseType(type);
     this.info = info;
     this.keyStart = this.base + this.mark;
-    const key = this.readString(this.maxKeyBytes, 'a key', C_KEY);
-    if (key !== null) this.gotKey(key);
+    const name = this.readName(this.limits.maxKeyBytes, this.limits.keepKeyBytes, this.gotName);
+    if (name !== null) this.gotKey(name);
   }
 
-  private gotKey(key: Buffer): void {
-    this.key = key;
+  private readonly gotName = (name: ReadName): void => this.gotKey(name);
+
+  private gotKey(name: ReadName): void {
+    this.key = name.key;
+    this.keySha1 = name.sha1;
+    this.keyLength = name.length;
     this.valueFor = FOR_KEY;
     this.size = 0;
     this.volatile = 0;
@@ -281,6 +306,8 @@ export class RdbParser extends RdbValues {
     const key: RdbKey = {
       db: this.db,
       key: this.key,
+      keySha1: this.keySha1,
+      keyLength: this.keyLength,
       type: info.type,
       size: isModule ? null : this.size,
       unit: isModule ? null : info.type === 'string' ? 'bytes' : info.type === 'stream' ? 'entries' : 'elements',
@@ -309,19 +336,10 @@ export class RdbParser extends RdbValues {
     this.phase = P_DONE;
   }
 
-  /** A key name or an aux field collected whole; compact blobs are the values' (rdb-values.ts). */
-  protected override collected(data: Buffer, target: number, ulen: number): void {
-    // A key or aux field collected LZF-compressed arrives decompressed.
-    switch (target & ~C_LZF) {
-      case C_KEY:
-        this.gotKey(data);
-        return;
-      case C_AUX:
-        this.phase = P_TOP;
-        this.handlers.onAux?.(this.auxName, data);
-        return;
-      default:
-        super.collected(data, target, ulen);
-    }
+  /** An AUX value collected whole for onAux (decompressed, if it was compressed). */
+  protected collected(data: Buffer, target: number): void {
+    if (target !== C_AUX) this.fail(`collected bytes for the unknown target ${target}`);
+    this.phase = P_TOP;
+    this.handlers.onAux?.(this.auxName, data);
   }
 }

@@ -6,7 +6,7 @@
  * streams, modules and functions are walked past by rdb-skipped.ts. Each value's size is counted as STRLEN / LLEN / SCARD / ZCARD / HLEN / XLEN
  * would, from headers where they carry the count, else by walking the compact blob.
  */
-import { blobCount, headerCount, headerSize, listpackTriplets, MAX_FIELD_EXPIRY_MS, type BlobKind, type TripletCount } from './blobs.js';
+import { BlobWalker, blobCount, headerCount, headerSize, listpackTriplets, MAX_FIELD_EXPIRY_MS, type BlobKind, type TripletCount } from './blobs.js';
 import {
   ENC_LZF,
   K_BLOB,
@@ -21,14 +21,17 @@ import {
   K_STRING,
   K_ZSET1,
   K_ZSET2,
+  type RdbLimits,
 } from './rdb-format.js';
-import { C_BLOB, C_BLOB_LZF, FOR_KEY, INLINE_LIMIT, P_ELEMS, P_FINISH, P_STREAM } from './rdb-phases.js';
+import { FOR_KEY, INLINE_LIMIT, LZF_WAIT_LIMIT, P_ELEMS, P_FINISH, P_STREAM } from './rdb-phases.js';
 import { NEED } from './rdb-cursor.js';
 import { lzfCheckLength, lzfDecompress } from './lzf.js';
 import { RdbSkipped } from './rdb-skipped.js';
 
+/** Compressed bytes enough to inflate any blob's header (each control byte yields at least one byte). */
+const LZF_HEADER_INPUT = 64;
+
 export abstract class RdbValues extends RdbSkipped {
-  protected readonly maxBlobBytes: number;
   protected sub = 0;
   protected blobKind: BlobKind = 'listpack';
   protected blobPairs = false;
@@ -43,18 +46,8 @@ export abstract class RdbValues extends RdbSkipped {
   /** A path hash: fields left in the current path. */
   protected pathFields = 0;
 
-  constructor(maxBlobBytes: number) {
-    super();
-    this.maxBlobBytes = maxBlobBytes;
-  }
-
-  /** A compact blob collected whole: its elements counted (or, LZF-compressed, decompressed and counted). */
-  protected collected(data: Buffer, target: number, ulen: number): void {
-    if (target === C_BLOB_LZF) this.blobLzf(data, 0, data.length, ulen);
-    else if (target === C_BLOB && this.blobTriplets) this.accountTriplets(listpackTriplets(data, 0, data.length));
-    else if (target === C_BLOB) this.account(blobCount(this.blobKind, data, 0, data.length));
-    else return;
-    this.phase = this.blobWhole ? P_FINISH : P_ELEMS;
+  constructor(limits: RdbLimits) {
+    super(limits.inflatePerByte, limits.inflateBase);
   }
 
   protected keyName(): string {
@@ -265,37 +258,44 @@ export abstract class RdbValues extends RdbSkipped {
 
   /**
    * A compact blob: its count goes to `size` (set for a whole value, added for a quicklist node).
-   * Held only when its count needs a walk, or it is LZF-compressed and not here whole.
+   * A blob here whole is walked in place; one whose header has the count is skipped as it
+   * arrives; any other is walked as it arrives (blobs.ts BlobWalker), never held. Compressed,
+   * only its header is inflated when that has the count (the rest is checked as it passes);
+   * a walk inflates it under the decompression budget, in spans.
    */
   protected blob(kind: BlobKind, pairs: boolean, whole: boolean, triplets = false): void {
     const back = whole ? P_FINISH : P_ELEMS;
-    this.blobTriplets = triplets;
     const length = this.rawLen();
     if (length === -1) {
       if (this.special !== ENC_LZF) this.fail(`a ${kind} stored as an integer (encoding 0x${(0xc0 | this.special).toString(16)})`);
       const clen = this.len('an LZF compressed length');
       const ulen = this.len('an LZF uncompressed length');
-      if (clen > this.maxBlobBytes) this.fail(`a compressed ${kind} of ${clen} bytes exceeds limits.maxBlobBytes (${this.maxBlobBytes})`, 'limit');
       if (clen === 0 || ulen === 0) this.fail(`an LZF ${kind} with compressed length ${clen} and length ${ulen}`);
-      this.blobKind = kind;
-      this.blobPairs = pairs;
-      this.blobWhole = whole;
       const at = this.pos;
-      if (clen <= this.lim - at) {
+      const avail = this.lim - at;
+      if (clen <= avail && ulen <= INLINE_LIMIT) {
+        this.setBlob(kind, pairs, whole, triplets);
         this.blobLzf(this.buf, at, at + clen, ulen);
         this.pos += clen;
         this.phase = back;
         return;
       }
-      if (clen <= INLINE_LIMIT) throw NEED;
-      this.startCollect(clen, C_BLOB_LZF, ulen);
+      if (clen > avail && (clen <= LZF_WAIT_LIMIT || avail < LZF_HEADER_INPUT)) throw NEED;
+      this.setBlob(kind, pairs, whole, triplets);
+      const count = kind === 'zipmap' || triplets ? -1 : headerCount(kind, lzfDecompress(this.buf, at, at + Math.min(clen, avail), ulen, headerSize(kind)), 0, ulen);
+      if (count !== -1) {
+        // Only the header was inflated: the rest must still come to the stated length, checked as it passes.
+        this.account(count);
+        this.skipBytes(clen, back, false, ulen);
+        return;
+      }
+      this.inflate(ulen, `a compressed ${kind} of key ${this.keyName()}`);
+      this.startWalk(kind, ulen, triplets, clen, ulen, back);
       return;
     }
     const avail = this.lim - this.pos;
     if (length <= avail) {
-      this.blobKind = kind;
-      this.blobPairs = pairs;
-      this.blobWhole = whole;
+      this.setBlob(kind, pairs, whole, triplets);
       if (triplets) this.accountTriplets(listpackTriplets(this.buf, this.pos, this.pos + length));
       else this.account(blobCount(kind, this.buf, this.pos, this.pos + length));
       this.pos += length;
@@ -304,9 +304,7 @@ export abstract class RdbValues extends RdbSkipped {
     }
     const hs = headerSize(kind);
     if (avail < hs || length <= INLINE_LIMIT) throw NEED;
-    this.blobKind = kind;
-    this.blobPairs = pairs;
-    this.blobWhole = whole;
+    this.setBlob(kind, pairs, whole, triplets);
     // Triplets are walked whole for their TTLs, whatever the header says.
     const count = kind === 'zipmap' || triplets ? -1 : headerCount(kind, this.buf, this.pos, length);
     if (count !== -1) {
@@ -314,18 +312,35 @@ export abstract class RdbValues extends RdbSkipped {
       this.skipBytes(length, back, kind !== 'intset');
       return;
     }
-    if (length > this.maxBlobBytes) this.fail(`a ${kind} of ${length} bytes whose count needs a walk exceeds limits.maxBlobBytes (${this.maxBlobBytes})`, 'limit');
-    this.startCollect(length, C_BLOB);
+    this.startWalk(kind, length, triplets, length, -1, back);
+  }
+
+  private setBlob(kind: BlobKind, pairs: boolean, whole: boolean, triplets: boolean): void {
+    this.blobKind = kind;
+    this.blobPairs = pairs;
+    this.blobWhole = whole;
+    this.blobTriplets = triplets;
+  }
+
+  /** Walks a blob of `total` bytes as its `n` bytes arrive (LZF data inflating to `lzfUlen` when >= 0), then continues in `back`. */
+  private startWalk(kind: BlobKind, total: number, triplets: boolean, n: number, lzfUlen: number, back: number): void {
+    const walker = new BlobWalker(kind as Exclude<BlobKind, 'intset'>, total, triplets);
+    this.startFeed(n, walker, lzfUlen, `the value of key ${this.keyName()}`, () => {
+      const walked = walker.end();
+      if ('triplets' in walked) this.accountTriplets(walked.triplets);
+      else this.account(walked.count);
+      this.phase = back;
+    });
   }
 
   /**
-   * An LZF-compressed blob: only its header is decompressed when that has the count; the whole
-   * blob (up to maxBlobBytes) when a walk is needed.
+   * An LZF-compressed blob here whole and at most INLINE_LIMIT bytes once inflated: only its
+   * header is inflated when that has the count; the whole blob, under the budget, when a walk is needed.
    */
   protected blobLzf(src: Uint8Array, start: number, end: number, ulen: number): void {
     const kind = this.blobKind;
     if (this.blobTriplets) {
-      if (ulen > this.maxBlobBytes) this.fail(`a ${kind} of ${ulen} bytes whose TTLs need a walk exceeds limits.maxBlobBytes (${this.maxBlobBytes})`, 'limit');
+      this.inflate(ulen, `a compressed ${kind} of key ${this.keyName()}`);
       const full = lzfDecompress(src, start, end, ulen);
       this.accountTriplets(listpackTriplets(full, 0, full.length));
       return;
@@ -338,7 +353,7 @@ export abstract class RdbValues extends RdbSkipped {
       if (count !== -1) lzfCheckLength(src, start, end, ulen);
     }
     if (count === -1) {
-      if (ulen > this.maxBlobBytes) this.fail(`a ${kind} of ${ulen} bytes whose count needs a walk exceeds limits.maxBlobBytes (${this.maxBlobBytes})`, 'limit');
+      this.inflate(ulen, `a compressed ${kind} of key ${this.keyName()}`);
       const full = lzfDecompress(src, start, end, ulen);
       count = blobCount(kind, full, 0, full.length);
     }
