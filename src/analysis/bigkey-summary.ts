@@ -13,6 +13,7 @@
  * a deployment has a handful), one largest key per type, and PREFIX_COUNTERS namespace counters.
  */
 import type { BigKeyThresholds, PrefixSize } from '../domain/big-key.js';
+import { compareKept, keepView, keptIdentity, keptView, type KeptName } from '../domain/kept-name.js';
 import { displayKeyName } from './key-name.js';
 import { PREFIX_COUNTERS, prefixOf, type PrefixSettings } from './heat-summary.js';
 import { SpaceSaving } from './space-saving.js';
@@ -26,8 +27,13 @@ const COLLECTIONS: ReadonlySet<string> = new Set(['list', 'set', 'zset', 'hash',
 export const MAX_TYPES = 64;
 
 export interface SizedKey {
-  /** Copied out of the socket buffer by the summary when kept. */
+  /**
+   * The name: whole (a view of a socket buffer, copied by the summary when kept, at most
+   * NAME_KEEP_BYTES of it), or its beginning when `nameSha1` is set (a snapshot's long names).
+   */
   readonly name: Buffer;
+  /** SHA-1 of the whole name, when `name` is only its beginning. */
+  readonly nameSha1?: string | undefined;
   readonly db: number;
   /** The node the key was read on. */
   readonly node: string;
@@ -44,21 +50,35 @@ export interface SizedKey {
   readonly volatileFields?: number | undefined;
 }
 
+/** A key the summary keeps: its name an own copy of at most NAME_KEEP_BYTES, its identity computed once. */
+export interface KeptSizedKey extends SizedKey {
+  readonly id: string;
+}
+
 interface TypeSums {
   keys: number;
   totalSize: number;
   bigKeys: number;
   memoryBytes: number;
-  largest: SizedKey | null;
-  readonly top: TopK<SizedKey>;
+  largest: KeptSizedKey | null;
+  readonly top: TopK<KeptSizedKey>;
 }
 
-/** Biggest first; ties by db, node and name bytes, so the result does not depend on scan order. */
+/** Biggest first; ties by db, node and name (bytes, then hash), so the result does not depend on scan order. */
 export function isBigger(a: SizedKey, b: SizedKey): boolean {
+  return outsizes(a, nameOf(a), b);
+}
+
+/** isBigger for a key not kept yet, its name a view whose hash is computed only if a tie needs it. */
+function outsizes(a: SizedKey, name: KeptName, b: SizedKey): boolean {
   if (a.size !== b.size) return a.size > b.size;
   if (a.db !== b.db) return a.db < b.db;
   if (a.node !== b.node) return a.node < b.node;
-  return Buffer.compare(a.name, b.name) < 0;
+  return compareKept(name, nameOf(b)) < 0;
+}
+
+function nameOf(key: SizedKey): KeptName {
+  return key.nameSha1 === undefined ? { name: key.name } : { name: key.name, nameSha1: key.nameSha1 };
 }
 
 export function typeRank(type: string): number {
@@ -111,14 +131,16 @@ export class BigKeySummary {
     sums.keys += 1;
     sums.totalSize += key.size;
     sums.memoryBytes += key.memoryBytes ?? 0;
-    const largest = sums.largest === null || isBigger(key, sums.largest);
+    // Names are views of socket buffers until kept; a long one is hashed only if needed.
+    const view = key.nameSha1 === undefined ? keptView(key.name) : nameOf(key);
+    const largest = sums.largest === null || outsizes(key, view, sums.largest);
     const big = this.isBig(key.type, key.size);
     if (big) sums.bigKeys += 1;
     const worst = big ? sums.top.worstKept() : undefined;
-    const topped = big && (worst === undefined || isBigger(key, worst));
+    const topped = big && (worst === undefined || outsizes(key, view, worst));
     if (largest || topped) {
-      // Names are views of socket buffers until kept.
-      const kept: SizedKey = { ...key, name: Buffer.from(key.name) };
+      const name = keepView(view);
+      const kept: KeptSizedKey = { ...key, name: name.name, nameSha1: name.nameSha1, id: `${key.db}\u0000${key.node}\u0000${keptIdentity(key.db, name)}` };
       if (largest) sums.largest = kept;
       if (topped) sums.top.offer(kept);
     }
@@ -132,12 +154,12 @@ export class BigKeySummary {
   }
 
   /** The reported keys: per type in canonical order, biggest first within a type. */
-  bigKeys(): SizedKey[] {
+  bigKeys(): KeptSizedKey[] {
     return this.typeNames().flatMap((type) => (this.types.get(type) as TypeSums).top.sorted());
   }
 
   /** Per type: its totals, in canonical order. */
-  totals(): { type: string; keys: number; totalSize: number; bigKeys: number; memoryBytes: number; largest: SizedKey | null }[] {
+  totals(): { type: string; keys: number; totalSize: number; bigKeys: number; memoryBytes: number; largest: KeptSizedKey | null }[] {
     return this.typeNames().map((type) => {
       const { keys, totalSize, bigKeys, memoryBytes, largest } = this.types.get(type) as TypeSums;
       return { type, keys, totalSize, bigKeys, memoryBytes, largest };
@@ -176,7 +198,7 @@ export class BigKeySummary {
     let sums = this.types.get(type);
     if (sums === undefined) {
       if (this.types.size >= MAX_TYPES) return null;
-      sums = { keys: 0, totalSize: 0, bigKeys: 0, memoryBytes: 0, largest: null, top: new TopK<SizedKey>(this.thresholds.perType, isBigger, identity) };
+      sums = { keys: 0, totalSize: 0, bigKeys: 0, memoryBytes: 0, largest: null, top: new TopK<KeptSizedKey>(this.thresholds.perType, isBigger, (key) => key.id) };
       this.types.set(type, sums);
     }
     return sums;
@@ -190,9 +212,4 @@ export class BigKeySummary {
     }
     return summary;
   }
-}
-
-/** A key returned twice by SCAN (it may do that) is kept once. */
-function identity(key: SizedKey): string {
-  return `${key.db}\u0000${key.node}\u0000${key.name.toString('latin1')}`;
 }

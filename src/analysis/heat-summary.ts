@@ -67,6 +67,7 @@ export function heatOf(freq: number, lfu: LfuSettings, unit: HeatUnit): number {
 
 export class HeatSummary {
   private readonly nodes = new Map<string, NodeHeat>();
+  private readonly groupNames = new Set<string>();
   private readonly delimiterBytes: Set<number>;
   private capacity = 1000;
 
@@ -80,6 +81,15 @@ export class HeatSummary {
   /** How many nodes will be scanned (a cluster's primaries): they share PREFIX_COUNTERS. Before any key. */
   expectNodes(count: number): void {
     this.capacity = Math.max(64, Math.min(1000, Math.floor(PREFIX_COUNTERS / Math.max(1, count))));
+  }
+
+  /** Groups (shards, databases) seen so far, over every node. */
+  groupCount(): number {
+    return this.groupNames.size;
+  }
+
+  hasGroup(group: string): boolean {
+    return this.groupNames.has(group);
   }
 
   /** `keys` keys of `group` were scanned on `node`. */
@@ -181,6 +191,7 @@ export class HeatSummary {
     if (sums === undefined) {
       sums = { scanned: 0, warm: 0, heat: 0 };
       groups.set(group, sums);
+      this.groupNames.add(group);
     }
     return sums;
   }

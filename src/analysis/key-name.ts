@@ -3,6 +3,9 @@
  * the way redis-cli prints it (sdscatrepr without the surrounding quotes: `\xff`, `\n`, `\\`, `\"`)
  * and its exact bytes are kept in base64 so nothing is lost.
  */
+import type { KeptName } from '../domain/kept-name.js';
+import type { ReportedName } from '../domain/reported-name.js';
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface DisplayName {
@@ -18,6 +21,16 @@ export function displayKeyName(bytes: Uint8Array): DisplayName {
     if (!(error instanceof TypeError)) throw error;
     return { name: reprBytes(bytes), base64: Buffer.from(bytes).toString('base64') };
   }
+}
+
+/** A kept name as results report it: displayed, and marked truncated with the hash of the whole when it is a beginning. */
+export function reportedName(kept: KeptName): ReportedName {
+  const display = displayKeyName(kept.name);
+  return {
+    name: display.name,
+    ...(display.base64 === undefined ? {} : { nameBase64: display.base64 }),
+    ...(kept.nameSha1 === undefined ? {} : { truncated: true, nameSha1: kept.nameSha1 }),
+  };
 }
 
 const NAMED_ESCAPES: Readonly<Record<number, string>> = {

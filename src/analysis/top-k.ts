@@ -59,6 +59,21 @@ export class TopK<T> {
     return true;
   }
 
+  /** Whether `item` (of identity `id`) is still kept. */
+  has(id: string, item: T): boolean {
+    const at = this.positions?.get(id);
+    return at !== undefined && this.heap[at] === item;
+  }
+
+  /** Replaces the kept item matching `predicate` by `item`, which ranks the same (more detail of it). */
+  replaceWhere(predicate: (item: T) => boolean, item: T): boolean {
+    const at = this.heap.findIndex(predicate);
+    if (at < 0) return false;
+    this.heap[at] = item;
+    this.place(at);
+    return true;
+  }
+
   /** Drops every kept item matching `predicate` (the offers of a node that has to be read again). */
   removeWhere(predicate: (item: T) => boolean): number {
     const kept = this.heap.filter((item) => !predicate(item));

@@ -1,19 +1,18 @@
 /**
  * What changed since the previous analysis of the same instance: which reported keys are new,
  * which dropped out, and each key's counter then. Keys are the same key when their database
- * and exact name bytes match.
+ * and exact name bytes match (for long names: the hash of the whole name).
  */
 import type { HotKey } from '../domain/hot-key.js';
 import type { Trend } from '../domain/insights.js';
+import { reportedIdentity, reportedNameFields } from '../domain/reported-name.js';
 
 export interface PreviousAnalysis {
   readonly id: string;
   readonly keys: readonly HotKey[];
 }
 
-function identity(key: Pick<HotKey, 'db' | 'name' | 'nameBase64'>): string {
-  return `${key.db}\u0000${key.nameBase64 === undefined ? `u${key.name}` : `b${key.nameBase64}`}`;
-}
+const identity = reportedIdentity;
 
 /** The keys with their previous counter, and the trend; both as-is when there is no previous analysis. */
 export function compareWithPrevious(keys: readonly HotKey[], previous: PreviousAnalysis | null): { keys: HotKey[]; trend: Trend | null } {
@@ -27,7 +26,7 @@ export function compareWithPrevious(keys: readonly HotKey[], previous: PreviousA
       new: keys.filter((key) => !before.has(identity(key))).map((key) => key.name),
       gone: previous.keys
         .filter((key) => !now.has(identity(key)))
-        .map((key) => ({ name: key.name, ...(key.nameBase64 === undefined ? {} : { nameBase64: key.nameBase64 }), db: key.db, freq: key.freq })),
+        .map((key) => ({ ...reportedNameFields(key), db: key.db, freq: key.freq })),
     },
   };
 }

@@ -4,6 +4,7 @@
  * task read over HTTP, so both show a result the same way.
  */
 import { escapeControls, escapeKeyName } from '../domain/display-text.js';
+import type { ReportedName } from '../domain/reported-name.js';
 import type { BigKeyNode, BigKeyResult } from '../domain/big-key.js';
 import type { AnalysisStats, HotKey, NodeReport } from '../domain/hot-key.js';
 import type { InstanceMode } from '../domain/instance.js';
@@ -56,14 +57,14 @@ export function formatTable(result: ResultView, target: string): string {
     String(key.db),
     ...(cluster ? [escapeControls(key.shard ?? '')] : []),
     // Control and bidi characters of a (valid UTF-8) name would move the cursor or reorder the line.
-    escapeKeyName(key.name, key.nameBase64 !== undefined),
+    shownName(key),
   ]);
   const nodes = result.stats.nodes;
   const summary =
     `${target}: ${result.keys.length} hot key${result.keys.length === 1 ? '' : 's'} among ${result.stats.scannedKeys.toLocaleString('en-US')} keys ` +
     `(${result.mode}${nodes === undefined ? '' : `, ${nodes.length} node${nodes.length === 1 ? '' : 's'}`}) in ${(result.stats.durationMs / 1000).toFixed(2)} s` +
     (result.stats.vanishedKeys > 0 ? `; ${result.stats.vanishedKeys} keys vanished during the scan` : '');
-  const reading = result.insights === null ? '' : formatInsights(result.insights, new Set(result.keys.filter((k) => k.nameBase64 !== undefined).map((k) => k.name)));
+  const reading = result.insights === null ? '' : formatInsights(result.insights, result.keys);
   // A snapshot's cost is its forks, not a share of each node's main thread.
   const cost = result.insights?.snapshot === undefined ? formatPacing(nodes ?? []) : formatSnapshot(result.insights.snapshot);
   const sampled = result.insights?.sampling === undefined ? '' : formatSampling(result.insights.sampling, cluster);
@@ -85,7 +86,7 @@ export function formatSampling({ sampled, sample }: Sampling, cluster: boolean):
     `${(key.share * 100).toFixed(1)}%`,
     String(key.db),
     ...(cluster ? [escapeControls(key.shard ?? '')] : []),
-    `${escapeKeyName(key.name, key.nameBase64 !== undefined)}${key.truncated === true ? '…' : ''}`,
+    shownName(key),
   ]);
   return `${title}${stopped}${textTable(header, rows, 3).join('\n')}\n`;
 }
@@ -102,9 +103,9 @@ function estimateCell(key: HotKey, counts: boolean): string {
 
 /**
  * The LFU settings, where the heat is, what changed since the previous task, and advice, under the
- * table. `escapedNames`: this task's names that are already the escaped form of non-UTF-8 bytes.
+ * table. `keys`: the task's keys, whose names the trend's new keys are.
  */
-export function formatInsights(insights: Insights, escapedNames: ReadonlySet<string> = new Set()): string {
+export function formatInsights(insights: Insights, hotKeys: readonly ReportedName[] = []): string {
   const lines: string[] = [];
   const lfu = insights.lfu[0];
   if (lfu !== undefined) {
@@ -121,7 +122,7 @@ export function formatInsights(insights: Insights, escapedNames: ReadonlySet<str
   }
   for (const g of insights.shards ?? []) lines.push(`Shard ${escapeControls(g.shard ?? '')}: ${g.warmKeys} warm of ${keys(g.scannedKeys)}, ${heat(g)}`);
   for (const g of insights.databases ?? []) lines.push(`db${g.db ?? 0}: ${g.warmKeys} warm of ${keys(g.scannedKeys)}, ${heat(g)}`);
-  if (insights.trend !== null) lines.push(formatTrend(insights.trend, escapedNames));
+  if (insights.trend !== null) lines.push(formatTrend(insights.trend, hotKeys));
   for (const a of insights.advice) lines.push(`Advice (${escapeControls(a.code)}): ${escapeControls(a.message)}`);
   return lines.map((l) => `${l}\n`).join('');
 }
@@ -130,11 +131,12 @@ export function formatInsights(insights: Insights, escapedNames: ReadonlySet<str
 const TREND_NAMES = 5;
 
 /** What changed since the previous task of the instance (a one-shot scan has no trend). */
-function formatTrend(trend: Trend, escapedNames: ReadonlySet<string>): string {
-  const names = (list: readonly { name: string; escaped: boolean }[]): string =>
-    list.slice(0, TREND_NAMES).map((n) => escapeKeyName(n.name, n.escaped)).join(', ') + (list.length > TREND_NAMES ? `, and ${list.length - TREND_NAMES} more` : '');
-  const added = trend.new.map((name) => ({ name, escaped: escapedNames.has(name) }));
-  const gone = trend.gone.map((k) => ({ name: k.name, escaped: k.nameBase64 !== undefined }));
+function formatTrend(trend: Trend, keys: readonly ReportedName[]): string {
+  const names = (list: readonly ReportedName[]): string =>
+    list.slice(0, TREND_NAMES).map(shownName).join(', ') + (list.length > TREND_NAMES ? `, and ${list.length - TREND_NAMES} more` : '');
+  const byName = new Map(keys.map((key) => [key.name, key]));
+  const added = trend.new.map((name): ReportedName => byName.get(name) ?? { name });
+  const gone = trend.gone;
   const changes = [
     ...(added.length > 0 ? [`${added.length} new (${names(added)})`] : []),
     ...(gone.length > 0 ? [`${gone.length} gone (${names(gone)})`] : []),
@@ -198,7 +200,7 @@ export function formatBigTable(result: BigKeyResult & { readonly mode: InstanceM
     escapeControls(key.type),
     String(key.db),
     ...(cluster ? [escapeControls(key.shard ?? '')] : []),
-    escapeKeyName(key.name, key.nameBase64 !== undefined),
+    shownName(key),
   ]);
   const { stats, thresholds } = result;
   const limits = `strings over ${thresholds.stringBytes.toLocaleString('en-US')} B, collections over ${thresholds.collectionCount.toLocaleString('en-US')} items, ${thresholds.perType} per type`;
@@ -210,7 +212,7 @@ export function formatBigTable(result: BigKeyResult & { readonly mode: InstanceM
   const lines: string[] = [];
   if (result.types.length > 0) lines.push('By type:');
   for (const t of result.types) {
-    const largest = t.largest === null ? '' : `, largest ${escapeKeyName(t.largest.name, t.largest.nameBase64 !== undefined)} (${sizeText(t.largest.size, t.unit)})`;
+    const largest = t.largest === null ? '' : `, largest ${shownName(t.largest)} (${sizeText(t.largest.size, t.unit)})`;
     const used = t.memoryBytes === undefined ? '' : `, ${sizeText(t.memoryBytes, 'byte')} of memory`;
     lines.push(`  ${escapeControls(t.type)}: ${plural(t.keys, 'key')}, ${sizeText(t.totalSize, t.unit)} in all${used}, ${t.bigKeys.toLocaleString('en-US')} big${largest}`);
   }
@@ -239,4 +241,9 @@ function bigNodeLine(n: BigKeyNode): string {
   const touch = n.noTouch ? 'NO-TOUCH' : n.noTouchDenied === true ? 'no NO-TOUCH (the ACL denies +client|no-touch)' : 'no NO-TOUCH (Redis < 7.2)';
   const skipped = n.replicaSkipped === null ? '' : `; ${escapeControls(n.replicaSkipped)}`;
   return `  ${escapeControls(n.node)} (${role}): ${plural(n.scannedKeys, 'key')}, ${touch}, ${share}${block}${n.trafficSeen ? ', while serving other clients' : ', idle'}${skipped}`;
+}
+
+/** A key name for a terminal (domain/display-text.ts escapeKeyName), with … when it is only the beginning of a longer name. */
+function shownName(key: ReportedName): string {
+  return `${escapeKeyName(key.name, key.nameBase64 !== undefined)}${key.truncated === true ? '…' : ''}`;
 }

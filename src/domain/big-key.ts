@@ -7,11 +7,9 @@
 import type { SnapshotReport } from './snapshot.js';
 import type { Advice } from './insights.js';
 import { BIGKEY_LIMITS } from './limits.js';
+import type { ReportedName } from './reported-name.js';
 
-export interface BigKey {
-  /** UTF-8 key name, or the redis-cli style escaped form when the bytes are not valid UTF-8. */
-  readonly name: string;
-  readonly nameBase64?: string;
+export interface BigKey extends ReportedName {
   /** string, list, set, zset, hash, stream, or a module type's name. */
   readonly type: string;
   readonly db: number;
@@ -54,7 +52,7 @@ export interface TypeTotal {
   /** Sum of MEMORY USAGE, when every key was measured (memory_usage). */
   readonly memoryBytes?: number;
   /** The largest key of the type, big or not. */
-  readonly largest: { readonly name: string; readonly nameBase64?: string; readonly db: number; readonly shard?: string; readonly size: number } | null;
+  readonly largest: (ReportedName & { readonly db: number; readonly shard?: string; readonly size: number }) | null;
 }
 
 /** A namespace by size: keys named up to the delimiter, with their summed weight. */

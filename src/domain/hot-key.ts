@@ -1,9 +1,7 @@
+import type { ReportedName } from './reported-name.js';
+
 /** One reported hot key, in keyheat's words (the wire mapper turns it into DCS's HotkeysBody). */
-export interface HotKey {
-  /** UTF-8 key name, or the redis-cli style escaped form when the bytes are not valid UTF-8. */
-  readonly name: string;
-  /** Exact bytes of the name, base64, present only when `name` had to be escaped. */
-  readonly nameBase64?: string;
+export interface HotKey extends ReportedName {
   /** string, list, set, zset, hash, or the server's own type name (stream, module types). */
   readonly type: string;
   readonly db: number;

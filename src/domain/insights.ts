@@ -3,6 +3,7 @@
  * LFU settings, where the heat is (namespaces, shards or databases), what changed since the
  * previous analysis, and advice for an operator. All additions to DCS's task body.
  */
+import type { ReportedName } from './reported-name.js';
 import type { Sampling } from './sampling.js';
 import type { SnapshotReport } from './snapshot.js';
 
@@ -42,9 +43,7 @@ export interface GroupHeat extends Heat {
   readonly warmKeys: number;
 }
 
-export interface GoneKey {
-  readonly name: string;
-  readonly nameBase64?: string;
+export interface GoneKey extends ReportedName {
   readonly db: number;
   readonly freq: number;
 }

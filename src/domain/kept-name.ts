@@ -35,6 +35,36 @@ export function keepName(bytes: Uint8Array): KeptName {
   return { name: Buffer.from(bytes.subarray(0, utf8Cut(bytes, NAME_KEEP_BYTES))), nameSha1: createHash('sha1').update(bytes).digest('hex') };
 }
 
+/** A long name as it would be kept: a view of its beginning, its hash computed only when asked for. */
+class LongNameView implements KeptName {
+  readonly name: Buffer;
+  private sha1: string | undefined;
+
+  constructor(private readonly whole: Uint8Array) {
+    this.name = Buffer.from(whole.buffer, whole.byteOffset, utf8Cut(whole, NAME_KEEP_BYTES));
+  }
+
+  get nameSha1(): string {
+    this.sha1 ??= createHash('sha1').update(this.whole).digest('hex');
+    return this.sha1;
+  }
+}
+
+/**
+ * A name as it would be kept, without copying or hashing it yet: to compare a key with what is
+ * kept before deciding to keep it (most keys are not kept). keepView() then makes it an own copy.
+ */
+export function keptView(bytes: Buffer): KeptName {
+  return bytes.length <= NAME_KEEP_BYTES ? { name: bytes } : new LongNameView(bytes);
+}
+
+/** An own copy of a kept name or view: nothing of it points into a socket buffer. */
+export function keepView(view: KeptName): KeptName {
+  const name = Buffer.from(view.name);
+  const sha1 = view.nameSha1;
+  return sha1 === undefined ? { name } : { name, nameSha1: sha1 };
+}
+
 /** The identity of a kept name in a database: the key it is, for sets and top-Ks. */
 export function keptIdentity(db: number, kept: KeptName): string {
   return kept.nameSha1 === undefined ? `${db}\u0000f${kept.name.toString('latin1')}` : `${db}\u0000t${kept.nameSha1}`;

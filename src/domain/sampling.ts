@@ -4,13 +4,10 @@
  * Unlike LFU counters, these are measured rates: they do not saturate and need no LFU policy.
  */
 
-/** One key ranked by its measured rate. */
-export interface SampledKey {
-  /** Escaped like HotKey.name. */
-  readonly name: string;
-  readonly nameBase64?: string;
-  /** The name is longer than the 1024 bytes a summary keeps: `name` (and `nameBase64`) are its first 1024 bytes. */
-  readonly truncated?: boolean;
+import type { ReportedName } from './reported-name.js';
+
+/** One key ranked by its measured rate; its name as HotKey's (a long one truncated, with its hash). */
+export interface SampledKey extends ReportedName {
   readonly db: number;
   /** `ip:port` of the primary of the key's shard; cluster instances only. */
   readonly shard?: string;

@@ -132,11 +132,13 @@ interface Reading {
  * PTTL and MEMORY USAGE of the reported keys, on the node each was read on, one pipeline per
  * node and database (CLIENT NO-TOUCH ON first; READONLY too on a cluster, for its replicas).
  * A key gone by now is dropped and counted as vanished. Neither command touches a key's LRU/LFU data.
+ * Keys kept under a name too long to keep whole are reported without them.
  */
 async function finalReadings(pool: NodePool, keys: readonly SizedKey[], mode: InstanceMode, context: BigKeyContext): Promise<BigKey[]> {
-  const targets: KeyTarget<Reading>[] = keys.flatMap((key) =>
-    (['ttl', 'memory'] as const).map((what) => ({ item: { key, what }, key: key.name, db: key.db, node: key.node, ask: false })),
-  );
+  // A key kept under a long name (its beginning and hash) cannot be named to the server again: no TTL or memory for it.
+  const targets: KeyTarget<Reading>[] = keys
+    .filter((key) => key.nameSha1 === undefined)
+    .flatMap((key) => (['ttl', 'memory'] as const).map((what) => ({ item: { key, what }, key: key.name, db: key.db, node: key.node, ask: false })));
   const prelude = mode === 'cluster' ? [['CLIENT', 'NO-TOUCH', 'ON'], ['READONLY']] : [['CLIENT', 'NO-TOUCH', 'ON']];
   const replies = await sendToOwners(pool, targets, (t) => (t.item.what === 'ttl' ? ['PTTL', t.key] : ['MEMORY', 'USAGE', t.key]), { prelude });
   const ttl = new Map<SizedKey, number>();

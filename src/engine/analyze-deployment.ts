@@ -22,13 +22,14 @@ import { readLfuSettings } from '../redis/lfu-config.js';
 import { lfuScanPossible, refuseUnsupported } from '../redis/preflight.js';
 import { sampleTargets } from '../redis/sample-targets.js';
 import { openDeployment } from '../redis/topology.js';
-import type { Candidate } from '../analysis/candidate.js';
+import type { Candidate, KeyDetail } from '../analysis/candidate.js';
 import { ANALYSIS_DEFAULTS, type AnalysisOptions } from './analysis-options.js';
 import { withAnalysisScope } from './analysis-scope.js';
 import { scanCluster } from './cluster-scan.js';
 import { HotKeyCollector } from './hot-key-collector.js';
 import { hotKeyOf, insightsOf, samplingOnlyInsights } from './insights.js';
-import { probeCandidates } from './probe-candidates.js';
+import { probeCandidates, type ProbeOutcome } from './probe-candidates.js';
+import type { NodePool } from '../redis/node-pool.js';
 import { ProgressBoard } from './progress-board.js';
 import { rateKey, sampleDeployment, type SamplingRun } from './sample-deployment.js';
 import { scanNode, type ScanContext } from './scan-node.js';
@@ -49,7 +50,7 @@ export interface AnalysisResult {
 
 /** An LFU key with what the sampling phase measured of it, when it was seen there. */
 function withSampledRate(key: HotKey, candidate: Candidate, sampled: SamplingRun | null): HotKey {
-  const measured = sampled?.rates.get(rateKey(candidate.db, candidate.name));
+  const measured = sampled?.rates.get(rateKey(candidate.db, candidate));
   return measured === undefined ? key : { ...key, sampledQps: measured.qps, sampledShare: measured.share };
 }
 
@@ -90,7 +91,7 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     // The seed's LFU settings choose the heat unit: rates where counters settle at one.
     const unit = ratesEstimable(await readLfuSettings(seed)) ? 'qps' : 'accesses';
     const heat = new HeatSummary({ delimiters: options.prefixDelimiters, depth: options.prefixDepth }, unit);
-    const collector = new HotKeyCollector(options.topK, heat, mode === 'cluster' ? 'shard' : 'db');
+    const collector = new HotKeyCollector(options.topK, heat, mode === 'cluster' ? 'shard' : 'db', options.maxGroups);
     const context: ScanContext = { options, collector, progress, pool, signal };
     if (deployment.cluster !== null) {
       await scanCluster(deployment, deployment.cluster, context);
@@ -98,7 +99,7 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
       await scanNode(seed, context);
     }
     signal.throwIfAborted();
-    const probed = await probeCandidates(pool, collector.candidates());
+    const probed = await probeFinal(pool, collector.candidates());
     const keys = probed.keys.map((key) => withSampledRate(hotKeyOf(key, mode, collector.lfuOf(key.candidate.node)), key.candidate, sampled));
     const stats = {
       scannedKeys: collector.scannedKeys,
@@ -110,4 +111,18 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     const insights = insightsOf({ keys, mode, collector, nodes: stats.nodes.map((n) => n.node), scannedKeys: stats.scannedKeys, sampling: sampled?.sampling, noTouchDenied: probed.noTouchDenied });
     return { mode, keys, stats, insights };
   });
+}
+
+/**
+ * Type and size of the final candidates: probed now, except those whose were read when they
+ * were kept (long names: engine/scan-node.ts probeLongAdmissions), given back hottest first.
+ */
+async function probeFinal(pool: NodePool, candidates: readonly Candidate[]): Promise<ProbeOutcome> {
+  const known = candidates.filter((candidate) => candidate.detail !== undefined);
+  if (known.length === 0) return probeCandidates(pool, candidates);
+  const probed = await probeCandidates(pool, candidates.filter((candidate) => candidate.detail === undefined && candidate.nameSha1 === undefined));
+  const keys = [...probed.keys, ...known.map((candidate) => ({ candidate, node: candidate.node, ...(candidate.detail as KeyDetail) }))];
+  const rank = new Map(candidates.map((candidate, i) => [candidate, i]));
+  keys.sort((a, b) => (rank.get(a.candidate) ?? 0) - (rank.get(b.candidate) ?? 0));
+  return { ...probed, keys };
 }

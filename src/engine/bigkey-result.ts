@@ -4,7 +4,8 @@
  * (analyze-bigkeys.ts) and the snapshot strategy (snapshot-analysis.ts).
  */
 import { compareTypes, unitOf, type SizedKey } from '../analysis/bigkey-summary.js';
-import { displayKeyName } from '../analysis/key-name.js';
+import { reportedName } from '../analysis/key-name.js';
+import type { KeptName } from '../domain/kept-name.js';
 import type { BigKey, BigKeyNode, BigKeyResult, BigKeyThresholds, TypeTotal } from '../domain/big-key.js';
 import type { Advice } from '../domain/insights.js';
 import type { InstanceMode } from '../domain/instance.js';
@@ -13,10 +14,8 @@ import type { BigKeyContext } from './bigkey-node-scan.js';
 import { TOP_PREFIXES } from './insights.js';
 
 export function bigKeyOf(key: SizedKey, mode: InstanceMode, memoryBytes: number | undefined, ttl: number | undefined): BigKey {
-  const display = displayKeyName(key.name);
   return {
-    name: display.name,
-    ...(display.base64 === undefined ? {} : { nameBase64: display.base64 }),
+    ...reportedName(keptNameOf(key)),
     type: key.type,
     db: key.db,
     ...(mode === 'cluster' && key.shard !== undefined ? { shard: key.shard } : {}),
@@ -73,10 +72,8 @@ export function assemble(keys: BigKey[], mode: InstanceMode, context: AssemblyIn
 }
 
 function largestOf(key: SizedKey, mode: InstanceMode): NonNullable<TypeTotal['largest']> {
-  const display = displayKeyName(key.name);
   return {
-    name: display.name,
-    ...(display.base64 === undefined ? {} : { nameBase64: display.base64 }),
+    ...reportedName(keptNameOf(key)),
     db: key.db,
     ...(mode === 'cluster' && key.shard !== undefined ? { shard: key.shard } : {}),
     size: key.size,
@@ -119,4 +116,9 @@ export function bigKeyAdvice(types: readonly TypeTotal[], nodes: readonly BigKey
     advice.push({ code: 'scanned-primary', message: `The primary ${node.node} was read (${why}); ${effect}.` });
   }
   return advice;
+}
+
+/** A summary key's name as kept: its bytes, and the hash of the whole when they are its beginning. */
+function keptNameOf(key: SizedKey): KeptName {
+  return key.nameSha1 === undefined ? { name: key.name } : { name: key.name, nameSha1: key.nameSha1 };
 }

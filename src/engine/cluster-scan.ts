@@ -19,7 +19,7 @@ import type { RespConnection } from '../redis/resp-connection.js';
 import type { Deployment } from '../redis/topology.js';
 import { NodePacer } from './node-pacer.js';
 import { sleep } from './rate-limiter.js';
-import { scanNode, type ScanContext } from './scan-node.js';
+import { probeLongAdmissions, scanNode, type ScanContext } from './scan-node.js';
 
 /** Failures after which a primary may come back or be replaced (failover), worth waiting for. */
 const FAILOVER_KINDS: ReadonlySet<RedisFailureKind> = new Set(['unreachable', 'timeout', 'loading', 'cluster-down']);
@@ -160,6 +160,7 @@ async function recheckSlots(slots: readonly number[], topology: ClusterTopology,
             if (failure !== null) throw failure;
             if (typeof reply === 'number') context.collector.offer(reply, 0, node, item, false);
           }
+          await probeLongAdmissions(context);
         }
       }
     } finally {

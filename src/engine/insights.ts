@@ -3,7 +3,7 @@
  * where the heat is, and advice. Pure assembly of what the scan measured.
  */
 import { adviseOn } from '../analysis/advice.js';
-import { displayKeyName } from '../analysis/key-name.js';
+import { reportedName } from '../analysis/key-name.js';
 import { ceilingQps, estimateRate } from '../analysis/lfu-estimate.js';
 import type { HotKey } from '../domain/hot-key.js';
 import type { GroupHeat, Insights, LfuReport } from '../domain/insights.js';
@@ -18,11 +18,9 @@ export const TOP_PREFIXES = 20;
 
 /** A probed candidate as a reported key, with what its counter means on the node it was read on. */
 export function hotKeyOf({ candidate, node, type, size, unit }: ProbedKey, mode: InstanceMode, lfu: LfuSettings): HotKey {
-  const display = displayKeyName(candidate.name);
   const estimate = estimateRate(candidate.freq, lfu);
   return {
-    name: display.name,
-    ...(display.base64 === undefined ? {} : { nameBase64: display.base64 }),
+    ...reportedName(candidate),
     type,
     db: candidate.db,
     ...(mode === 'cluster' ? { shard: node } : {}),

@@ -32,7 +32,8 @@ export interface ProbeOutcome {
   readonly noTouchDenied: readonly string[];
 }
 
-export async function probeCandidates(pool: NodePool, candidates: readonly Candidate[]): Promise<ProbeOutcome> {
+/** `nameOf`: the name to send for a candidate (its kept name; the whole one, for a long name kept as its beginning). */
+export async function probeCandidates(pool: NodePool, candidates: readonly Candidate[], nameOf: (candidate: Candidate) => Buffer = (candidate) => candidate.name): Promise<ProbeOutcome> {
   let vanished = 0;
   let changed = 0;
   const denied = new Set<string>();
@@ -42,7 +43,7 @@ export async function probeCandidates(pool: NodePool, candidates: readonly Candi
       if (noTouchOf(reply ?? null, failureOf) === 'denied') denied.add(node);
     },
   };
-  const targets: KeyTarget<Candidate>[] = candidates.map((candidate) => ({ item: candidate, key: candidate.name, db: candidate.db, node: candidate.node, ask: false }));
+  const targets: KeyTarget<Candidate>[] = candidates.map((candidate) => ({ item: candidate, key: nameOf(candidate), db: candidate.db, node: candidate.node, ask: false }));
   const typed: (KeyTarget<Candidate> & { type: string })[] = [];
   for (const { item, node, ask, reply, failure } of await sendToOwners(pool, targets, (t) => ['TYPE', t.key], NO_TOUCH)) {
     if (failure !== null) throw failure;
@@ -50,7 +51,7 @@ export async function probeCandidates(pool: NodePool, candidates: readonly Candi
     const type = reply.toString('latin1');
     if (type === 'none') vanished += 1;
     else if (!TYPE_NAME.test(type)) throw new RedisFailure('protocol', node, `${node} answered TYPE with something that is not a type name`);
-    else typed.push({ item, key: item.name, db: item.db, node, ask, type });
+    else typed.push({ item, key: nameOf(item), db: item.db, node, ask, type });
   }
   const typeOf = new Map(typed.map((t) => [t.item, t.type]));
   const keys: ProbedKey[] = [];

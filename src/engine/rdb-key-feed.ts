@@ -5,6 +5,7 @@
  * counted apart and left out, as SCAN leaves them out.
  */
 import type { BigKeySummary } from '../analysis/bigkey-summary.js';
+import type { KeptName } from '../domain/kept-name.js';
 import { RdbParser, type RdbKey } from '../redis/rdb/rdb-parser.js';
 import type { HotKeyCollector } from './hot-key-collector.js';
 import type { ProgressBoard } from './progress-board.js';
@@ -76,11 +77,14 @@ export class RdbKeyFeed {
     const size = key.size ?? key.rdbBytes;
     const unit = key.unit === 'bytes' || key.unit === null ? 'byte' : 'count';
     if (key.freq !== null) counts.withFreq += 1;
-    if (collector !== null && key.freq !== null) collector.offer(key.freq, key.db, this.label, key.key, true, () => ({ type, size, unit }));
+    // Long names come as their beginning and the hash of the whole (the parser never holds them).
+    const name: KeptName = key.keySha1 === null ? { name: key.key } : { name: key.key, nameSha1: key.keySha1 };
+    if (collector !== null && key.freq !== null) collector.offer(key.freq, key.db, this.label, name, true, () => ({ type, size, unit }));
     // The expiry on keyheat's clock, for the TTL reported when the result is assembled.
     const expiresAtMs = key.expiresAtMs === null ? null : key.expiresAtMs - this.clockOffsetMs;
     summary?.add({
       name: key.key,
+      ...(name.nameSha1 === undefined ? {} : { nameSha1: name.nameSha1 }),
       db: key.db,
       node: this.node,
       shard: this.shard,
@@ -98,6 +102,8 @@ export class RdbKeyFeed {
 
   private flushDb(next: number): void {
     if (this.db >= 0 && this.inDb > 0) this.sinks.collector?.counted(this.label, this.db, this.inDb);
+    // A database never seen counts against analysis.max_groups: refused here, where the RDB says so.
+    if (next >= 0) this.sinks.collector?.enterGroup(this.label, next, ` (at byte ${this.parser.bytes} of the RDB)`);
     this.db = next;
     this.inDb = 0;
   }

@@ -16,7 +16,7 @@ import { encodeKeyCommands, type Arg } from './resp-encoder.js';
 import { sizeProbeFor } from './key-probes.js';
 import type { Reply } from './resp-parser.js';
 import type { RespConnection } from './resp-connection.js';
-import { awaitedLater, parseScanReply, type PageSize, type ScanOptions } from './node-scanner.js';
+import { awaitedLater, isBigPage, parseScanReply, type PageSize, type ScanOptions } from './node-scanner.js';
 
 export interface SizedPage {
   readonly keys: readonly Buffer[];
@@ -63,13 +63,15 @@ export async function* scanSizes(connection: RespConnection, options: SizeScanOp
       options.signal?.throwIfAborted();
       const page = parseScanReply(await scan, connection);
       const done = page.cursor.length === 1 && page.cursor[0] === 0x30; // "0"
+      // A page of long names is worked through before the next is asked for: one at a time in memory.
+      const big = isBigPage(page.keys);
       if (!done || page.keys.length > 0) await options.pace?.(Math.max(1, page.keys.length));
-      if (!done) scan = awaitedLater(connection.call(scanArgs(page.cursor)));
+      if (!done && !big) scan = awaitedLater(connection.call(scanArgs(page.cursor)));
       if (page.keys.length > 0) {
         const types = connection.sendEncoded(encodeKeyCommands(['TYPE'], page.keys), page.keys.length);
         typing.push({ keys: page.keys, types: awaitedLater(types) });
       }
-      const window = options.pageSize().window;
+      const window = big ? 0 : options.pageSize().window;
       while (typing.length > window || (done && typing.length > 0)) {
         const oldest = typing.shift() as Typed;
         sizing.push(sendSizes(connection, oldest.keys, await oldest.types, options.memory));
@@ -79,6 +81,7 @@ export async function* scanSizes(connection: RespConnection, options: SizeScanOp
         yield splitReplies(oldest, await oldest.replies, options.memory);
       }
       if (done) return;
+      if (big) scan = awaitedLater(connection.call(scanArgs(page.cursor)));
     }
   } catch (error) {
     if (options.signal?.aborted === true) throw options.signal.reason;
@@ -106,12 +109,14 @@ function sendSizes(connection: RespConnection, keys: Buffer[], types: Reply[], m
   const memoryAt = new Int32Array(keys.length).fill(-1);
   let count = 0;
   const send = (prefix: readonly string[], indexes: readonly number[], into: Int32Array): void => {
-    parts.push(encodeKeyCommands(prefix, indexes.map((i) => keys[i] as Buffer)));
+    const encoded = encodeKeyCommands(prefix, indexes.map((i) => keys[i] as Buffer));
+    if (Buffer.isBuffer(encoded)) parts.push(encoded);
+    else parts.push(...encoded);
     for (const i of indexes) into[i] = count++;
   };
   for (const [type, indexes] of byType) send(probePrefix(type), indexes, at);
   if (memory) send(['MEMORY', 'USAGE'], [...byType.values()].flat(), memoryAt);
-  const replies = count === 0 ? Promise.resolve([]) : connection.sendEncoded(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts), count);
+  const replies = count === 0 ? Promise.resolve([]) : connection.sendEncoded(parts.length === 1 ? (parts[0] as Buffer) : parts, count);
   return { keys, types, at, memoryAt, replies: awaitedLater(replies) };
 }
 

@@ -54,18 +54,21 @@ export async function* scanDatabase(connection: RespConnection, options: ScanOpt
       options.signal?.throwIfAborted();
       const page = parseScanReply(await scan, connection);
       const done = page.cursor.length === 1 && page.cursor[0] === 0x30; // "0"
+      // A page of long names is worked through before the next is asked for: one at a time in memory.
+      const big = isBigPage(page.keys);
       if (!done || page.keys.length > 0) await options.pace?.(Math.max(1, page.keys.length));
-      if (!done) scan = awaitedLater(connection.call(scanArgs(page.cursor)));
+      if (!done && !big) scan = awaitedLater(connection.call(scanArgs(page.cursor)));
       if (page.keys.length > 0) {
         const freqs = connection.sendEncoded(encodeKeyCommands(['OBJECT', 'FREQ'], page.keys), page.keys.length);
         inflight.push({ keys: page.keys, freqs: awaitedLater(freqs) });
       }
-      const window = options.pageSize().window;
+      const window = big ? 0 : options.pageSize().window;
       while (inflight.length > window || (done && inflight.length > 0)) {
         const oldest = inflight.shift() as InFlight;
         yield { keys: oldest.keys, freqs: await oldest.freqs };
       }
       if (done) return;
+      if (big) scan = awaitedLater(connection.call(scanArgs(page.cursor)));
     }
   } catch (error) {
     if (options.signal?.aborted === true) throw options.signal.reason;
@@ -95,4 +98,17 @@ export function parseScanReply(reply: Reply, connection: RespConnection): { curs
     throw connection.unexpected(reply, 'SCAN');
   }
   return { cursor, keys: keys as Buffer[] };
+}
+
+/** Key name bytes past which a page is big: it is not pipelined with the next (names up to redis.max_bulk_bytes each). */
+export const BIG_PAGE_BYTES = 4 * 1024 * 1024;
+
+/** Whether a page's key names weigh more than BIG_PAGE_BYTES. */
+export function isBigPage(keys: readonly Buffer[]): boolean {
+  let bytes = 0;
+  for (const key of keys) {
+    bytes += key.length;
+    if (bytes > BIG_PAGE_BYTES) return true;
+  }
+  return false;
 }

@@ -10,8 +10,16 @@ export const LFU_POLICIES: readonly string[] = ['allkeys-lfu', 'volatile-lfu'];
 /** OBJECT FREQ exists since Redis 4.0.0. */
 export const MIN_HOTKEY_VERSION = '4.0.0';
 
+/** The greatest database number an analysis reads (the RDB parser's bound too). */
+export const MAX_DB = 65_535;
+
 export async function readServerFacts(connection: RespConnection): Promise<ServerFacts> {
-  return serverFacts(parseInfo(await connection.text(['INFO'])));
+  const facts = serverFacts(parseInfo(await connection.text(['INFO'])));
+  const beyond = facts.keyspace.find((db) => db.db > MAX_DB);
+  if (beyond !== undefined) {
+    throw new RedisFailure('limit', connection.address, `${connection.address} reports keys in database ${beyond.db}: keyheat reads databases 0 to ${MAX_DB}`);
+  }
+  return facts;
 }
 
 /**

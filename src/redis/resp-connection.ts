@@ -151,14 +151,15 @@ export class RespConnection {
 
   /** Several commands in one write; error replies come back as RedisReplyError values, in order. */
   pipeline(commands: readonly (readonly Arg[])[]): Promise<Reply[]> {
-    return this.sendEncoded(Buffer.concat(commands.map(encodeCommand)), commands.length);
+    return this.sendEncoded(commands.length === 1 ? encodeCommand(commands[0] as readonly Arg[]) : commands.map(encodeCommand), commands.length);
   }
 
   /**
    * Sends `count` commands already encoded as RESP (the scanner builds its OBJECT FREQ batches
-   * in one buffer); resolves with their replies in order, error replies as values.
+   * in one buffer, or in parts for long names); resolves with their replies in order, error
+   * replies as values.
    */
-  sendEncoded(payload: Buffer, count: number): Promise<Reply[]> {
+  sendEncoded(payload: Buffer | readonly Buffer[], count: number): Promise<Reply[]> {
     if (count === 0) return Promise.resolve([]);
     return new Promise<Reply[]>((resolve, reject) => this.enqueue(payload, count, true, resolve, reject));
   }
@@ -193,12 +194,21 @@ export class RespConnection {
     this.socket.write(encodeCommand(command));
   }
 
+  /** A stream's source stops for a while: nothing more is read from the socket (TCP holds the sender back) until resume(). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   /** Closes the connection; pending requests fail as cancelled. */
   close(): void {
     this.fail(new RedisFailure('cancelled', this.address, `connection to ${this.address} closed by keyheat`));
   }
 
-  private enqueue(payload: Buffer, count: number, raw: boolean, resolve: (replies: Reply[]) => void, reject: (error: RedisFailure) => void): void {
+  private enqueue(payload: Buffer | readonly Buffer[], count: number, raw: boolean, resolve: (replies: Reply[]) => void, reject: (error: RedisFailure) => void): void {
     if (this.closedError !== null) {
       reject(this.closedError);
       return;
@@ -214,7 +224,8 @@ export class RespConnection {
         this.socket.uncork();
       });
     }
-    this.socket.write(payload);
+    if (Buffer.isBuffer(payload)) this.socket.write(payload);
+    else for (const part of payload) this.socket.write(part);
     if (this.timer === null) this.armTimer();
   }
 

@@ -13,11 +13,22 @@ export function encodeCommand(args: readonly Arg[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Key bytes past which a batch is sent as parts pointing at the keys rather than copied into one buffer. */
+const COPY_KEYS_UP_TO = 256 * 1024;
+
 /**
  * Encodes the same command over many keys (`OBJECT FREQ k1`, `OBJECT FREQ k2`...) into one
- * buffer: one allocation per batch instead of several per command.
+ * buffer: one allocation per batch instead of several per command. A batch of long names (up
+ * to redis.max_bulk_bytes each) comes as parts instead, the keys themselves among them, so
+ * that they are not copied once more.
  */
-export function encodeKeyCommands(prefix: readonly string[], keys: readonly Buffer[]): Buffer {
+export function encodeKeyCommands(prefix: readonly string[], keys: readonly Buffer[]): Buffer | Buffer[] {
+  let keyBytes = 0;
+  for (const key of keys) keyBytes += key.length;
+  if (keyBytes > COPY_KEYS_UP_TO) {
+    const head = `*${prefix.length + 1}\r\n${prefix.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
+    return keys.flatMap((key) => [Buffer.from(`${head}$${key.length}\r\n`, 'latin1'), key, CRLF]);
+  }
   const head = Buffer.from(`*${prefix.length + 1}\r\n${prefix.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`);
   let size = 0;
   for (const key of keys) size += head.length + 1 + decimalLength(key.length) + 2 + key.length + 2;

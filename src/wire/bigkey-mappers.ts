@@ -5,6 +5,7 @@ import type { Task } from '../domain/task.js';
 import type { BigkeysBody, BigKeyAnalysis, BigKeyFields, BigTaskBody } from './bigkey-schemas.js';
 import { snapshotToWire } from './insight-mappers.js';
 import { taskEnvelopeToWire } from './wire-mappers.js';
+import { nameToWire } from './wire-names.js';
 
 type FieldsWire = { [K in keyof typeof BigKeyFields]?: Static<(typeof BigKeyFields)[K]> };
 
@@ -25,8 +26,7 @@ export function bigKeyResultToWire(result: BigKeyResult & { mode: string }): Rec
 
 export function bigKeyToWire(key: BigKey): Static<typeof BigkeysBody> {
   return {
-    name: key.name,
-    ...(key.nameBase64 === undefined ? {} : { name_base64: key.nameBase64 }),
+    ...nameToWire(key),
     type: key.type,
     ...(key.shard === undefined ? {} : { shard: key.shard }),
     db: key.db,
@@ -86,6 +86,6 @@ function typeToWire(t: TypeTotal): NonNullable<FieldsWire['types']>[number] {
     largest:
       largest === null
         ? null
-        : { name: largest.name, ...(largest.nameBase64 === undefined ? {} : { name_base64: largest.nameBase64 }), db: largest.db, ...(largest.shard === undefined ? {} : { shard: largest.shard }), size: largest.size },
+        : { ...nameToWire(largest), db: largest.db, ...(largest.shard === undefined ? {} : { shard: largest.shard }), size: largest.size },
   };
 }

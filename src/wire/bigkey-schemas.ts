@@ -1,12 +1,12 @@
 /** DCS wire shapes of the big key task family (dcs-api.md sections 1, 2.4). Fields marked "keyheat" are additions. */
 import { Type } from '@sinclair/typebox';
 import { BIGKEY_LIMITS } from '../domain/limits.js';
+import { WireNameFields } from './wire-names.js';
 import { PacingOptions, Progress, ScanType, SnapshotBody, StrategyOptions, TaskOption, TaskStatus, WireTime } from './task-schemas.js';
 
 export const BigkeysBody = Type.Object(
   {
-    name: Type.String({ description: 'key name; redis-cli escaping (\\xff) when not valid UTF-8' }),
-    name_base64: Type.Optional(Type.String({ description: 'keyheat: exact name bytes, only when name is escaped' })),
+    ...WireNameFields,
     type: Type.String({ description: 'string, list, set, zset, hash, or the server type name (stream, module types)' }),
     shard: Type.Optional(Type.String({ description: 'ip:port of the primary; cluster instances only' })),
     db: Type.Integer(),
@@ -22,7 +22,7 @@ export const BigkeysBody = Type.Object(
 );
 
 const Largest = Type.Union([
-  Type.Object({ name: Type.String(), name_base64: Type.Optional(Type.String()), db: Type.Integer(), shard: Type.Optional(Type.String()), size: Type.Integer() }),
+  Type.Object({ ...WireNameFields, db: Type.Integer(), shard: Type.Optional(Type.String()), size: Type.Integer() }),
   Type.Null(),
 ]);
 

@@ -4,6 +4,7 @@ import type { GroupHeat, Heat, Insights, LfuReport, PrefixHeat } from '../domain
 import type { Sampling } from '../domain/sampling.js';
 import type { SnapshotReport } from '../domain/snapshot.js';
 import type { InsightFields } from './task-schemas.js';
+import { nameToWire } from './wire-names.js';
 
 type InsightWire = { [K in keyof typeof InsightFields]?: Static<(typeof InsightFields)[K]> };
 
@@ -19,7 +20,7 @@ export function insightsToWire(insights: Insights): InsightWire {
         : {
             compared_with: insights.trend.comparedWith,
             new: [...insights.trend.new],
-            gone: insights.trend.gone.map((k) => ({ name: k.name, ...(k.nameBase64 === undefined ? {} : { name_base64: k.nameBase64 }), db: k.db, freq: k.freq })),
+            gone: insights.trend.gone.map((k) => ({ ...nameToWire(k), db: k.db, freq: k.freq })),
           },
     advice: insights.advice.map((a) => ({ code: a.code, message: a.message })),
     ...(insights.sampling === undefined ? {} : samplingToWire(insights.sampling)),
@@ -55,9 +56,7 @@ export function snapshotToWire(report: SnapshotReport): NonNullable<InsightWire[
 function samplingToWire({ sampled, sample }: Sampling): Pick<InsightWire, 'sampled' | 'sample'> {
   return {
     sampled: sampled.map((k) => ({
-      name: k.name,
-      ...(k.nameBase64 === undefined ? {} : { name_base64: k.nameBase64 }),
-      ...(k.truncated === true ? { truncated: true } : {}),
+      ...nameToWire(k),
       db: k.db,
       ...(k.shard === undefined ? {} : { shard: k.shard }),
       qps: k.qps,

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { ANALYSIS_LIMITS, SAMPLE_LIMITS, type Limit } from '../domain/limits.js';
 import { SCAN_TYPES, TASK_STATUSES } from '../domain/task-status.js';
+import { WireNameFields } from './wire-names.js';
 
 export const TaskStatus = Type.Union(TASK_STATUSES.map((s) => Type.Literal(s)));
 export const ScanType = Type.Union(SCAN_TYPES.map((s) => Type.Literal(s)));
@@ -9,8 +10,7 @@ export const WireTime = Type.String({ description: 'UTC, milliseconds: 2020-06-1
 
 export const HotkeysBody = Type.Object(
   {
-    name: Type.String({ description: 'key name; redis-cli escaping (\\xff) when not valid UTF-8' }),
-    name_base64: Type.Optional(Type.String({ description: 'keyheat: exact name bytes, only when name is escaped' })),
+    ...WireNameFields,
     type: Type.String({ description: 'string, list, set, zset, hash, or the server type name (stream...)' }),
     shard: Type.Optional(Type.String({ description: 'ip:port of the primary; cluster instances only' })),
     db: Type.Integer(),
@@ -64,13 +64,11 @@ const LfuBody = Type.Object({
 const TrendBody = Type.Object({
   compared_with: Type.String({ description: 'the previous successful task' }),
   new: Type.Array(Type.String(), { description: "names in this task's keys that were not in the previous one's" }),
-  gone: Type.Array(Type.Object({ name: Type.String(), name_base64: Type.Optional(Type.String()), db: Type.Integer(), freq: Type.Integer() })),
+  gone: Type.Array(Type.Object({ ...WireNameFields, db: Type.Integer(), freq: Type.Integer() })),
 });
 
 const SampledKeyBody = Type.Object({
-  name: Type.String({ description: 'key name, escaped as in keys' }),
-  name_base64: Type.Optional(Type.String()),
-  truncated: Type.Optional(Type.Boolean({ description: 'the name is longer than the 1024 bytes kept: name is its beginning' })),
+  ...WireNameFields,
   db: Type.Integer(),
   shard: Type.Optional(Type.String({ description: 'ip:port of the primary of its shard; cluster instances only' })),
   qps: Type.Number({ description: 'commands/s naming the key over the window (upper bound)' }),

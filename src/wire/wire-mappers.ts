@@ -8,6 +8,7 @@ import type { Insights } from '../domain/insights.js';
 import { insightsToWire, lfuToWire } from './insight-mappers.js';
 import type { InstanceBody, RegisterInstanceBody } from './instance-schemas.js';
 import type { AnalysisStats, AutoscanConfig, HotkeysBody, NodeProgressBody, RecordsResponse, TaskBody } from './task-schemas.js';
+import { nameToWire } from './wire-names.js';
 
 export function taskToWire(task: Task, options: { withKeys: boolean }): Static<typeof TaskBody> {
   return {
@@ -98,8 +99,7 @@ export function recordToWire(task: Task): Static<typeof RecordsResponse> {
 
 export function hotKeyToWire(key: HotKey): Static<typeof HotkeysBody> {
   return {
-    name: key.name,
-    ...(key.nameBase64 === undefined ? {} : { name_base64: key.nameBase64 }),
+    ...nameToWire(key),
     type: key.type,
     ...(key.shard === undefined ? {} : { shard: key.shard }),
     db: key.db,

@@ -12,6 +12,7 @@ import type { SnapshotReport } from '../domain/snapshot.js';
 import type { BigKeyResult } from '../domain/big-key.js';
 import type { BigTaskBody } from './bigkey-schemas.js';
 import type { AnalysisStats, HotkeysBody, NodeProgressBody, SnapshotBody, TaskBody } from './task-schemas.js';
+import { nameFromWire } from './wire-names.js';
 
 type TaskWire = Static<typeof TaskBody>;
 type StatsWire = Static<typeof AnalysisStats>;
@@ -19,8 +20,7 @@ type HeatWire = { est_qps: number | null; est_accesses?: number; share: number }
 
 export function hotKeyFromWire(key: Static<typeof HotkeysBody>): HotKey {
   return {
-    name: key.name,
-    ...(key.name_base64 === undefined ? {} : { nameBase64: key.name_base64 }),
+    ...nameFromWire(key),
     type: key.type,
     ...(key.shard === undefined ? {} : { shard: key.shard }),
     db: key.db,
@@ -76,7 +76,7 @@ export function insightsFromWire(task: TaskWire): Insights | null {
         : {
             comparedWith: task.trend.compared_with,
             new: [...task.trend.new],
-            gone: task.trend.gone.map((k) => ({ name: k.name, ...(k.name_base64 === undefined ? {} : { nameBase64: k.name_base64 }), db: k.db, freq: k.freq })),
+            gone: task.trend.gone.map((k) => ({ ...nameFromWire(k), db: k.db, freq: k.freq })),
           },
     advice: task.advice.map((a) => ({ code: a.code, message: a.message })),
     ...(task.sampled === undefined || task.sample === undefined ? {} : { sampling: samplingFromWire(task.sampled, task.sample) }),
@@ -87,9 +87,7 @@ export function insightsFromWire(task: TaskWire): Insights | null {
 function samplingFromWire(sampled: NonNullable<TaskWire['sampled']>, sample: NonNullable<TaskWire['sample']>): Sampling {
   return {
     sampled: sampled.map((k) => ({
-      name: k.name,
-      ...(k.name_base64 === undefined ? {} : { nameBase64: k.name_base64 }),
-      ...(k.truncated === true ? { truncated: true } : {}),
+      ...nameFromWire(k),
       db: k.db,
       ...(k.shard === undefined ? {} : { shard: k.shard }),
       qps: k.qps,
@@ -143,9 +141,8 @@ function groupFromWire(g: HeatWire & { shard?: string; db?: number; scanned_keys
 /** A finished big key task's result, back in domain values (the inverse of bigkey-mappers.ts); null before it succeeded. */
 export function bigResultFromWire(task: Static<typeof BigTaskBody>): BigKeyResult | null {
   if (task.analysis === undefined || task.thresholds === undefined) return null;
-  const named = <T extends { name: string; name_base64?: string | undefined; db: number; shard?: string | undefined }>(k: T) => ({
-    name: k.name,
-    ...(k.name_base64 === undefined ? {} : { nameBase64: k.name_base64 }),
+  const named = <T extends Parameters<typeof nameFromWire>[0] & { db: number; shard?: string | undefined }>(k: T) => ({
+    ...nameFromWire(k),
     db: k.db,
     ...(k.shard === undefined ? {} : { shard: k.shard }),
   });

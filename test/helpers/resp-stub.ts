@@ -77,12 +77,22 @@ export async function startStub(script: Script, options: { host?: string; listen
       sockets.delete(socket);
     });
     socket.on('error', () => socket.destroy());
-    let pending = Buffer.alloc(0);
+    // Bytes of an unfinished command, joined only once enough have come (a 16 MiB argument is not re-joined per chunk).
+    let chunks: Buffer[] = [];
+    let received = 0;
+    let needed = 0;
     socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
+      chunks.push(chunk);
+      received += chunk.length;
+      if (received < needed) return;
+      let pending = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
       for (;;) {
         const parsed = parseCommand(pending);
-        if (parsed === null) break;
+        if (parsed === null) {
+          needed = bytesNeeded(pending);
+          break;
+        }
+        needed = 0;
         pending = pending.subarray(parsed.length);
         const command = parsed.args.map((a, i) => (i === 0 ? a.toString('latin1').toUpperCase() : a.toString('latin1')));
         commands.push(command);
@@ -90,6 +100,8 @@ export async function startStub(script: Script, options: { host?: string; listen
         if (typeof answer === 'function') answer(socket);
         else if (answer !== null && answer !== undefined && !socket.destroyed) socket.write(typeof answer === 'string' ? Buffer.from(answer, 'latin1') : answer);
       }
+      chunks = pending.length > 0 ? [pending] : [];
+      received = pending.length;
     });
   };
   const servers = Array.from({ length: options.listeners ?? 1 }, () => net.createServer(handle));
@@ -146,4 +158,25 @@ export function trickle(reply: string, everyMs: number): (socket: net.Socket) =>
     };
     next();
   };
+}
+
+/** The least length `buf` must reach before the first command in it can be whole (its next missing argument's end). */
+function bytesNeeded(buf: Buffer): number {
+  let pos = 0;
+  const line = (): number | null => {
+    const cr = buf.indexOf('\r\n', pos);
+    if (cr === -1) return null;
+    const value = Number(buf.toString('latin1', pos + 1, cr));
+    pos = cr + 2;
+    return value;
+  };
+  const count = line();
+  if (count === null || !Number.isFinite(count)) return buf.length + 1;
+  for (let i = 0; i < count; i++) {
+    const length = line();
+    if (length === null || !Number.isFinite(length)) return buf.length + 1;
+    if (pos + length + 2 > buf.length) return pos + length + 2;
+    pos += length + 2;
+  }
+  return buf.length + 1;
 }

@@ -7,7 +7,9 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeBigKeys } from '../../src/engine/analyze-bigkeys.js';
 import { analyzeDeployment } from '../../src/engine/analyze-deployment.js';
-import { NAME_KEEP_BYTES, rateKey, sampleDeployment } from '../../src/engine/sample-deployment.js';
+import { rateKey, sampleDeployment } from '../../src/engine/sample-deployment.js';
+import { NAME_KEEP_BYTES } from '../../src/domain/kept-name.js';
+import { createHash } from 'node:crypto';
 import { RedisFailure } from '../../src/domain/redis-failure.js';
 import { NodePool } from '../../src/redis/node-pool.js';
 import { redisAccess } from '../../src/redis/redis-access.js';
@@ -321,14 +323,14 @@ describe('the sampling summary', () => {
     }
   }, 30_000);
 
-  it('reports a key name longer than it keeps by its beginning, marked truncated', async () => {
+  it('reports a key name longer than it keeps by its beginning, marked truncated, with the hash of the whole', async () => {
     const name = `long:${'x'.repeat(5000)}`;
     const load = await driveLoad(() => redis.connect(), [{ key: name, rate: 200 }]);
     const pool = new NodePool(redis.endpoint, redisAccess());
     try {
       const run = await sampleDeployment(pool, [{ address: `127.0.0.1:${redis.port}`, role: 'primary' }], { seconds: 1, counters: 64, topK: 5, signal: new AbortController().signal });
       const key = run.sampling.sampled[0]!;
-      expect(key).toMatchObject({ truncated: true, db: 0 });
+      expect(key).toMatchObject({ truncated: true, db: 0, nameSha1: createHash('sha1').update(name).digest('hex') });
       expect(key.name).toBe(name.slice(0, NAME_KEEP_BYTES));
       within(key.qps, 200, 0.25);
     } finally {

@@ -31,7 +31,7 @@ describe('TopK', () => {
 
   it('gives the same result whatever the arrival order, thanks to the tie-break', () => {
     const keys: Candidate[] = ['b', 'a', 'c', 'd'].flatMap((name) =>
-      [0, 1].map((db) => ({ freq: 10, db, node: 'n', name: Buffer.from(name) })),
+      [0, 1].map((db) => ({ freq: 10, db, node: 'n', name: Buffer.from(name), id: `${db}:${name}` })),
     );
     const forward = new TopK<Candidate>(3, isHotter);
     const backward = new TopK<Candidate>(3, isHotter);

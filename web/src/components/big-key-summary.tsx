@@ -6,6 +6,7 @@
  */
 import { bytes, size } from '../format';
 import type { BigKeyNode, BigTask, BigTypeTotal } from '../wire';
+import { KeyName, keyTitle } from './key-name.js';
 
 /** A total in its unit: bytes for strings and module types, elements for collections. */
 const total = (t: BigTypeTotal): string => (t.unit === 'byte' ? bytes(t.total_size) : `${t.total_size.toLocaleString()} items`);
@@ -42,8 +43,8 @@ export function TypeTotals(props: { readonly task: BigTask }) {
                 </td>
                 {memory ? <td class="num">{t.memory_bytes === undefined ? '' : bytes(t.memory_bytes)}</td> : null}
                 <td class="num">{t.big_keys.toLocaleString()}</td>
-                <td class="mono key-name" title={t.largest?.name_base64 === undefined ? undefined : `exact bytes (base64): ${t.largest.name_base64}`}>
-                  {t.largest === null ? '—' : <><bdi>{t.largest.name}</bdi>{` (db ${t.largest.db}${cluster && t.largest.shard !== undefined ? `, ${t.largest.shard}` : ''})`}</>}
+                <td class="mono key-name" title={t.largest === null ? undefined : keyTitle(t.largest)}>
+                  {t.largest === null ? '—' : <><KeyName named={t.largest} />{` (db ${t.largest.db}${cluster && t.largest.shard !== undefined ? `, ${t.largest.shard}` : ''})`}</>}
                 </td>
                 <td class="num">{t.largest === null ? '' : size({ size: t.largest.size, unit: t.unit })}</td>
               </tr>

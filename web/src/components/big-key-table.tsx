@@ -9,6 +9,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { bytes, size, ttl } from '../format';
 import type { BigKey, BigTask } from '../wire';
 import { Select } from './hot-key-table';
+import { KeyName, keyIdentity, keyTitle } from './key-name.js';
 
 type SortKey = 'type' | 'size' | 'memory' | 'ttl' | 'db' | 'shard';
 interface Sort {
@@ -125,9 +126,9 @@ export function BigKeyTable(props: { readonly task: BigTask }) {
           </thead>
           <tbody>
             {shown.map((k) => (
-              <tr key={`${k.shard ?? ''}\u0000${k.db}\u0000${k.name_base64 ?? k.name}`}>
-                <th scope="row" class="mono key-name" title={k.name_base64 === undefined ? undefined : `exact bytes (base64): ${k.name_base64}`}>
-                  <bdi>{k.name}</bdi>
+              <tr key={`${k.shard ?? ''}\u0000${keyIdentity(k)}`}>
+                <th scope="row" class="mono key-name" title={keyTitle(k)}>
+                  <KeyName named={k} />
                   {k.also_hot === true ? (
                     <span class="mark also-hot" title="Also a hot key in the latest hot key analysis">
                       also hot

@@ -8,6 +8,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { percent, perSecond, rate, size } from '../format';
 import type { HotKey, Task } from '../wire';
+import { KeyName, keyIdentity, keyTitle } from './key-name.js';
 
 type SortKey = 'freq' | 'est' | 'size' | 'db' | 'shard' | 'sampled';
 interface Sort {
@@ -115,9 +116,9 @@ export function HotKeyTable(props: { readonly task: Task }) {
           </thead>
           <tbody>
             {shown.map((k) => (
-              <tr key={`${k.db}\u0000${k.name}`}>
-                <th scope="row" class="mono key-name" title={k.name_base64 === undefined ? undefined : `exact bytes (base64): ${k.name_base64}`}>
-                  <bdi>{k.name}</bdi>
+              <tr key={keyIdentity(k)}>
+                <th scope="row" class="mono key-name" title={keyTitle(k)}>
+                  <KeyName named={k} />
                   <Marks hotKey={k} compared={compared} />
                 </th>
                 <td>{k.type}</td>

@@ -7,13 +7,13 @@
  */
 import { percent, perSecond } from '../format';
 import type { Task } from '../wire';
+import { KeyName, keyIdentity, keyTitle } from './key-name.js';
 
 type SampledKey = NonNullable<Task['sampled']>[number];
 type Sample = NonNullable<Task['sample']>;
 
 /** One identity for a key in both lists: escaped names carry their exact bytes in base64. */
-const identity = (key: { readonly db: number; readonly name: string; readonly name_base64?: string | undefined }): string =>
-  `${key.db}\u0000${key.name_base64 === undefined ? `n:${key.name}` : `b:${key.name_base64}`}`;
+const identity = keyIdentity;
 
 export function SampledTable(props: { readonly task: Task }) {
   const { task } = props;
@@ -60,8 +60,8 @@ function SampledRow(props: { readonly sampledKey: SampledKey; readonly rank: num
   return (
     <tr>
       <td class="num">{props.rank}</td>
-      <th scope="row" class="mono key-name" title={k.name_base64 === undefined ? undefined : `exact bytes (base64): ${k.name_base64}`}>
-        <bdi>{k.name}</bdi>
+      <th scope="row" class="mono key-name" title={keyTitle(k)}>
+        <KeyName named={k} />
         {props.missing ? (
           <span class="mark not-in-lfu" title="Not in the LFU list of this task: the key did not exist when scanned, or its counter was below the LFU top keys">
             not in LFU list
