@@ -46,6 +46,8 @@ export const ERROR_CATALOGUE = {
   /** The request line and headers exceed Node's header size limit (16 KiB). */
   headersTooLarge: { httpStatus: 431, dcsCode: 'DCS.4800', message: 'Invalid {0} in the request.' },
   methodNotAllowed: { httpStatus: 405, dcsCode: 'DCS.5001', message: 'This request method is not allowed.' },
+  /** A project already runs server.max_preflights_per_project task creations at once (API Gateway's throttling code). */
+  tooManyPreflights: { httpStatus: 429, dcsCode: 'APIG.0308', message: 'The throttling threshold has been reached.' },
   internal: { httpStatus: 500, dcsCode: 'DCS.5000', message: 'Internal service error.' },
   /** keyheat is shutting down and stopped the request's work on a Redis; retry elsewhere. */
   serviceStopping: { httpStatus: 503, dcsCode: 'DCS.5000', message: 'Internal service error.' },

@@ -39,6 +39,7 @@ export const ANALYSIS_LIMITS = Object.freeze({
   connectTimeoutMs: limit(100, 120_000, 5000, 'connecting to a Redis node, TLS and AUTH included: one deadline for all of it'),
   commandTimeoutMs: limit(100, 600_000, 10_000, 'a command (or pipelined batch) not fully answered this long after it was sent fails the node'),
   maxDurationMs: limit(1000, 7 * 24 * 3_600_000, 6 * 3_600_000, 'an analysis still running after this long fails'),
+  maxGroups: limit(16, 65_536, 1024, 'databases (standalone) or shards (cluster) one analysis reports; a server claiming more fails it with limit'),
 });
 
 /** The sampling phase (MONITOR), asked per task: `sample_seconds`, `keyheat scan --sample`. */
@@ -60,7 +61,9 @@ export const BIGKEY_LIMITS = Object.freeze({
 export const SNAPSHOT_LIMITS = Object.freeze({
   // 1: refuse unless even a copy of every page (the worst case of copy-on-write) fits in what is free.
   maxMemoryShare: fraction(0, 100, 1, "a node's used_memory may be at most this share of the memory it reports free (total_system_memory - used_memory_rss) for a snapshot; 0 = no check"),
-  stallTimeoutMs: limit(1000, 3_600_000, 60_000, 'a snapshot that sends no byte (not even a keepalive) for this long fails'),
+  stallTimeoutMs: limit(1000, 3_600_000, 60_000, 'a snapshot fails when its node sends nothing for this long before the RDB (not even a keepalive), or no RDB byte for this long once it has begun'),
+  maxWaitMs: limit(1000, 24 * 3_600_000, 600_000, 'the RDB must begin this long after SYNC at the latest (the fork, repl-diskless-sync-delay, a save to disk): keepalives do not extend it'),
+  maxSlotWaitMs: limit(1000, 24 * 3_600_000, 1_800_000, "a snapshot waits at most this long for its host's fork slot (one fork per host at a time, across every keyheat process sharing the store)"),
 });
 
 /**

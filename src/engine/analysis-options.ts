@@ -3,7 +3,9 @@ import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, SAMPLE_LIMITS, SNAPSHOT_LIMITS } fr
 import type { AnalysisStrategy } from '../domain/snapshot.js';
 import { BIG_KEY_DEFAULTS, type BigKeyThresholds } from '../domain/big-key.js';
 import type { NodeProgress } from '../domain/task.js';
+import type { ForkSlots } from '../domain/fork-slots.js';
 import { redisAccess, type RedisAccess } from '../redis/redis-access.js';
+import { PROCESS_FORK_SLOTS } from './snapshot-fork.js';
 
 export interface AnalysisOptions {
   /** Hot keys to report. */
@@ -40,10 +42,18 @@ export interface AnalysisOptions {
   readonly snapshotReplicas: boolean;
   /** A node may use at most this share of its free memory for a snapshot (redis/snapshot-preflight.ts); 0 = no check. */
   readonly snapshotMaxMemoryShare: number;
-  /** A snapshot silent for this long fails. */
+  /** A snapshot silent for this long fails (before its RDB: not even a keepalive; during it: no RDB byte). */
   readonly snapshotStallMs: number;
+  /** A snapshot's RDB must begin this long after SYNC at the latest, keepalives or not. */
+  readonly snapshotMaxWaitMs: number;
+  /** A snapshot waits at most this long for its host's fork slot. */
+  readonly snapshotMaxSlotWaitMs: number;
+  /** The fork slots (one fork per host at a time): this process's own unless the store shares them across processes. */
+  readonly forkSlots: ForkSlots;
   /** The whole analysis fails ('deadline') after this long, whatever the nodes do. */
   readonly maxDurationMs: number;
+  /** Databases or shards one analysis reports at most; a server claiming more fails it ('limit'). */
+  readonly maxGroups: number;
   /** Deadlines, reply limits, allowed networks, connection bounds. */
   readonly redis: RedisAccess;
   readonly signal?: AbortSignal | undefined;
@@ -63,6 +73,7 @@ export const ANALYSIS_DEFAULTS = Object.freeze({
   prefixDepth: ANALYSIS_LIMITS.prefixDepth.default,
   failoverWaitMs: ANALYSIS_LIMITS.failoverWaitMs.default,
   maxDurationMs: ANALYSIS_LIMITS.maxDurationMs.default,
+  maxGroups: ANALYSIS_LIMITS.maxGroups.default,
   sampleSeconds: 0,
   sampleReplicas: false,
   sampleCounters: SAMPLE_LIMITS.counters.default,
@@ -70,6 +81,9 @@ export const ANALYSIS_DEFAULTS = Object.freeze({
   snapshotReplicas: false,
   snapshotMaxMemoryShare: SNAPSHOT_LIMITS.maxMemoryShare.default,
   snapshotStallMs: SNAPSHOT_LIMITS.stallTimeoutMs.default,
+  snapshotMaxWaitMs: SNAPSHOT_LIMITS.maxWaitMs.default,
+  snapshotMaxSlotWaitMs: SNAPSHOT_LIMITS.maxSlotWaitMs.default,
+  forkSlots: PROCESS_FORK_SLOTS,
   redis: redisAccess(),
 } satisfies Partial<AnalysisOptions>);
 

@@ -16,8 +16,8 @@
  * connection of this process (a big key scan of the same node running beside the window).
  * Another keyheat process's work on the node is counted like any client's.
  */
-import { createHash } from 'node:crypto';
-import { displayKeyName } from '../analysis/key-name.js';
+import { reportedName } from '../analysis/key-name.js';
+import { keptView, type KeptName } from '../domain/kept-name.js';
 import { SpaceSaving } from '../analysis/space-saving.js';
 import type { SampledKey, SampleNodeReport, Sampling } from '../domain/sampling.js';
 import { RedisFailure } from '../domain/redis-failure.js';
@@ -64,25 +64,24 @@ interface NodeSample {
   readonly stoppedEarly: string | null;
 }
 
-/** Bytes of a key name a summary keeps; a longer name is kept as these and a hash of the whole. */
-export const NAME_KEEP_BYTES = 1024;
-
 /**
- * The summary key of a key: its database and its name, whole ('f') up to NAME_KEEP_BYTES, else
- * ('t') the SHA-1 of the whole name and its first NAME_KEEP_BYTES. Memory per counter is then
- * bounded whatever names the traffic uses, and two long names never share a counter.
+ * The summary key of a key: its database and its name as an analysis keeps it (domain/kept-name.ts):
+ * whole ('f') up to NAME_KEEP_BYTES, else ('t') the SHA-1 of the whole name and its beginning.
+ * Memory per counter is then bounded whatever names the traffic uses, two long names never share
+ * a counter, and a hot key kept by the scan finds its rate under the same key.
  */
-export function rateKey(db: number, name: Buffer): string {
-  if (name.length <= NAME_KEEP_BYTES) return `${db}\0f${name.toString('latin1')}`;
-  return `${db}\0t${createHash('sha1').update(name).digest('hex')}${name.toString('latin1', 0, NAME_KEEP_BYTES)}`;
+export function rateKey(db: number, name: Buffer | KeptName): string {
+  const kept = Buffer.isBuffer(name) ? keptView(name) : name;
+  const sha1 = kept.nameSha1;
+  return sha1 === undefined ? `${db}\0f${kept.name.toString('latin1')}` : `${db}\0t${sha1}${kept.name.toString('latin1')}`;
 }
 
-/** A summary key back into its database and the name bytes kept, and whether they are the whole name. */
-function fromRateKey(key: string): { db: number; name: Buffer; truncated: boolean } {
+/** A summary key back into its database and the name as kept. */
+function fromRateKey(key: string): { db: number; kept: KeptName } {
   const zero = key.indexOf('\0');
-  const truncated = key[zero + 1] === 't';
-  const name = key.slice(zero + 2 + (truncated ? 40 : 0));
-  return { db: Number(key.slice(0, zero)), name: Buffer.from(name, 'latin1'), truncated };
+  const db = Number(key.slice(0, zero));
+  if (key[zero + 1] !== 't') return { db, kept: { name: Buffer.from(key.slice(zero + 2), 'latin1') } };
+  return { db, kept: { name: Buffer.from(key.slice(zero + 42), 'latin1'), nameSha1: key.slice(zero + 2, zero + 42) } };
 }
 
 export async function sampleDeployment(pool: NodePool, targets: readonly SampleTarget[], options: SamplingOptions): Promise<SamplingRun> {
@@ -102,7 +101,8 @@ async function sampleNode(pool: NodePool, target: SampleTarget, options: Samplin
   try {
     poller = await pool.open(target.address);
     const table = await CommandTable.read(monitor);
-    const watch = await bufferWatch(monitor, poller);
+    // A node that will not say who keyheat's clients are within the window's length is watched without it.
+    const watch = (await beforeMs(bufferWatch(monitor, poller), options.seconds * 1000)) ?? { monitorId: null, ownAddress: null };
     const summary = new SpaceSaving<string>(options.counters);
     let commands = 0;
     const onCommand = (command: MonitoredCommand): void => {
@@ -142,7 +142,11 @@ async function bufferWatch(monitor: RespConnection, poller: RespConnection): Pro
   }
 }
 
-/** Waits out the window; the reason it ended early, or null. */
+/**
+ * Waits out the window, which ends at its length by keyheat's own clock whatever the node says
+ * or does not say: a poll still unanswered then is abandoned (the poller is closed after).
+ * Returns the reason it ended early, or null.
+ */
 async function watchWindow(stream: MonitorStream, monitor: RespConnection, poller: RespConnection, watch: BufferWatch, options: SamplingOptions): Promise<string | null> {
   const windowMs = options.seconds * 1000;
   const maxBuffer = options.maxBufferBytes ?? MAX_MONITOR_BUFFER_BYTES;
@@ -156,12 +160,28 @@ async function watchWindow(stream: MonitorStream, monitor: RespConnection, polle
     if (lag > MAX_LAG_MS) {
       return `keyheat read the stream ${(lag / 1000).toFixed(1)} s behind the node (it could not keep up with its commands); the window was cut at ${at()}`;
     }
-    if (watch.monitorId !== null) {
-      const omem = Number(clientField(await poller.text(['CLIENT', 'LIST', 'ID', watch.monitorId]), 'omem'));
+    if (watch.monitorId !== null && windowMs - stream.elapsedMs > 0) {
+      const list = await beforeMs(poller.text(['CLIENT', 'LIST', 'ID', watch.monitorId]), windowMs - stream.elapsedMs);
+      if (list === null) return null;
+      const omem = Number(clientField(list, 'omem'));
       if (omem > maxBuffer) {
         return `Redis held ${(omem / 1048576).toFixed(1)} MiB of MONITOR output waiting for keyheat (more than ${(maxBuffer / 1048576).toFixed(0)} MiB); the window was cut at ${at()} to spare its memory`;
       }
     }
+  }
+}
+
+/** `promise`'s value, or null when `ms` pass first (its failure, if it fails later, is then ignored). */
+async function beforeMs<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  promise.catch(() => undefined);
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -202,12 +222,9 @@ function summarise(nodes: readonly NodeSample[], options: SamplingOptions): Samp
   const ranked = [...merged.entries()].sort((a, b) => b[1].qps - a[1].qps);
   const share = (count: number): number => (commandsSeen === 0 ? 0 : Number((count / commandsSeen).toPrecision(4)));
   const sampled: SampledKey[] = ranked.slice(0, options.topK).map(([key, m]) => {
-    const { db, name, truncated } = fromRateKey(key);
-    const display = displayKeyName(name);
+    const { db, kept } = fromRateKey(key);
     return {
-      name: display.name,
-      ...(display.base64 === undefined ? {} : { nameBase64: display.base64 }),
-      ...(truncated ? { truncated: true } : {}),
+      ...reportedName(kept),
       db,
       ...(m.shard === undefined ? {} : { shard: m.shard }),
       qps: rate(m.qps),

@@ -8,8 +8,9 @@
  * Where: every shard's primary (a standalone server, or every cluster primary that owns slots),
  * or, with snapshotReplicas, one of its usable replicas (shard-plans.ts). A replica's counters
  * count the reads the replica served, not the primary's: the advice says so. One node of an
- * analysis at a time, and one fork per host at a time in this process (withForkSlot, held until
- * the child exited), so two snapshots on one machine never copy-on-write at once.
+ * analysis at a time, and one fork per host at a time across every keyheat process sharing the
+ * store (options.forkSlots, held until the child exited; the wait bounded by
+ * snapshotMaxSlotWaitMs), so two snapshots on one machine never copy-on-write at once.
  *
  * Commands on each node read: CLIENT NO-TOUCH ON (and on replicas INFO replication, READONLY on
  * a cluster: the node choice), INFO, CONFIG GET lfu-* (hot keys), COMMAND INFO, ACL WHOAMI, ACL
@@ -54,7 +55,9 @@ import { hotKeyOf, insightsOf } from './insights.js';
 import { ProgressBoard } from './progress-board.js';
 import { snapshotAdvice } from '../analysis/snapshot-advice.js';
 import { RdbKeyFeed, type FeedSource } from './rdb-key-feed.js';
-import { hostOf, withForkSlot } from './snapshot-fork.js';
+import { ForkSlotTimeout } from '../domain/fork-slots.js';
+import { feedPaced } from '../redis/paced-feed.js';
+import { hostOf } from './snapshot-fork.js';
 import { forkCost, nodeState, type NodeState } from '../redis/fork-cost.js';
 import { openShardNode, type OpenedNode } from '../redis/shard-node.js';
 import { openDeployment, type Deployment, type Shard } from '../redis/topology.js';
@@ -101,7 +104,7 @@ export async function snapshotDeployment(scope: AnalysisScope, deployment: Deplo
   seed.close();
   const pass = new SnapshotPass(mode, options, wants, unit);
   pass.expectNodes(plans.length);
-  // One node at a time; withForkSlot also keeps other analyses of this process off a host while its child runs.
+  // One node at a time; the fork slots also keep other analyses (of any process) off a host while its child runs.
   for (const plan of plans) {
     scope.signal.throwIfAborted();
     await pass.readShard(plan, scope);
@@ -146,7 +149,7 @@ class SnapshotPass {
   ) {
     this.progress = new ProgressBoard(options.onProgress);
     const prefixes = { delimiters: options.prefixDelimiters, depth: options.prefixDepth };
-    this.collector = wants.hot ? new HotKeyCollector(options.topK, new HeatSummary(prefixes, unit), mode === 'cluster' ? 'shard' : 'db') : null;
+    this.collector = wants.hot ? new HotKeyCollector(options.topK, new HeatSummary(prefixes, unit), mode === 'cluster' ? 'shard' : 'db', options.maxGroups) : null;
     this.summary = wants.big === null ? null : new BigKeySummary(wants.big, prefixes, 'size');
   }
 
@@ -175,8 +178,8 @@ class SnapshotPass {
     this.collector?.setLfu(label, lfu);
     this.progress.start(node, facts.keyspace.reduce((sum, db) => sum + db.keys, 0));
     const reader = this.feed({ node, label, shard: plan.shard, clockOffsetMs: before.clockOffsetMs });
-    const { transfer, cost } = await withForkSlot(hostOf(node), signal, async () => {
-      const transfer = await transferRdb(await pool.open(node), reader.parser, { stallMs: this.options.snapshotStallMs, signal });
+    const { transfer, cost } = await this.inForkSlot(node, signal, async () => {
+      const transfer = await transferRdb(await pool.open(node), reader.parser, { stallMs: this.options.snapshotStallMs, maxWaitMs: this.options.snapshotMaxWaitMs, signal });
       // Still in the slot: the next fork on this host waits for this child to exit.
       return { transfer, cost: await forkCost(pool, node, before, this.options.snapshotStallMs, signal) };
     });
@@ -204,6 +207,16 @@ class SnapshotPass {
     });
   }
 
+  /** Runs `work` in the fork slot of the node's host, waiting for it at most snapshot.max_slot_wait_ms. */
+  private async inForkSlot<T>(node: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.options.forkSlots.hold(hostOf(node), this.options.snapshotMaxSlotWaitMs, signal, work);
+    } catch (error) {
+      if (error instanceof ForkSlotTimeout) throw new RedisFailure('timeout', node, `${node} was not forked: keyheat ${error.message}`);
+      throw error;
+    }
+  }
+
   /**
    * The shard's node to fork, with its INFO. A replica without an LFU policy has no counters to
    * give a hot key analysis: its primary is read instead, saying why.
@@ -226,20 +239,20 @@ class SnapshotPass {
     this.progress.start(path, 0);
     const reader = this.feed({ node: path, label: path, shard: undefined, clockOffsetMs: 0 });
     const started = performance.now();
-    const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+    const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
     const signal = this.options.signal;
     const onAbort = (): void => {
       stream.destroy(signal?.reason as Error);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      for await (const chunk of stream) {
-        const used = reader.parser.push(chunk as Buffer);
-        if (reader.parser.done && used < (chunk as Buffer).length) break; // bytes after the RDB (an AOF tail): not ours
-      }
+      // In slices, yielding the event loop: bytes after the RDB (an AOF tail) are not ours.
+      await feedPaced(stream as AsyncIterable<Buffer>, (slice) => reader.parser.push(slice) === slice.length && !reader.parser.done);
       reader.parser.end();
     } catch (error) {
       if (error instanceof RdbParseError) throw rdbFailure(error, path);
+      // What the keys themselves broke (analysis.max_groups): as it was said.
+      if (error instanceof RedisFailure) throw error;
       if (signal?.aborted === true) throw signal.reason;
       throw new RedisFailure('unreachable', path, `${path} could not be read: ${(error as Error).message}`);
     } finally {

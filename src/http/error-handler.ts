@@ -67,5 +67,7 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   }
   // Huawei Cloud's gateway puts the request id in the body of its signature errors too.
   const body = keyheatError.kind === 'signatureInvalid' ? { ...envelope(keyheatError), request_id: request.id } : envelope(keyheatError);
+  // Throttled: a preflight takes seconds at most, so a second later there may be room.
+  if (spec.httpStatus === 429) void reply.header('Retry-After', '1');
   void reply.status(spec.httpStatus).send(body);
 }

@@ -36,6 +36,11 @@ interface CommandKeys {
 
 /** A key spec's bounds: Redis's commands stay far below these. */
 const MAX_SPECS = 16;
+/** The table's bounds (Redis 8 has about 240 commands, a few dozen subcommands each at most). */
+export const MAX_COMMANDS = 4096;
+const MAX_SUBCOMMANDS = 256;
+/** Longest command name or keyword kept; a longer one is skipped. */
+const MAX_NAME_BYTES = 128;
 
 export class CommandTable {
   private constructor(private readonly commands: ReadonlyMap<string, CommandKeys>) {}
@@ -50,14 +55,17 @@ export class CommandTable {
       throw new RedisFailure(error.kind, error.node, `${error.message}; sampling reads the key positions of commands with COMMAND: allow it (ACL SETUSER <user> +command)`);
     }
     if (!Array.isArray(reply)) throw connection.unexpected(reply, 'COMMAND');
+    if (reply.length > MAX_COMMANDS) {
+      throw new RedisFailure('limit', connection.address, `${connection.address} answered COMMAND with ${reply.length} commands, more than the ${MAX_COMMANDS} keyheat reads`);
+    }
     return CommandTable.parse(reply);
   }
 
   /** Builds the table from a COMMAND reply; malformed entries are skipped. */
   static parse(reply: readonly Reply[]): CommandTable {
     const commands = new Map<string, CommandKeys>();
-    for (const entry of reply) {
-      const parsed = parseEntry(entry);
+    for (const entry of reply.slice(0, MAX_COMMANDS)) {
+      const parsed = parseEntry(entry, true);
       if (parsed !== null) commands.set(parsed.name, parsed.keys);
     }
     return new CommandTable(commands);
@@ -134,9 +142,12 @@ function collectKeys(spec: KeySpec, args: readonly Buffer[], out: number[], skip
   }
 }
 
-/** [name, arity, flags, first, last, step, acl, tips, key_specs, subcommands]; null when not that. */
-function parseEntry(entry: Reply): { name: string; keys: CommandKeys } | null {
-  if (!Array.isArray(entry) || entry.length < 6 || !Buffer.isBuffer(entry[0])) return null;
+/**
+ * [name, arity, flags, first, last, step, acl, tips, key_specs, subcommands]; null when not that
+ * (or its name is longer than any command's). Subcommands are read one level deep, as Redis has them.
+ */
+function parseEntry(entry: Reply, withSubcommands: boolean): { name: string; keys: CommandKeys } | null {
+  if (!Array.isArray(entry) || entry.length < 6 || !Buffer.isBuffer(entry[0]) || entry[0].length > MAX_NAME_BYTES) return null;
   const name = entry[0].toString('latin1').toLowerCase();
   const flags = Array.isArray(entry[2]) ? entry[2].filter(Buffer.isBuffer).map((f) => f.toString('latin1')) : [];
   const [firstKey, lastKey, keyStep] = [entry[3], entry[4], entry[5]];
@@ -148,9 +159,9 @@ function parseEntry(entry: Reply): { name: string; keys: CommandKeys } | null {
     specs = [{ begin: { type: 'index', pos: firstKey }, find: { type: 'range', lastKey: lastKey < 0 ? lastKey : lastKey - firstKey, keyStep, limit: 0 }, incomplete: false }];
   }
   const subcommands = new Map<string, CommandKeys>();
-  if (Array.isArray(entry[9])) {
-    for (const sub of entry[9]) {
-      const parsed = parseEntry(sub);
+  if (withSubcommands && Array.isArray(entry[9])) {
+    for (const sub of entry[9].slice(0, MAX_SUBCOMMANDS)) {
+      const parsed = parseEntry(sub, false);
       // Subcommands are named "object|freq".
       if (parsed !== null) subcommands.set(parsed.name.slice(parsed.name.indexOf('|') + 1), parsed.keys);
     }
@@ -191,7 +202,7 @@ function parseKeySpec(reply: Reply): KeySpec | null {
   } else if (beginType.toString() === 'keyword') {
     const keyword = beginSpec?.get('keyword');
     const startFrom = integer(beginSpec, 'startfrom');
-    if (Buffer.isBuffer(keyword) && startFrom !== null && startFrom !== 0) parsedBegin = { type: 'keyword', keyword: keyword.toString('latin1').toLowerCase(), startFrom };
+    if (Buffer.isBuffer(keyword) && keyword.length <= MAX_NAME_BYTES && startFrom !== null && startFrom !== 0) parsedBegin = { type: 'keyword', keyword: keyword.toString('latin1').toLowerCase(), startFrom };
   }
   let parsedFind: FindKeys | null = null;
   if (findType.toString() === 'range') {

@@ -15,11 +15,14 @@
  * After the RDB keyheat closes the connection: an older server would go on with its
  * replication stream, which keyheat never reads.
  *
- * Bounded: the header line is at most 128 bytes; no progress for `stallMs` fails the transfer
- * ('timeout'); the parser holds at most its own caps. Backpressure is TCP's: the parser runs
- * synchronously per chunk, and a node whose child produces faster simply waits on the socket.
+ * Bounded: the header line is at most 128 bytes. Each phase has its deadline ('timeout'): the RDB
+ * must begin within `maxWaitMs` of SYNC however many keepalives the node sends (and a node that
+ * sends not even those for `stallMs` fails sooner); once it has begun, `stallMs` without an RDB
+ * byte fails it. The parser holds at most its own caps and is fed in slices, yielding the event
+ * loop (redis/paced-feed.ts): backpressure is TCP's, the socket paused while a backlog is parsed.
  */
 import { RedisFailure } from '../domain/redis-failure.js';
+import { PacedQueue } from './paced-feed.js';
 import { RdbParseError, type RdbParser } from './rdb/rdb-parser.js';
 import type { RespConnection } from './resp-connection.js';
 import { RedisReplyError } from './resp-parser.js';
@@ -39,8 +42,10 @@ export interface TransferReport {
 }
 
 export interface TransferOptions {
-  /** No byte for this long (not even a keepalive) fails the transfer. */
+  /** Before the RDB: no byte for this long (not even a keepalive) fails the transfer; during it: no RDB byte for this long. */
   readonly stallMs: number;
+  /** The RDB must begin within this long of SYNC, keepalives or not. */
+  readonly maxWaitMs: number;
   readonly signal: AbortSignal;
 }
 
@@ -67,7 +72,7 @@ export async function transferRdb(connection: RespConnection, parser: RdbParser,
     replconfAccepted(connection, capa, /./);
     options.signal.throwIfAborted();
     return await new Promise<TransferReport>((resolve, reject) => {
-      const reader = new TransferReader(node, (reply) => connection.failureOf(reply), parser, protocol, options, resolve, (error) => {
+      const reader = new TransferReader(node, (reply) => connection.failureOf(reply), parser, protocol, options, connection, resolve, (error) => {
         reject(error);
         connection.close();
       });
@@ -125,7 +130,11 @@ class TransferReader {
   private trailerLength = 0;
   private readonly started = performance.now();
   private firstByteAt = 0;
-  private timer: NodeJS.Timeout | null = null;
+  /** No byte before the RDB, or no RDB byte during it, for stallMs. */
+  private stallTimer: NodeJS.Timeout | null = null;
+  /** The RDB has not begun maxWaitMs after SYNC. */
+  private waitTimer: NodeJS.Timeout | null = null;
+  private readonly queue: PacedQueue;
   onSettled: (() => void) | null = null;
 
   constructor(
@@ -135,27 +144,52 @@ class TransferReader {
     private readonly parser: RdbParser,
     private readonly protocol: 'rdb-only' | 'sync',
     private readonly options: TransferOptions,
+    source: { pause(): void; resume(): void },
     private readonly resolve: (report: TransferReport) => void,
     private readonly reject: (error: Error) => void,
   ) {
+    this.queue = new PacedQueue(
+      (slice) => this.process(slice),
+      (error) => this.fail(error instanceof RdbParseError ? rdbFailure(error, this.node) : (error as Error)),
+      source,
+    );
     this.arm();
+    this.waitTimer = setTimeout(() => {
+      this.fail(
+        new RedisFailure(
+          'timeout',
+          this.node,
+          `${this.node} had not begun sending its RDB ${this.options.maxWaitMs} ms after SYNC (snapshot.max_wait_ms); keepalives alone do not count: is its fork or save stuck, or repl-diskless-sync-delay longer than that?`,
+        ),
+      );
+    }, this.options.maxWaitMs);
+    this.waitTimer.unref();
   }
 
+  /** Bytes of the connection, as they arrive: parsed in slices, a turn of the event loop at a time. */
   push(chunk: Buffer): void {
     if (this.state === S_DONE) return;
-    this.arm();
-    try {
-      let from = 0;
-      if (this.state === S_HEADER) from = this.readHeader(chunk);
-      if (this.state === S_BODY && from < chunk.length) from = this.readBody(chunk, from);
-      if (this.state === S_MARK && from < chunk.length) this.readMark(chunk, from);
-    } catch (error) {
-      this.fail(error instanceof RdbParseError ? rdbFailure(error, this.node) : (error as Error));
-    }
+    this.queue.push(chunk);
   }
 
-  /** The connection closed: the end of the transfer only if the RDB was whole. */
+  private process(chunk: Buffer): void {
+    if (this.state === S_DONE) return;
+    // Before the RDB any byte shows the node alive (its keepalives; maxWaitMs bounds that phase);
+    // during it only the RDB's own bytes come, and are progress.
+    this.arm();
+    let from = 0;
+    if (this.state === S_HEADER) from = this.readHeader(chunk);
+    if (this.state === S_BODY && from < chunk.length) from = this.readBody(chunk, from);
+    if (this.state === S_MARK && from < chunk.length) this.readMark(chunk, from);
+  }
+
+  /** The connection closed: the end of the transfer only if the RDB was whole (once what arrived before is parsed). */
   closed(reason: RedisFailure | null): void {
+    if (this.state === S_DONE) return;
+    this.queue.whenIdle(() => this.closedNow(reason));
+  }
+
+  private closedNow(reason: RedisFailure | null): void {
     if (this.state === S_DONE) return;
     if (this.state === S_BODY && this.framing === 'eof-mark') {
       try {
@@ -175,24 +209,30 @@ class TransferReader {
   fail(error: Error): void {
     if (this.state === S_DONE) return;
     this.state = S_DONE;
+    this.queue.stop();
     this.settle();
     this.reject(error);
   }
 
   private settle(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.stallTimer !== null) clearTimeout(this.stallTimer);
+    if (this.waitTimer !== null) clearTimeout(this.waitTimer);
+    this.stallTimer = null;
+    this.waitTimer = null;
     this.onSettled?.();
     this.onSettled = null;
   }
 
   private arm(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      const where = this.state === S_HEADER ? 'waiting for the RDB (not even a keepalive)' : `after ${this.parser.bytes} bytes of RDB`;
-      this.fail(new RedisFailure('timeout', this.node, `${this.node} sent nothing for ${this.options.stallMs} ms ${where}`));
+    if (this.stallTimer !== null) clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => {
+      const what =
+        this.state === S_HEADER
+          ? `sent nothing for ${this.options.stallMs} ms while its RDB was being prepared (not even a keepalive)`
+          : `sent no RDB byte for ${this.options.stallMs} ms after ${this.parser.bytes} bytes of RDB`;
+      this.fail(new RedisFailure('timeout', this.node, `${this.node} ${what} (snapshot.stall_timeout_ms)`));
     }, this.options.stallMs);
-    this.timer.unref();
+    this.stallTimer.unref();
   }
 
   /** Keepalive newlines, then one line: `$EOF:<mark>`, `$<length>`, or an error. Returns where the body starts. */
@@ -218,6 +258,10 @@ class TransferReader {
       throw failure.kind === 'no-permission' || failure.kind === 'unsupported' ? refused(failure, 'SYNC') : failure;
     }
     this.firstByteAt = performance.now();
+    // The RDB begins: from here only its bytes keep the transfer alive.
+    if (this.waitTimer !== null) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
+    this.arm();
     if (line.startsWith('$EOF:')) {
       const mark = bytes.subarray(5, 5 + MARK_LENGTH);
       if (line.length !== 5 + MARK_LENGTH) throw new RedisFailure('protocol', this.node, `${this.node} answered SYNC with an EOF mark of ${line.length - 5} bytes instead of ${MARK_LENGTH}`);

@@ -9,8 +9,9 @@ import type { BigKey } from '../domain/big-key.js';
 import { invalidParameter, KeyheatError, type ErrorKind } from '../domain/errors.js';
 import { meaningOf } from '../domain/failure-map.js';
 import type { HotKey } from '../domain/hot-key.js';
-import { SECRET_UNREADABLE_REASON, type Instance } from '../domain/instance.js';
+import { endpointAddress, SECRET_UNREADABLE_REASON, type Instance } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
+import { reportedIdentity, type ReportedName } from '../domain/reported-name.js';
 import { InstanceGoneError } from '../domain/store-errors.js';
 import type { ScanType, TaskKind, TaskStatus } from '../domain/task-status.js';
 import { TASK_OPTION_WIRE_NAMES, TaskActiveConflict, wireTime, type Task, type TaskOptions, type TaskPage } from '../domain/task.js';
@@ -36,6 +37,9 @@ const HOT_ONLY: readonly (keyof TaskOptions)[] = ['sampleSeconds', 'sampleReplic
 const BIG_ONLY: readonly (keyof TaskOptions)[] = ['stringBytes', 'collectionCount', 'perType', 'memoryUsage'];
 
 export class TaskService {
+  /** Key identities of finished results, by task id (the cross flags read them on every task read). */
+  private readonly crossKeys = new Map<string, ReadonlySet<string>>();
+
   constructor(
     private readonly store: Store,
     private readonly instances: InstanceService,
@@ -46,17 +50,30 @@ export class TaskService {
     private readonly lifetime?: AbortSignal,
     /** snapshot.max_memory_share, checked at creation on the nodes a snapshot will fork, and bigkeys.prefer_replicas (big key snapshots fork replicas then). */
     private readonly snapshotSettings: { readonly maxMemoryShare: number; readonly bigPreferReplicas: boolean } = { maxMemoryShare: 1, bigPreferReplicas: true },
+    /** server.preflight_timeout_ms and server.max_preflights_per_project. */
+    private readonly preflightLimits: PreflightLimits = PREFLIGHT_DEFAULTS,
   ) {}
+
+  /** Preflights running now, per project. */
+  private readonly preflights = new Map<string, number>();
 
   /**
    * Records a task after checking, on the instance itself, that it can be analysed. The
    * analysis runs later in the runner: this never blocks on a scan.
    */
-  async create(projectId: string, instanceId: string, scanType: ScanType = 'manual', options: TaskOptions | null = null, kind: TaskKind = 'hot'): Promise<Task> {
+  async create(
+    projectId: string,
+    instanceId: string,
+    scanType: ScanType = 'manual',
+    options: TaskOptions | null = null,
+    kind: TaskKind = 'hot',
+    /** Aborted when the client that asked went away: its preflight stops talking to the Redis. */
+    clientGone?: AbortSignal,
+  ): Promise<Task> {
     checkOptions(options, kind);
     const instance = await this.instances.get(projectId, instanceId);
     await this.rejectIfActive(instanceId, kind);
-    await this.preflight(instance, options, kind);
+    await this.limitedPreflight(instance, options, kind, clientGone);
     try {
       const task = await this.store.tasks.insert({ id: randomUUID(), projectId, instanceId, kind, scanType, createdAt: wireTime(new Date()), options });
       this.telemetry.taskCreated(scanType);
@@ -101,20 +118,77 @@ export class TaskService {
   private async withCrossFlags(task: Task): Promise<Task> {
     if (task.status !== 'success') return task;
     if (task.kind === 'hot' && task.keys !== null) {
-      const other = await this.store.tasks.latestSuccess(task.instanceId, 'big');
-      if (other?.bigResult == null) return task;
-      const big = new Set(other.bigResult.keys.map(identity));
-      return { ...task, keys: task.keys.map((key): HotKey => ({ ...key, alsoBig: big.has(identity(key)) })) };
+      const big = await this.keysOfLatest(task.instanceId, 'big');
+      if (big === null) return task;
+      return { ...task, keys: task.keys.map((key): HotKey => ({ ...key, alsoBig: big.has(reportedIdentity(key)) })) };
     }
     if (task.kind === 'big' && task.bigResult !== null) {
-      const other = await this.store.tasks.latestSuccess(task.instanceId, 'hot');
-      if (other?.keys == null) return task;
-      // Hot by its counter, or by its measured rate (on a policy without LFU, the only ranking).
-      const sampled = (other.insights?.sampling?.sampled ?? []).filter((key) => key.truncated !== true);
-      const hot = new Set([...other.keys, ...sampled].map(identity));
-      return { ...task, bigResult: { ...task.bigResult, keys: task.bigResult.keys.map((key): BigKey => ({ ...key, alsoHot: hot.has(identity(key)) })) } };
+      const hot = await this.keysOfLatest(task.instanceId, 'hot');
+      if (hot === null) return task;
+      return { ...task, bigResult: { ...task.bigResult, keys: task.bigResult.keys.map((key): BigKey => ({ ...key, alsoHot: hot.has(reportedIdentity(key)) })) } };
     }
     return task;
+  }
+
+  /**
+   * The keys of the instance's latest successful task of a kind, as identities (null: no such
+   * task); hot keys by their counter or their measured rate (on a policy without LFU, the only
+   * ranking). A finished result never changes: it is read and parsed once, then remembered by
+   * task id (CROSS_CACHE tasks), so reading a task costs one small query for the other kind.
+   */
+  private async keysOfLatest(instanceId: string, kind: TaskKind): Promise<ReadonlySet<string> | null> {
+    const id = await this.store.tasks.latestSuccessId(instanceId, kind);
+    if (id === undefined) return null;
+    const cached = this.crossKeys.get(id);
+    if (cached !== undefined) {
+      // Most recently used last: the oldest entry goes first.
+      this.crossKeys.delete(id);
+      this.crossKeys.set(id, cached);
+      return cached;
+    }
+    const task = await this.store.tasks.getById(id);
+    if (task === undefined) return null;
+    const keys: readonly ReportedKey[] =
+      kind === 'big' ? (task.bigResult?.keys ?? []) : [...(task.keys ?? []), ...(task.insights?.sampling?.sampled ?? [])];
+    const identities = new Set(keys.map(reportedIdentity));
+    this.crossKeys.set(id, identities);
+    if (this.crossKeys.size > CROSS_CACHE) this.crossKeys.delete(this.crossKeys.keys().next().value as string);
+    return identities;
+  }
+
+  /**
+   * The preflight, at most max_preflights_per_project of a project at once (429 beyond, before
+   * any Redis is contacted), within preflight_timeout_ms, stopped when the client goes away.
+   */
+  private async limitedPreflight(instance: Instance, options: TaskOptions | null, kind: TaskKind, clientGone: AbortSignal | undefined): Promise<void> {
+    const project = instance.projectId;
+    const running = this.preflights.get(project) ?? 0;
+    if (running >= this.preflightLimits.maxPerProject) {
+      throw new KeyheatError('tooManyPreflights', {
+        detail: `project ${project} already has ${running} task creations checking their instances (server.max_preflights_per_project); retry when one has answered`,
+      });
+    }
+    this.preflights.set(project, running + 1);
+    const deadline = new AbortController();
+    const { timeoutMs } = this.preflightLimits;
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    timer.unref();
+    const signals = [deadline.signal, ...(clientGone === undefined ? [] : [clientGone]), ...(this.lifetime === undefined ? [] : [this.lifetime])];
+    // Why the preflight's connections were closed under it, when it was not the service stopping.
+    const stoppedBy = (): RedisFailure | null => {
+      const node = endpointAddress(instance.endpoint);
+      if (deadline.signal.aborted) return new RedisFailure('timeout', node, `the instance's preflight did not finish within server.preflight_timeout_ms (${timeoutMs} ms): is every node answering?`);
+      if (clientGone?.aborted === true) return new RedisFailure('cancelled', node, 'the client went away before the preflight finished');
+      return null;
+    };
+    try {
+      await this.preflight(instance, options, kind, AbortSignal.any(signals), stoppedBy);
+    } finally {
+      clearTimeout(timer);
+      const left = (this.preflights.get(project) ?? 1) - 1;
+      if (left > 0) this.preflights.set(project, left);
+      else this.preflights.delete(project);
+    }
   }
 
   private async rejectIfActive(instanceId: string, kind: TaskKind): Promise<void> {
@@ -127,30 +201,40 @@ export class TaskService {
    * with a sampling phase, any policy will do but every node to watch must accept MONITOR.
    * Big keys: every primary reachable, any version and policy.
    */
-  private async preflight(instance: Instance, options: TaskOptions | null, kind: TaskKind): Promise<void> {
+  private async preflight(instance: Instance, options: TaskOptions | null, kind: TaskKind, signal: AbortSignal, stoppedBy: () => RedisFailure | null): Promise<void> {
     if (instance.secretUnreadable === true) throw new KeyheatError('instanceNotRunning', { detail: SECRET_UNREADABLE_REASON });
     try {
       const sampling = kind === 'hot' && options?.sampleSeconds !== undefined ? { replicas: options.sampleReplicas === true } : undefined;
       // Big key snapshots read replicas where big key scans would (bigkeys.prefer_replicas): the preflight checks the primaries of shards without one.
       const replicas = options?.snapshotReplicas === true || (kind === 'big' && this.snapshotSettings.bigPreferReplicas);
       const snapshot = options?.strategy === 'snapshot' ? { replicas, maxMemoryShare: this.snapshotSettings.maxMemoryShare } : undefined;
-      const facts = await preflightDeployment(instance.endpoint, this.redis, this.lifetime, { sampling, noLfu: kind === 'big', snapshot });
+      const facts = await preflightDeployment(instance.endpoint, this.redis, signal, { sampling, noLfu: kind === 'big', snapshot });
       await this.store.instances.updateHealth(instance.id, 'RUNNING', { engine: facts.identity.engine, version: facts.identity.version }, new Date());
-    } catch (error) {
-      if (!(error instanceof RedisFailure)) throw error;
+    } catch (caught) {
+      if (!(caught instanceof RedisFailure)) throw caught;
+      const error = caught.kind === 'cancelled' ? (stoppedBy() ?? caught) : caught;
       this.telemetry.redisFailure(error.kind, 'preflight');
       const meaning = meaningOf(error);
-      if (meaning.health !== null) await this.store.instances.updateHealth(instance.id, meaning.health, null, new Date());
-      const detail = error.kind === 'cancelled' ? 'keyheat is shutting down; try again on another keyheat process' : error.message;
+      if (meaning.health !== null && error === caught) await this.store.instances.updateHealth(instance.id, meaning.health, null, new Date());
+      const detail = error === caught && error.kind === 'cancelled' ? 'keyheat is shutting down; try again on another keyheat process' : error.message;
       throw new KeyheatError(meaning.error === 'hotkeyUnsupported' ? KIND_ERRORS[kind].unsupported : meaning.error, { detail });
     }
   }
 }
 
-/** One key across the two kinds of task: its database and exact name (escaped names by their bytes). */
-function identity(key: { readonly db: number; readonly name: string; readonly nameBase64?: string | undefined }): string {
-  return `${key.db}\0${key.nameBase64 === undefined ? `n:${key.name}` : `b:${key.nameBase64}`}`;
+export interface PreflightLimits {
+  /** The preflight of one create (every node contacted, checked) ends within this. */
+  readonly timeoutMs: number;
+  /** Preflights one project may run at once; more get 429. */
+  readonly maxPerProject: number;
 }
+
+export const PREFLIGHT_DEFAULTS: PreflightLimits = Object.freeze({ timeoutMs: 30_000, maxPerProject: 4 });
+
+/** Finished results whose key identities are remembered for the cross flags (also_big, also_hot). */
+const CROSS_CACHE = 256;
+
+type ReportedKey = ReportedName & { readonly db: number };
 
 function checkOptions(options: TaskOptions | null, kind: TaskKind): void {
   if (options === null) return;

@@ -10,6 +10,8 @@ import { StoreLockedError, UnsupportedDatabaseUrl } from '../domain/store-errors
 import { redactDatabaseUrl } from '../domain/redact-url.js';
 import { migrationProvider } from './migrations.js';
 import { createPrivateFile, makePrivateDir, tightenSqliteFiles } from './private-files.js';
+import type { ForkSlots } from '../domain/fork-slots.js';
+import { pgForkSlots } from './pg-fork-slots.js';
 import { pgPoolConfig, POOL_DEFAULTS, unavailableAware, type PoolSettings } from './pg-pool.js';
 import type { Database } from './schema.js';
 
@@ -26,6 +28,8 @@ export interface DatabaseHandle {
   readonly capabilities: StoreCapabilities;
   /** Where the data lives, without credentials, for log lines. */
   readonly description: string;
+  /** Fork slots shared by every process of the store; null where one process owns it (the process's own then). */
+  readonly forkSlots: ForkSlots | null;
   /** Closes the database and releases what opening it took. */
   close(): Promise<void>;
 }
@@ -70,6 +74,7 @@ function openSqlite(file: string): DatabaseHandle {
     db,
     capabilities: { dialect: 'sqlite', singleProcess: true, supportsSkipLocked: false },
     description: inMemory ? 'sqlite (in memory)' : `sqlite ${path.resolve(file)}`,
+    forkSlots: null,
     close: () => db.destroy(),
   };
 }
@@ -90,6 +95,7 @@ function openPostgres(url: string, settings: PoolSettings): DatabaseHandle {
     db,
     capabilities: { dialect: 'postgres', singleProcess: false, supportsSkipLocked: true },
     description: `postgres ${redactDatabaseUrl(url)}`,
+    forkSlots: pgForkSlots(pool),
     close: () => db.destroy(),
   };
 }

@@ -8,6 +8,7 @@
  * (analyzeDeployment, strategy 'snapshot') against a stub that also answers its INFO, CONFIG,
  * COMMAND INFO and ACL commands.
  */
+import { keepName, type KeptName } from '../../src/domain/kept-name.js';
 import { readFileSync } from 'node:fs';
 import type net from 'node:net';
 import path from 'node:path';
@@ -28,7 +29,10 @@ const UNRECOGNIZED = '-ERR Unrecognized REPLCONF option: rdb-only\r\n';
 
 /** The RDB a real server wrote, and what that server said of every key in it. */
 let rdb: Buffer;
-/** db:name -> [type, OBJECT FREQ] on the server that wrote the RDB. */
+/** A name as the parser keeps it: whole, or its first 1 KiB and the hash of all of it. */
+const keptText = (kept: KeptName): string => `${kept.name.toString('latin1')}${kept.nameSha1 === undefined ? '' : ` sha1:${kept.nameSha1}`}`;
+
+/** db:name (as kept) -> [type, OBJECT FREQ] on the server that wrote the RDB. */
 const written = new Map<string, { type: string; freq: number }>();
 let source: RedisServer;
 const stubs: Stub[] = [];
@@ -68,7 +72,7 @@ beforeAll(async () => {
       // OBJECT FREQ first (it touches nothing), TYPE after.
       const freqs = (await connection.pipeline(names.map((n) => ['OBJECT', 'FREQ', n]))) as number[];
       const types = (await connection.pipeline(names.map((n) => ['TYPE', n]))) as Buffer[];
-      names.forEach((n, i) => written.set(`${db}:${n.toString('latin1')}`, { type: (types[i] as Buffer).toString(), freq: freqs[i] as number }));
+      names.forEach((n, i) => written.set(`${db}:${keptText(keepName(n))}`, { type: (types[i] as Buffer).toString(), freq: freqs[i] as number }));
     }
     await connection.call(['SAVE']);
     const dir = ((await connection.call(['CONFIG', 'GET', 'dir'])) as Buffer[])[1] as Buffer;
@@ -127,13 +131,15 @@ interface Collected {
 
 function collecting(): Collected {
   const keys = new Map<string, RdbKey>();
-  const parser = new RdbParser({ onKey: (k) => keys.set(`${k.db}:${k.key.toString('latin1')}`, { ...k, key: Buffer.from(k.key) }) });
+  const parser = new RdbParser({
+    onKey: (k) => keys.set(`${k.db}:${keptText({ name: k.key, ...(k.keySha1 === null ? {} : { nameSha1: k.keySha1 }) })}`, { ...k, key: Buffer.from(k.key) }),
+  });
   return { parser, keys };
 }
 
-async function transfer(s: Stub, collected: Collected, options: { stallMs?: number; signal?: AbortSignal } = {}): Promise<TransferReport> {
+async function transfer(s: Stub, collected: Collected, options: { stallMs?: number; maxWaitMs?: number; signal?: AbortSignal } = {}): Promise<TransferReport> {
   const connection = await RespConnection.connect(endpointOf(s), redisAccess());
-  return transferRdb(connection, collected.parser, { stallMs: options.stallMs ?? 10_000, signal: options.signal ?? new AbortController().signal });
+  return transferRdb(connection, collected.parser, { stallMs: options.stallMs ?? 10_000, maxWaitMs: options.maxWaitMs ?? 60_000, signal: options.signal ?? new AbortController().signal });
 }
 
 /** Every key of the RDB, with its type and counter, as the server that wrote it reported them. */
@@ -252,7 +258,7 @@ describe('transferRdb against scripted servers', () => {
     // Part of the RDB, then nothing, the connection left open.
     const silent = await stub(replicaScript((socket) => socket.write(Buffer.concat([Buffer.from(`$${rdb.length}\r\n`), rdb.subarray(0, 20_000)]))));
     const started = performance.now();
-    await expect(transfer(silent, collecting(), { stallMs: 1000 })).rejects.toMatchObject({ kind: 'timeout', message: expect.stringMatching(/sent nothing for 1000 ms after 20000 bytes of RDB/) });
+    await expect(transfer(silent, collecting(), { stallMs: 1000 })).rejects.toMatchObject({ kind: 'timeout', message: expect.stringMatching(/sent no RDB byte for 1000 ms after 20000 bytes of RDB \(snapshot.stall_timeout_ms\)/) });
     expect(performance.now() - started).toBeLessThan(3000);
     await until(() => silent.stats.open === 0, 'the stalled connection to close');
   });
@@ -359,7 +365,7 @@ describe('the snapshot engine against scripted servers', () => {
     const started = performance.now();
     await expect(analyzeDeployment({ endpoint: endpointOf(s) }, { strategy: 'snapshot', snapshotStallMs: 1000 })).rejects.toMatchObject({
       kind: 'timeout',
-      message: expect.stringMatching(/sent nothing for 1000 ms waiting for the RDB/),
+      message: expect.stringMatching(/sent nothing for 1000 ms while its RDB was being prepared \(not even a keepalive\)/),
     });
     expect(performance.now() - started).toBeLessThan(3000);
     expect(s.commands.some((c) => c[0] === 'SYNC')).toBe(true);
@@ -397,6 +403,22 @@ describe('the snapshot engine against scripted servers', () => {
     const took = performance.now() - started;
     expect(took).toBeGreaterThan(1900); // the keepalives kept the stall timer off
     expect(took).toBeLessThan(4000);
+    await until(() => s.stats.open === 0, 'every connection to close');
+  });
+
+  it('fails snapshotMaxWaitMs after SYNC when the node sends keepalives but never its RDB', async () => {
+    const s = await stub(nodeScript((socket) => {
+      const timer = setInterval(() => (socket.destroyed ? clearInterval(timer) : socket.write('\n')), 100);
+      timer.unref();
+    }));
+    const started = performance.now();
+    await expect(analyzeDeployment({ endpoint: endpointOf(s) }, { strategy: 'snapshot', snapshotStallMs: 1000, snapshotMaxWaitMs: 1500 })).rejects.toMatchObject({
+      kind: 'timeout',
+      message: expect.stringMatching(/had not begun sending its RDB 1500 ms after SYNC \(snapshot.max_wait_ms\); keepalives alone do not count/),
+    });
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThan(1400);
+    expect(took).toBeLessThan(3500);
     await until(() => s.stats.open === 0, 'every connection to close');
   });
 

@@ -12,6 +12,7 @@ import { bigTaskToWire } from '../../wire/bigkey-mappers.js';
 import { BigTaskParams, errorResponses, InstanceParams } from '../../wire/common-schemas.js';
 import { AutoscanConfig, AutoscanConfigRequest, ListTasksQuery, TaskList } from '../../wire/task-schemas.js';
 import { autoscanToWire, optionsFromWire, recordToWire } from '../../wire/wire-mappers.js';
+import { clientGone } from '../client-gone.js';
 
 export const bigkeyRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService; autoscan: AutoscanService }> = async (app, { tasks, autoscan }) => {
   app.post(
@@ -30,9 +31,9 @@ export const bigkeyRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService; autos
         if (request.body === undefined || request.body === null) request.body = {};
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const options = optionsFromWire(request.body);
-      return bigTaskToWire(await tasks.create(request.params.project_id, request.params.instance_id, 'manual', options, 'big'), { withKeys: false });
+      return bigTaskToWire(await tasks.create(request.params.project_id, request.params.instance_id, 'manual', options, 'big', clientGone(reply)), { withKeys: false });
     },
   );
 

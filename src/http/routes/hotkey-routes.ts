@@ -6,6 +6,7 @@ import type { TaskService } from '../../service/task-service.js';
 import { errorResponses, InstanceParams, TaskParams } from '../../wire/common-schemas.js';
 import { AutoscanConfig, AutoscanConfigRequest, CreateTaskBody, ListTasksQuery, TaskBody, TaskList } from '../../wire/task-schemas.js';
 import { autoscanToWire, optionsFromWire, recordToWire, taskToWire } from '../../wire/wire-mappers.js';
+import { clientGone } from '../client-gone.js';
 
 export const hotkeyRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService; autoscan: AutoscanService }> = async (app, { tasks, autoscan }) => {
   app.post(
@@ -24,9 +25,9 @@ export const hotkeyRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService; autos
         if (request.body === undefined || request.body === null) request.body = {};
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const options = optionsFromWire(request.body);
-      return taskToWire(await tasks.create(request.params.project_id, request.params.instance_id, 'manual', options), { withKeys: false });
+      return taskToWire(await tasks.create(request.params.project_id, request.params.instance_id, 'manual', options, 'hot', clientGone(reply)), { withKeys: false });
     },
   );
 
