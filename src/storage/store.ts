@@ -4,6 +4,7 @@ import { AuthRepository } from './auth-repository.js';
 import { AutoscanRepository, AutoscanRunRepository } from './autoscan-repository.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle, type StoreCapabilities } from './database.js';
 import { InstanceRepository } from './instance-repository.js';
+import type { ForkSlots } from '../domain/fork-slots.js';
 import { generateSecretKey, type SecretKey } from '../domain/secret-box.js';
 import type { PoolSettings } from './pg-pool.js';
 import type { Database } from './schema.js';
@@ -21,6 +22,8 @@ export interface Store {
   readonly queue: TaskQueue;
   readonly autoscan: AutoscanRepository;
   readonly autoscanRuns: AutoscanRunRepository;
+  /** Fork slots shared by every process of the store (PostgreSQL); null: one process owns it. */
+  readonly forkSlots: ForkSlots | null;
   /** Resolves once the database has answered a trivial read of one of keyheat's tables (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -28,6 +31,8 @@ export interface Store {
 
 export interface StoreSettings {
   readonly maxTasksPerInstance: number;
+  /** retention.max_result_bytes: a stored result never exceeds it, and reading a task never loads more. */
+  readonly maxResultBytes?: number;
   /**
    * Seals the stored Redis passwords. With a key, passwords still in plain text are sealed at
    * open. Without one (commands that never read instances, such as token reset), a random key
@@ -60,9 +65,10 @@ function storeOver(handle: DatabaseHandle, settings: StoreSettings): Store {
     auth: new AuthRepository(db),
     instances: new InstanceRepository(db, settings.secretKey ?? generateSecretKey()),
     tasks: new TaskRecords(db, settings, handle.capabilities),
-    queue: new TaskQueue(db, handle.capabilities),
+    queue: new TaskQueue(db, handle.capabilities, settings.maxResultBytes),
     autoscanRuns: new AutoscanRunRepository(db),
     autoscan: new AutoscanRepository(db, handle.capabilities),
+    forkSlots: handle.forkSlots,
     // A table of ours rather than `select 1`: the answer proves the schema is there and readable too.
     ping: async () => {
       await sql`select 1 from projects limit 1`.execute(db);

@@ -11,6 +11,8 @@ import { classifySqlError } from './classify-sql-error.js';
 import type { StoreCapabilities } from './database.js';
 import type { Database } from './schema.js';
 import { toTask, type TaskRow } from './task-rows.js';
+import { fitOutcome } from '../domain/result-size.js';
+import { DEFAULT_MAX_RESULT_BYTES } from './task-records.js';
 
 /** A claimed task, now running; `takenOver` when its previous runner's lease had run out. */
 export type ClaimedTask = Task & { readonly takenOver: boolean };
@@ -19,6 +21,8 @@ export class TaskQueue {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: StoreCapabilities,
+    /** retention.max_result_bytes: a stored result never exceeds it. */
+    private readonly maxResultBytes: number = DEFAULT_MAX_RESULT_BYTES,
   ) {}
 
   /**
@@ -89,6 +93,7 @@ export class TaskQueue {
         }
         const result = await update.executeTakeFirst();
         if (result.numUpdatedRows !== 1n) return undefined;
+        // A claimed task has no result yet: the row is small.
         const row = await trx.selectFrom('hotkey_tasks').selectAll().where('id', '=', candidate.id).executeTakeFirstOrThrow();
         return { ...toTask(row), takenOver: candidate.status === 'running' };
       });
@@ -133,11 +138,13 @@ export class TaskQueue {
     return result.numUpdatedRows === 1n;
   }
 
+  /** Stores the outcome within maxResultBytes (domain/result-size.ts: a larger one keeps the head of each list). */
   async complete(id: string, runnerId: string, outcome: TaskOutcome, now: Date): Promise<boolean> {
+    const fitted = fitOutcome(outcome, this.maxResultBytes);
     return this.transition(id, 'running', 'success', runnerId, {
       finished_at: now.toISOString(),
-      num: outcome.kind === 'big' ? outcome.result.keys.length : outcome.keys.length,
-      result_json: JSON.stringify(outcome),
+      num: fitted.kind === 'big' ? fitted.result.keys.length : fitted.keys.length,
+      result_json: JSON.stringify(fitted),
     });
   }
 

@@ -2,7 +2,7 @@
  * Hot key task records: creating tasks (with the one-active-task rule and retention), reading
  * and deleting them. Status changes after creation belong to the queue (task-queue.ts).
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { TaskKind, TaskStatus } from '../domain/task-status.js';
 import { TaskActiveConflict, type NewTask, type Task, type TaskPage } from '../domain/task.js';
 import { InstanceGoneError } from '../domain/store-errors.js';
@@ -15,7 +15,15 @@ import { toTask } from './task-rows.js';
 export interface TaskRecordSettings {
   /** Tasks kept per instance; creating one more deletes the oldest finished ones. */
   readonly maxTasksPerInstance: number;
+  /** A stored result larger than this is not loaded when a task is read (retention.max_result_bytes). */
+  readonly maxResultBytes?: number;
 }
+
+/** Every column but the result, which is read through boundedResult(). */
+const TASK_COLUMNS = ['id', 'project_id', 'instance_id', 'kind', 'status', 'scan_type', 'created_at', 'started_at', 'finished_at', 'num', 'error_msg', 'attempts', 'progress_json', 'runner_id', 'lease_expires_at', 'options_json'] as const;
+
+/** retention.max_result_bytes' default, for stores opened without settings. */
+export const DEFAULT_MAX_RESULT_BYTES = 2 * 1024 * 1024;
 
 export class TaskRecords {
   constructor(
@@ -150,51 +158,68 @@ export class TaskRecords {
   async get(projectId: string, instanceId: string, id: string, kind: TaskKind = 'hot'): Promise<Task | undefined> {
     const row = await this.db
       .selectFrom('hotkey_tasks')
-      .selectAll()
+      .select(TASK_COLUMNS)
+      .select(this.boundedResult())
       .where('id', '=', id)
       .where('project_id', '=', projectId)
       .where('instance_id', '=', instanceId)
       .where('kind', '=', kind)
       .executeTakeFirst();
-    return row === undefined ? undefined : toTask(row);
+    return row === undefined ? undefined : toTask(row, this.maxResultBytes);
   }
 
   /** The instance's most recently finished successful task of a kind, if any (the trend compares with it). */
   async latestSuccess(instanceId: string, kind: TaskKind = 'hot'): Promise<Task | undefined> {
     const row = await this.db
       .selectFrom('hotkey_tasks')
-      .selectAll()
+      .select(TASK_COLUMNS)
+      .select(this.boundedResult())
       .where('instance_id', '=', instanceId)
       .where('kind', '=', kind)
       .where('status', '=', 'success')
       .orderBy('finished_at', 'desc')
       .orderBy('id', 'desc')
       .executeTakeFirst();
-    return row === undefined ? undefined : toTask(row);
+    return row === undefined ? undefined : toTask(row, this.maxResultBytes);
+  }
+
+  /** The id of the instance's most recently finished successful task of a kind: one small read, to look up what was made of it before. */
+  async latestSuccessId(instanceId: string, kind: TaskKind = 'hot'): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('hotkey_tasks')
+      .select('id')
+      .where('instance_id', '=', instanceId)
+      .where('kind', '=', kind)
+      .where('status', '=', 'success')
+      .orderBy('finished_at', 'desc')
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    return row?.id;
   }
 
   /** The waiting or running task of an instance and kind, if any. */
   async findActive(instanceId: string, kind: TaskKind = 'hot'): Promise<Task | undefined> {
     const row = await this.db
       .selectFrom('hotkey_tasks')
-      .selectAll()
+      .select(TASK_COLUMNS)
+      .select(this.boundedResult())
       .where('instance_id', '=', instanceId)
       .where('kind', '=', kind)
       .where('status', 'in', ['waiting', 'running'])
       .orderBy('created_at')
       .executeTakeFirst();
-    return row === undefined ? undefined : toTask(row);
+    return row === undefined ? undefined : toTask(row, this.maxResultBytes);
   }
 
   /** Every waiting or running task of an instance, of both kinds (deleting the instance stops them). */
   async activeOf(instanceId: string): Promise<Task[]> {
-    const rows = await this.db.selectFrom('hotkey_tasks').selectAll().where('instance_id', '=', instanceId).where('status', 'in', ['waiting', 'running']).execute();
-    return rows.map(toTask);
+    const rows = await this.db.selectFrom('hotkey_tasks').select(TASK_COLUMNS).select(this.boundedResult()).where('instance_id', '=', instanceId).where('status', 'in', ['waiting', 'running']).execute();
+    return rows.map((row) => toTask(row, this.maxResultBytes));
   }
 
   async getById(id: string): Promise<Task | undefined> {
-    const row = await this.db.selectFrom('hotkey_tasks').selectAll().where('id', '=', id).executeTakeFirst();
-    return row === undefined ? undefined : toTask(row);
+    const row = await this.db.selectFrom('hotkey_tasks').select(TASK_COLUMNS).select(this.boundedResult()).where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toTask(row, this.maxResultBytes);
   }
 
   /** Newest first. Records carry no keys (the list never shows them). */
@@ -212,13 +237,26 @@ export class TaskRecords {
     if (page.status !== undefined) query = query.where('status', '=', page.status);
     const total = await query.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
     const rows = await query
-      .select(['id', 'project_id', 'instance_id', 'kind', 'status', 'scan_type', 'created_at', 'started_at', 'finished_at', 'num', 'error_msg', 'attempts', 'progress_json', 'runner_id', 'lease_expires_at', 'options_json'])
+      .select(TASK_COLUMNS)
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(page.limit)
       .offset(page.offset)
       .execute();
-    return { count: Number(total.count), records: rows.map((row) => toTask({ ...row, result_json: null })) };
+    return { count: Number(total.count), records: rows.map((row) => toTask({ ...row, result_json: null, result_bytes: null })) };
+  }
+
+  private get maxResultBytes(): number {
+    return this.settings.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+  }
+
+  /**
+   * The result column, read only when its size is within the bound (the database measures it:
+   * a larger one never leaves it), and that size.
+   */
+  private boundedResult() {
+    const bytes = this.capabilities.dialect === 'postgres' ? sql<number | null>`octet_length(result_json)` : sql<number | null>`length(cast(result_json as blob))`;
+    return [sql<string | null>`case when ${bytes} > ${this.maxResultBytes} then null else result_json end`.as('result_json'), bytes.as('result_bytes')] as const;
   }
 
   /** Deletes and returns the task as it was. */

@@ -6,13 +6,29 @@ import type { HotkeyTasksTable } from './schema.js';
 
 export type TaskRow = Selectable<HotkeyTasksTable>;
 
-export function toTask(row: TaskRow): Task {
+/** A row as read: its result only when within the bound, and the result's size in the database. */
+export type BoundedTaskRow = TaskRow & { readonly result_bytes?: number | string | null };
+
+/**
+ * A row as a task. A result the read left in the database (over `maxResultBytes`: stored by an
+ * older keyheat, or before the bound was lowered) reads as none, with the reason in errorMsg.
+ */
+export function toTask(row: BoundedTaskRow, maxResultBytes = Number.POSITIVE_INFINITY): Task {
   if (!isTaskStatus(row.status) || !isScanType(row.scan_type) || !isTaskKind(row.kind)) {
     throw new Error(`task ${row.id} has an unknown status, scan type or kind in the database`);
   }
+  const storedBytes = row.result_bytes === undefined || row.result_bytes === null ? 0 : Number(row.result_bytes);
+  const leftOut = row.result_json === null && storedBytes > maxResultBytes;
   const outcome = row.result_json === null ? null : (JSON.parse(row.result_json) as TaskOutcome);
   const result = outcome === null || outcome.kind === 'big' ? null : (outcome as AnalysisOutcome);
   const big = outcome?.kind === 'big' ? (outcome as BigKeyOutcome).result : null;
+  if (leftOut) {
+    return {
+      ...toTask({ ...row, result_json: null, result_bytes: null }),
+      keys: row.kind === 'hot' ? [] : null,
+      errorMsg: `the stored result is ${storedBytes} bytes, more than retention.max_result_bytes (${maxResultBytes}): it was not loaded; raise the bound to read it`,
+    };
+  }
   return {
     id: row.id,
     projectId: row.project_id,

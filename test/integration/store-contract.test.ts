@@ -19,11 +19,13 @@ const later = (ms: number) => new Date(T0.getTime() + ms);
 describe.each(STORES)('%s store', (kind) => {
   let a: Store;
   let b: Store;
+  let url: string;
   let cleanup: () => Promise<void>;
 
   beforeEach(async () => {
     if (kind === 'postgres') {
       const schema: PgSchema = await createPgSchema();
+      url = schema.url;
       a = await openStore(schema.url, { maxTasksPerInstance: 3 });
       b = await openStore(schema.url, { maxTasksPerInstance: 3 });
       cleanup = async () => {
@@ -33,7 +35,8 @@ describe.each(STORES)('%s store', (kind) => {
       };
     } else {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'keyheat-store-'));
-      a = await openStore(`sqlite:${path.join(dir, 'keyheat.db')}`, { maxTasksPerInstance: 3 });
+      url = `sqlite:${path.join(dir, 'keyheat.db')}`;
+      a = await openStore(url, { maxTasksPerInstance: 3 });
       b = a;
       cleanup = async () => {
         await a.close();
@@ -114,6 +117,32 @@ describe.each(STORES)('%s store', (kind) => {
     expect(await a.queue.renewLease('t', 'dead-runner', later(LEASE + 2000), LEASE)).toBe(false);
     expect(await b.queue.complete('t', 'r2', outcome, later(LEASE + 2000))).toBe(true);
     expect((await a.tasks.getById('t'))?.status).toBe('success');
+  });
+
+  it('stores a result within retention.max_result_bytes, and never loads one stored larger', async () => {
+    await a.tasks.insert(newTask('big'));
+    await a.queue.claimNext('r1', T0, LEASE);
+    // 1000 hot keys of 4 KiB each: about 4 MB, twice the default bound.
+    const keys = Array.from({ length: 1000 }, (_, i) => ({ name: `k${i}:${'x'.repeat(4096)}`, type: 'string', db: 0, size: 1, unit: 'byte' as const, freq: 255 - (i % 200) }));
+    const insights = { lfu: [], prefixes: [], trend: null, advice: [] };
+    const outcome = { keys, stats: { scannedKeys: 1000, vanishedKeys: 0, changedKeys: 0, durationMs: 1 }, insights };
+    expect(await a.queue.complete('big', 'r1', outcome, T0)).toBe(true);
+    const stored = await a.tasks.getById('big');
+    const kept = stored?.keys ?? [];
+    expect(Buffer.byteLength(JSON.stringify({ keys: kept, stats: stored?.stats, insights: stored?.insights }))).toBeLessThanOrEqual(2 * 1024 * 1024);
+    expect(kept.length).toBeGreaterThan(300);
+    expect(kept.length).toBeLessThan(1000);
+    // The hottest kept, in order; what was left out is said.
+    expect(kept.map((k) => k.name)).toEqual(keys.slice(0, kept.length).map((k) => k.name));
+    expect(stored?.insights?.advice).toEqual([expect.objectContaining({ code: 'result-trimmed', message: expect.stringMatching(/of 1000 hot keys were left out/) })]);
+    // A process with a lower bound reads the task without its result, saying why.
+    await a.close();
+    if (b !== a) await b.close();
+    a = await openStore(url, { maxTasksPerInstance: 3, maxResultBytes: 65_536 });
+    b = a;
+    const bounded = await a.tasks.getById('big');
+    expect(bounded).toMatchObject({ status: 'success', keys: [], errorMsg: expect.stringMatching(/the stored result is \d+ bytes, more than retention.max_result_bytes \(65536\): it was not loaded/) });
+    expect((await a.tasks.list('p', 'i1', { offset: 0, limit: 10 })).records[0]?.id).toBe('big');
   });
 
   it('moves a task only along the transition table', async () => {
