@@ -6,12 +6,14 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeyheatConfig } from './config/config-schema.js';
+import type { ForkSlots } from './domain/fork-slots.js';
 import { tlsFromFiles } from './config/instance-tls.js';
 import { databaseUrl } from './config/load-config.js';
 import { readServerTls } from './config/server-tls.js';
 import type { AnalysisOptions, BigKeyAnalysisOptions } from './engine/analysis-options.js';
 import { analyzeBigKeys } from './engine/analyze-bigkeys.js';
 import { analyzeDeployment } from './engine/analyze-deployment.js';
+import { PROCESS_FORK_SLOTS } from './engine/snapshot-fork.js';
 import { buildHttpApp } from './http/build-app.js';
 import { PrometheusMetrics } from './metrics/prometheus-metrics.js';
 import { TaskRunner, type Analyze, type AnalyzeBig } from './runner/task-runner.js';
@@ -63,6 +65,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
   const secret = storeSecretKey(config);
   const store = await openStore(databaseUrl(config), {
     maxTasksPerInstance: config.retention.max_tasks_per_instance,
+    maxResultBytes: config.retention.max_result_bytes,
     pool: poolSettings(config),
     secretKey: secret.key,
   });
@@ -95,7 +98,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
         pollIntervalMs: config.runner.poll_interval_ms,
         leaseMs: config.runner.lease_ms,
         maxAttempts: config.runner.max_attempts,
-        analysis: analysisOptions(config),
+        analysis: analysisOptions(config, store.forkSlots),
         bigKeys: bigKeyOptions(config),
       },
       logger.child({ component: 'runner' }),
@@ -112,10 +115,16 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       lifetime.signal,
     );
     await syncConfigInstances(config, instances, logger);
-    const tasks = new TaskService(store, instances, runner, redis, metrics, lifetime.signal, {
-      maxMemoryShare: config.snapshot.max_memory_share,
-      bigPreferReplicas: config.bigkeys.prefer_replicas,
-    });
+    const tasks = new TaskService(
+      store,
+      instances,
+      runner,
+      redis,
+      metrics,
+      lifetime.signal,
+      { maxMemoryShare: config.snapshot.max_memory_share, bigPreferReplicas: config.bigkeys.prefer_replicas },
+      { timeoutMs: config.server.preflight_timeout_ms, maxPerProject: config.server.max_preflights_per_project },
+    );
     const autoscan = new AutoscanService(store, instances);
     const http = await buildHttpApp({
       logger,
@@ -176,7 +185,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
   }
 }
 
-export function analysisOptions(config: KeyheatConfig): Omit<AnalysisOptions, 'signal' | 'onProgress'> {
+export function analysisOptions(config: KeyheatConfig, forkSlots: ForkSlots | null = null): Omit<AnalysisOptions, 'signal' | 'onProgress'> {
   return {
     topK: config.analysis.top_k,
     maxCpuShare: config.analysis.max_cpu_share,
@@ -187,6 +196,7 @@ export function analysisOptions(config: KeyheatConfig): Omit<AnalysisOptions, 's
     rateLimit: config.analysis.rate_limit,
     failoverWaitMs: config.analysis.failover_wait_ms,
     maxDurationMs: config.analysis.max_duration_ms,
+    maxGroups: config.analysis.max_groups,
     prefixDelimiters: config.analysis.prefix_delimiters,
     prefixDepth: config.analysis.prefix_depth,
     // Sampling is asked per task (sample_seconds); the summary's size is the service's.
@@ -198,6 +208,10 @@ export function analysisOptions(config: KeyheatConfig): Omit<AnalysisOptions, 's
     snapshotReplicas: false,
     snapshotMaxMemoryShare: config.snapshot.max_memory_share,
     snapshotStallMs: config.snapshot.stall_timeout_ms,
+    snapshotMaxWaitMs: config.snapshot.max_wait_ms,
+    snapshotMaxSlotWaitMs: config.snapshot.max_slot_wait_ms,
+    // Shared by the store's processes where it has several (PostgreSQL), else this process's own.
+    forkSlots: forkSlots ?? PROCESS_FORK_SLOTS,
     redis: redisAccessOf(config),
   };
 }

@@ -63,6 +63,8 @@ export const ConfigSchema = Type.Object(
         keep_alive_timeout_ms: Integer(1000, 600_000, 72_000, 'an idle keep-alive connection is closed after this (above the 60 s idle timeout of common load balancers)'),
         idle_timeout_ms: Integer(1000, 3_600_000, 300_000, 'a connection on which nothing moves for this long is closed (a client that stops reading); above the longest request'),
         max_body_bytes: Integer(1024, 16 * 1024 * 1024, 64 * 1024, 'a larger request body gets 413 (the largest real body is about 3 KB)'),
+        preflight_timeout_ms: Integer(1000, 600_000, 30_000, "creating a task checks its instance first (every node contacted); that check fails (400 DCS.4049) when it takes longer, and stops when the client goes away"),
+        max_preflights_per_project: Integer(1, 1000, 4, 'task creations one project may have checking their instances at once; more get 429 APIG.0308'),
         tls: Type.Optional(
           Type.Object(
             {
@@ -119,6 +121,7 @@ export const ConfigSchema = Type.Object(
         connect_timeout_ms: Limited(ANALYSIS_LIMITS.connectTimeoutMs),
         command_timeout_ms: Limited(ANALYSIS_LIMITS.commandTimeoutMs),
         max_duration_ms: Limited(ANALYSIS_LIMITS.maxDurationMs),
+        max_groups: Limited(ANALYSIS_LIMITS.maxGroups),
         prefix_delimiters: Type.String({
           pattern: PREFIX_DELIMITERS.pattern,
           default: PREFIX_DELIMITERS.default,
@@ -143,6 +146,8 @@ export const ConfigSchema = Type.Object(
       {
         max_memory_share: Limited(SNAPSHOT_LIMITS.maxMemoryShare),
         stall_timeout_ms: Limited(SNAPSHOT_LIMITS.stallTimeoutMs),
+        max_wait_ms: Limited(SNAPSHOT_LIMITS.maxWaitMs),
+        max_slot_wait_ms: Limited(SNAPSHOT_LIMITS.maxSlotWaitMs),
       },
       { default: {}, additionalProperties: false, description: 'the snapshot strategy: what a node must have free before it forks for keyheat (docs/snapshots.md)' },
     ),
@@ -198,7 +203,15 @@ export const ConfigSchema = Type.Object(
       { default: {}, additionalProperties: false },
     ),
     retention: Type.Object(
-      { max_tasks_per_instance: Integer(1, 100_000, 100, 'creating a task beyond this deletes the oldest finished ones') },
+      {
+        max_tasks_per_instance: Integer(1, 100_000, 100, 'creating a task beyond this deletes the oldest finished ones'),
+        max_result_bytes: Integer(
+          65_536,
+          256 * 1024 * 1024,
+          2 * 1024 * 1024,
+          "a task's stored result never exceeds this many bytes (a larger one keeps the hottest and biggest keys and says what it left out), and reading a task never loads more",
+        ),
+      },
       { default: {}, additionalProperties: false },
     ),
     auth: Type.Object(

@@ -14,7 +14,19 @@ function file(contents: string): string {
 describe('loadConfig', () => {
   it('has documented defaults without any source', () => {
     const config = loadConfig({ env: {} });
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, request_timeout_ms: 30_000, keep_alive_timeout_ms: 72_000, idle_timeout_ms: 300_000, max_body_bytes: 65_536 });
+    expect(config.server).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      request_timeout_ms: 30_000,
+      keep_alive_timeout_ms: 72_000,
+      idle_timeout_ms: 300_000,
+      max_body_bytes: 65_536,
+      preflight_timeout_ms: 30_000,
+      max_preflights_per_project: 4,
+    });
+    expect(config.retention).toEqual({ max_tasks_per_instance: 100, max_result_bytes: 2 * 1024 * 1024 });
+    expect(config.snapshot).toMatchObject({ stall_timeout_ms: 60_000, max_wait_ms: 600_000, max_slot_wait_ms: 1_800_000 });
+    expect(config.analysis.max_groups).toBe(1024);
     expect(config.data_dir).toBe('./data');
     expect(config.analysis.top_k).toBe(100);
     expect(config.runner.concurrency).toBe(4);
