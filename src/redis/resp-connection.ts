@@ -18,7 +18,7 @@ import { RedisFailure } from '../domain/redis-failure.js';
 import { classifyAuthReply, classifyReply, unexpectedReply } from './classify-redis-error.js';
 import type { NetworkPolicy } from './network-policy.js';
 import { openSocket, socketFailure } from './socket-open.js';
-import { encodeCommand, type Arg } from './resp-encoder.js';
+import { encodeCommand, encodeCommandParts, hasLongArgument, type Arg } from './resp-encoder.js';
 import { RedisReplyError, RespParser, RespProtocolError, type Reply, type ReplyLimits } from './resp-parser.js';
 
 export type { Arg };
@@ -133,7 +133,7 @@ export class RespConnection {
 
   /** One command; an error reply rejects with the classified failure. */
   async call(args: readonly Arg[]): Promise<Reply> {
-    const replies = await new Promise<Reply[]>((resolve, reject) => this.enqueue(encodeCommand(args), 1, false, resolve, reject));
+    const replies = await new Promise<Reply[]>((resolve, reject) => this.enqueue(hasLongArgument([args]) ? encodeCommandParts(args) : encodeCommand(args), 1, false, resolve, reject));
     return replies[0] ?? null;
   }
 
@@ -151,7 +151,9 @@ export class RespConnection {
 
   /** Several commands in one write; error replies come back as RedisReplyError values, in order. */
   pipeline(commands: readonly (readonly Arg[])[]): Promise<Reply[]> {
-    return this.sendEncoded(commands.length === 1 ? encodeCommand(commands[0] as readonly Arg[]) : commands.map(encodeCommand), commands.length);
+    // Long key names go out as they are, not copied into the batch (a 16 MiB name would cost a 16 MiB join).
+    if (hasLongArgument(commands)) return this.sendEncoded(commands.flatMap(encodeCommandParts), commands.length);
+    return this.sendEncoded(commands.length === 1 ? encodeCommand(commands[0] as readonly Arg[]) : Buffer.concat(commands.map(encodeCommand)), commands.length);
   }
 
   /**

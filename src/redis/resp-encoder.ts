@@ -5,12 +5,22 @@ const CRLF = Buffer.from('\r\n');
 
 /** Encodes one command. */
 export function encodeCommand(args: readonly Arg[]): Buffer {
+  return Buffer.concat(encodeCommandParts(args));
+}
+
+/** One command as the parts of its encoding, its arguments among them (not copied). */
+export function encodeCommandParts(args: readonly Arg[]): Buffer[] {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
   for (const arg of args) {
     const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg));
     parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, CRLF);
   }
-  return Buffer.concat(parts);
+  return parts;
+}
+
+/** Commands with an argument past COPY_KEYS_UP_TO (a long key name) are sent as parts, not copied into one buffer. */
+export function hasLongArgument(commands: readonly (readonly Arg[])[]): boolean {
+  return commands.some((args) => args.some((arg) => Buffer.isBuffer(arg) && arg.length > COPY_KEYS_UP_TO));
 }
 
 /** Key bytes past which a batch is sent as parts pointing at the keys rather than copied into one buffer. */

@@ -67,6 +67,9 @@ interface Frame {
   readonly count: number;
 }
 
+/** Bulk strings longer than this are copied into a buffer of their own as their bytes arrive. */
+const COPY_AS_IT_COMES = 1024 * 1024;
+
 export class RespParser {
   private readonly stack: Frame[] = [];
   /** Bytes of the top-level reply being assembled. */
@@ -78,6 +81,8 @@ export class RespParser {
   private bulkParts: Buffer[] | null = null;
   private bulkLength = 0;
   private bulkNeeded = 0;
+  /** A long bulk string's own buffer, filled as its chunks arrive (null: parts joined at the end). */
+  private bulkInto: Buffer | null = null;
   private stopped = false;
   private readonly maxReplyBytes: number;
   private readonly maxBulkBytes: number;
@@ -117,6 +122,7 @@ export class RespParser {
     this.stack.length = 0;
     this.lineParts = null;
     this.bulkParts = null;
+    this.bulkInto = null;
   }
 
   /** Parses the element starting at `start`; returns where the next one starts, or -1 once the chunk is used up. */
@@ -178,16 +184,23 @@ export class RespParser {
     this.bulkParts = [];
     this.bulkLength = length;
     this.bulkNeeded = length + 2;
+    // A long one is copied into its own buffer as it arrives: no join of megabytes in one step.
+    this.bulkInto = length > COPY_AS_IT_COMES ? Buffer.allocUnsafe(length + 2) : null;
     return this.continueBulk(buf, next);
   }
 
   private continueBulk(buf: Buffer, from: number): number {
     const parts = this.bulkParts as Buffer[];
     const take = Math.min(buf.length - from, this.bulkNeeded);
-    if (take > 0) parts.push(buf.subarray(from, from + take));
+    const into = this.bulkInto;
+    if (take > 0) {
+      if (into === null) parts.push(buf.subarray(from, from + take));
+      else buf.copy(into, into.length - this.bulkNeeded, from, from + take);
+    }
     this.bulkNeeded -= take;
     if (this.bulkNeeded > 0) return -1;
-    const whole = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, this.bulkLength + 2);
+    this.bulkInto = null;
+    const whole = into ?? (parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, this.bulkLength + 2));
     if (whole[this.bulkLength] !== CR || whole[this.bulkLength + 1] !== LF) {
       throw new RespProtocolError('a bulk string is longer than its length says', 'protocol');
     }

@@ -210,3 +210,19 @@ describe('encodeCommand', () => {
     expect(encodeCommand(['GET', Buffer.from([0xff])])).toEqual(Buffer.concat([Buffer.from('*2\r\n$3\r\nGET\r\n$1\r\n'), Buffer.from([0xff]), Buffer.from('\r\n')]));
   });
 });
+
+describe('long bulk strings', () => {
+  it('copies a bulk string of megabytes into its own buffer as it arrives, whatever the chunks, and checks its end', () => {
+    const value = Buffer.alloc(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < value.length; i++) value[i] = (i * 31) & 0xff;
+    const wire = Buffer.concat([Buffer.from(`*2\r\n$${value.length}\r\n`), value, Buffer.from('\r\n:7\r\n')]);
+    for (const size of [1000, 65_536, 7 * 1024 + 3, wire.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < wire.length; i += size) chunks.push(Buffer.from(wire.subarray(i, i + size)));
+      const [reply] = parseAll(chunks);
+      expect(Array.isArray(reply) && Buffer.isBuffer(reply[0]) && reply[0].equals(value) && reply[1] === 7, `${size}-byte chunks`).toBe(true);
+    }
+    const lying = Buffer.concat([Buffer.from(`$${value.length}\r\n`), value, Buffer.from('xx')]);
+    expect(() => parseAll([lying.subarray(0, 100_000), lying.subarray(100_000)])).toThrow(/longer than its length says/);
+  });
+});
