@@ -5,6 +5,7 @@
  * and accessible name (the names listed in the issue are the contract). On failure a screenshot
  * is saved to a temporary folder.
  */
+import { createHash } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { desktopPage, launchChromium, screenshotOnFailure, serveDashboard, signIn } from '../helpers/browser.js';
@@ -201,6 +202,24 @@ describe('the dashboard in Chromium', () => {
     const names = table.getByRole('rowheader');
     expect(await names.count()).toBe(5);
     expect(await table.locator('th[scope=row] > bdi').count()).toBe(5);
+    expect(violations).toEqual([]);
+  });
+
+  it('marks a name longer than keyheat keeps as truncated, with the hash of the whole in its title', async () => {
+    const long = `long:${'x'.repeat(3000)}`;
+    await restoreWithFreq(redis, [{ name: long, freq: 250 }]);
+    await page.getByRole('link', { name: 'Instance', exact: true }).click();
+    await page.getByRole('button', { name: 'Analyse now' }).click();
+    await page.getByRole('link', { name: 'See the result' }).click({ timeout: 20_000 });
+    const table = page.getByRole('table', { name: /Hot keys/ });
+    await table.waitFor();
+    const row = table.getByRole('row', { name: /long:x/ });
+    const mark = row.getByText('truncated', { exact: true });
+    await expect(mark.isVisible()).resolves.toBe(true);
+    const sha1 = createHash('sha1').update(long).digest('hex');
+    await expect(mark.getAttribute('title')).resolves.toContain(sha1);
+    const shown = (await row.locator('th bdi').textContent()) ?? '';
+    expect(shown).toBe(long.slice(0, 1024));
     expect(violations).toEqual([]);
   });
 });
