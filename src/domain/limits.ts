@@ -57,6 +57,19 @@ export const BIGKEY_LIMITS = Object.freeze({
   perType: limit(1, 1000, 20, 'big keys reported per type, the biggest first'),
 });
 
+/** The expired key scan (DCS's scan-expire-keys-task and its autoscan-config). */
+export const EXPIRE_LIMITS = Object.freeze({
+  // DCS: scan_keys_count 10-1000; its manual scans use 100.
+  scanKeysCount: limit(10, 1000, 100, 'keys per SCAN page of an expired key scan (SCAN COUNT); pacing may make pages smaller, never larger'),
+});
+
+/** Offline key analysis of one node's RDB (DCS's offline/key-analysis). */
+export const OFFLINE_LIMITS = Object.freeze({
+  // DCS documents the top 100 keys and the top 50 prefixes per type.
+  topKeys: limit(1, 500, 100, 'largest keys reported per type'),
+  topPrefixes: limit(1, 500, 50, 'largest key prefixes reported per type'),
+});
+
 /** The snapshot strategy (config `snapshot.*`; docs/snapshots.md). */
 export const SNAPSHOT_LIMITS = Object.freeze({
   // 1: refuse unless even a copy of every page (the worst case of copy-on-write) fits in what is free.

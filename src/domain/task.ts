@@ -4,33 +4,40 @@ import type { Insights } from './insights.js';
 import type { BigKeyResult } from './big-key.js';
 import type { ScanType, TaskKind, TaskStatus } from './task-status.js';
 
-export interface Task {
+interface TaskFields {
   readonly id: string;
   readonly projectId: string;
   readonly instanceId: string;
-  /** Hot key (LFU) or big key analysis. */
-  readonly kind: TaskKind;
   readonly status: TaskStatus;
   readonly scanType: ScanType;
   readonly createdAt: string;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
-  /** Hot key tasks: null until the task succeeds (and always null for big key tasks). */
-  readonly keys: readonly HotKey[] | null;
-  /** Big key tasks: the result, null until the task succeeds. */
-  readonly bigResult: BigKeyResult | null;
-  readonly stats: AnalysisStats | null;
-  /** What the result means (LFU settings, heat by namespace and shard, trend, advice); null until success. */
-  readonly insights: Insights | null;
-  /** Why a failed task failed. */
+  /** Why a failed task failed (or why its stored result was not loaded). */
   readonly errorMsg: string | null;
   /** Per-node scan progress while running; null otherwise. */
   readonly progress: TaskProgress | null;
-  /** Pacing asked for at creation; null = the service's defaults. */
+  /** Options given at creation; null = the service's defaults. */
   readonly options: TaskOptions | null;
   /** How many times a runner has started this task (a crash mid-scan makes it start again). */
   readonly attempts: number;
 }
+
+/** What a successful hot key analysis found. */
+export interface HotResult {
+  readonly keys: readonly HotKey[];
+  readonly stats: AnalysisStats;
+  /** What the result means (LFU settings, heat by namespace and shard, trend, advice); null in tasks finished before keyheat read results. */
+  readonly insights: Insights | null;
+}
+
+/** A task of each kind (domain/task-kinds.ts), its result typed by its kind; null until it succeeds. */
+export type Task =
+  | (TaskFields & { readonly kind: 'hot'; readonly result: HotResult | null })
+  | (TaskFields & { readonly kind: 'big'; readonly result: BigKeyResult | null });
+
+/** The task of one kind. */
+export type TaskOf<K extends TaskKind> = Extract<Task, { kind: K }>;
 
 /** Wire timestamps look like 2020-06-15T02:21:18.669Z: UTC, milliseconds, always. */
 export function wireTime(date: Date): string {
@@ -72,24 +79,6 @@ export interface TaskOptions {
   /** Snapshots from a replica of each shard (hot keys: its own counters). */
   readonly snapshotReplicas?: boolean;
 }
-
-/** Each task option's name on the wire (the POST body, the task's `options`). */
-export const TASK_OPTION_WIRE_NAMES = {
-  maxCpuShare: 'max_cpu_share',
-  idleCpuShare: 'idle_cpu_share',
-  maxBlockUs: 'max_block_us',
-  batchSize: 'batch_size',
-  busyBatchSize: 'busy_batch_size',
-  rateLimit: 'rate_limit',
-  sampleSeconds: 'sample_seconds',
-  sampleReplicas: 'sample_replicas',
-  stringBytes: 'string_bytes',
-  collectionCount: 'collection_count',
-  perType: 'per_type',
-  memoryUsage: 'memory_usage',
-  strategy: 'strategy',
-  snapshotReplicas: 'snapshot_replicas',
-} as const satisfies Record<keyof TaskOptions, string>;
 
 /** The options that are set, in camelCase; null when none is (the service's defaults). */
 export function definedOptions(options: TaskOptions | null): TaskOptions | null {

@@ -4,6 +4,8 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CATALOGUE, KeyheatError, invalidParameter, type ErrorSpec } from '../domain/errors.js';
+import { kindsPhrase } from '../domain/task-kinds.js';
+import { TASK_OPTIONS } from '../domain/task-options.js';
 
 export interface ErrorEnvelope {
   error_code: string;
@@ -23,6 +25,16 @@ export function toKeyheatError(error: FastifyError | Error, request: FastifyRequ
       return new KeyheatError('emptyBody');
     }
     const first = fastifyError.validation[0];
+    // A field the body does not have (additionalProperties: false): a typo is refused, never ignored.
+    const unknown = (first?.params as { additionalProperty?: unknown } | undefined)?.additionalProperty;
+    if (typeof unknown === 'string') {
+      const where = (first?.instancePath ?? '').replace(/^\//, '');
+      const name = where === '' ? unknown : `${where}.${unknown}`;
+      // An option of another kind of task: say whose it is.
+      const option = where === '' ? TASK_OPTIONS.find((spec) => spec.wire === unknown) : undefined;
+      if (option !== undefined) return invalidParameter(name, `${name} is for ${kindsPhrase(option.kinds)} only`);
+      return invalidParameter(name, `${name} is not a field of this ${fastifyError.validationContext ?? 'request'}: check its spelling (GET /openapi.json lists every body's fields)`);
+    }
     const missing = (first?.params as { missingProperty?: unknown } | undefined)?.missingProperty;
     const path = typeof missing === 'string' ? missing : (first?.instancePath ?? '').replace(/^\//, '').split('/')[0];
     const name = path === undefined || path === '' ? (fastifyError.validationContext ?? 'request') : path;

@@ -269,7 +269,7 @@ export class TaskRunner {
   /** The result compared with the instance's previous successful task: each key's previous counter, and the trend. */
   private async withTrend(task: Task, result: AnalysisResult): Promise<AnalysisOutcome> {
     const previous = await this.store.tasks.latestSuccess(task.instanceId, 'hot');
-    const compared = compareWithPrevious(result.keys, previous === undefined ? null : { id: previous.id, keys: previous.keys ?? [] });
+    const compared = compareWithPrevious(result.keys, previous === undefined ? null : { id: previous.id, keys: previous.kind === 'hot' ? (previous.result?.keys ?? []) : [] });
     return { keys: compared.keys, stats: result.stats, insights: { ...result.insights, trend: compared.trend } };
   }
 

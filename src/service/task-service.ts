@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BigKey } from '../domain/big-key.js';
-import { invalidParameter, KeyheatError, type ErrorKind } from '../domain/errors.js';
+import { KeyheatError } from '../domain/errors.js';
 import { meaningOf } from '../domain/failure-map.js';
 import type { HotKey } from '../domain/hot-key.js';
 import { endpointAddress, SECRET_UNREADABLE_REASON, type Instance } from '../domain/instance.js';
@@ -14,7 +14,9 @@ import { RedisFailure } from '../domain/redis-failure.js';
 import { reportedIdentity, type ReportedName } from '../domain/reported-name.js';
 import { InstanceGoneError } from '../domain/store-errors.js';
 import type { ScanType, TaskKind, TaskStatus } from '../domain/task-status.js';
-import { TASK_OPTION_WIRE_NAMES, TaskActiveConflict, wireTime, type Task, type TaskOptions, type TaskPage } from '../domain/task.js';
+import { TaskActiveConflict, wireTime, type Task, type TaskOptions, type TaskPage } from '../domain/task.js';
+import { kindSpec } from '../domain/task-kinds.js';
+import { checkTaskOptions } from '../domain/task-options.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import { preflightDeployment } from '../redis/deployment-preflight.js';
 import type { RedisAccess } from '../redis/redis-access.js';
@@ -25,16 +27,6 @@ export interface TaskRunnerHandle {
   wake(): void;
   cancel(taskId: string): Promise<void>;
 }
-
-/** Each kind's DCS errors: already running, unknown id, cannot be analysed. */
-const KIND_ERRORS: Readonly<Record<TaskKind, { active: ErrorKind; notFound: ErrorKind; unsupported: ErrorKind }>> = {
-  hot: { active: 'hotkeyTaskActive', notFound: 'hotkeyNotFound', unsupported: 'hotkeyUnsupported' },
-  big: { active: 'bigkeyTaskActive', notFound: 'bigkeyNotFound', unsupported: 'bigkeyUnsupported' },
-};
-
-/** Options that belong to one kind only: given to the other, they are a mistake worth saying. */
-const HOT_ONLY: readonly (keyof TaskOptions)[] = ['sampleSeconds', 'sampleReplicas'];
-const BIG_ONLY: readonly (keyof TaskOptions)[] = ['stringBytes', 'collectionCount', 'perType', 'memoryUsage'];
 
 export class TaskService {
   /** Key identities of finished results, by task id (the cross flags read them on every task read). */
@@ -70,7 +62,7 @@ export class TaskService {
     /** Aborted when the client that asked went away: its preflight stops talking to the Redis. */
     clientGone?: AbortSignal,
   ): Promise<Task> {
-    checkOptions(options, kind);
+    checkTaskOptions(options, kind);
     const instance = await this.instances.get(projectId, instanceId);
     await this.rejectIfActive(instanceId, kind);
     await this.limitedPreflight(instance, options, kind, clientGone);
@@ -80,7 +72,7 @@ export class TaskService {
       this.runner.wake();
       return task;
     } catch (error) {
-      if (error instanceof TaskActiveConflict) throw new KeyheatError(KIND_ERRORS[kind].active, { detail: error.message });
+      if (error instanceof TaskActiveConflict) throw new KeyheatError(kindSpec(kind).errors.active, { detail: error.message });
       // The instance was deleted while its preflight ran: nothing was written.
       if (error instanceof InstanceGoneError) throw new KeyheatError('instanceNotFound');
       throw error;
@@ -100,7 +92,7 @@ export class TaskService {
   async get(projectId: string, instanceId: string, taskId: string, kind: TaskKind = 'hot'): Promise<Task> {
     await this.instances.get(projectId, instanceId);
     const task = await this.store.tasks.get(projectId, instanceId, taskId, kind);
-    if (task === undefined) throw new KeyheatError(KIND_ERRORS[kind].notFound);
+    if (task === undefined) throw new KeyheatError(kindSpec(kind).errors.notFound);
     return this.withCrossFlags(task);
   }
 
@@ -108,24 +100,24 @@ export class TaskService {
   async delete(projectId: string, instanceId: string, taskId: string, kind: TaskKind = 'hot'): Promise<Task> {
     await this.instances.get(projectId, instanceId);
     const existing = await this.store.tasks.get(projectId, instanceId, taskId, kind);
-    if (existing === undefined) throw new KeyheatError(KIND_ERRORS[kind].notFound);
+    if (existing === undefined) throw new KeyheatError(kindSpec(kind).errors.notFound);
     await this.runner.cancel(taskId);
     const deleted = await this.store.tasks.delete(projectId, instanceId, taskId, kind);
-    if (deleted === undefined) throw new KeyheatError(KIND_ERRORS[kind].notFound);
+    if (deleted === undefined) throw new KeyheatError(kindSpec(kind).errors.notFound);
     return deleted;
   }
 
   private async withCrossFlags(task: Task): Promise<Task> {
     if (task.status !== 'success') return task;
-    if (task.kind === 'hot' && task.keys !== null) {
+    if (task.kind === 'hot' && task.result !== null) {
       const big = await this.keysOfLatest(task.instanceId, 'big');
       if (big === null) return task;
-      return { ...task, keys: task.keys.map((key): HotKey => ({ ...key, alsoBig: big.has(reportedIdentity(key)) })) };
+      return { ...task, result: { ...task.result, keys: task.result.keys.map((key): HotKey => ({ ...key, alsoBig: big.has(reportedIdentity(key)) })) } };
     }
-    if (task.kind === 'big' && task.bigResult !== null) {
+    if (task.kind === 'big' && task.result !== null) {
       const hot = await this.keysOfLatest(task.instanceId, 'hot');
       if (hot === null) return task;
-      return { ...task, bigResult: { ...task.bigResult, keys: task.bigResult.keys.map((key): BigKey => ({ ...key, alsoHot: hot.has(reportedIdentity(key)) })) } };
+      return { ...task, result: { ...task.result, keys: task.result.keys.map((key): BigKey => ({ ...key, alsoHot: hot.has(reportedIdentity(key)) })) } };
     }
     return task;
   }
@@ -149,7 +141,7 @@ export class TaskService {
     const task = await this.store.tasks.getById(id);
     if (task === undefined) return null;
     const keys: readonly ReportedKey[] =
-      kind === 'big' ? (task.bigResult?.keys ?? []) : [...(task.keys ?? []), ...(task.insights?.sampling?.sampled ?? [])];
+      task.kind === 'big' ? (task.result?.keys ?? []) : task.kind === 'hot' ? [...(task.result?.keys ?? []), ...(task.result?.insights?.sampling?.sampled ?? [])] : [];
     const identities = new Set(keys.map(reportedIdentity));
     this.crossKeys.set(id, identities);
     if (this.crossKeys.size > CROSS_CACHE) this.crossKeys.delete(this.crossKeys.keys().next().value as string);
@@ -193,7 +185,7 @@ export class TaskService {
 
   private async rejectIfActive(instanceId: string, kind: TaskKind): Promise<void> {
     const active = await this.store.tasks.findActive(instanceId, kind);
-    if (active !== undefined) throw new KeyheatError(KIND_ERRORS[kind].active, { detail: `task ${active.id} of this instance is ${active.status}` });
+    if (active !== undefined) throw new KeyheatError(kindSpec(kind).errors.active, { detail: `task ${active.id} of this instance is ${active.status}` });
   }
 
   /**
@@ -208,7 +200,7 @@ export class TaskService {
       // Big key snapshots read replicas where big key scans would (bigkeys.prefer_replicas): the preflight checks the primaries of shards without one.
       const replicas = options?.snapshotReplicas === true || (kind === 'big' && this.snapshotSettings.bigPreferReplicas);
       const snapshot = options?.strategy === 'snapshot' ? { replicas, maxMemoryShare: this.snapshotSettings.maxMemoryShare } : undefined;
-      const facts = await preflightDeployment(instance.endpoint, this.redis, signal, { sampling, noLfu: kind === 'big', snapshot });
+      const facts = await preflightDeployment(instance.endpoint, this.redis, signal, { sampling, noLfu: !kindSpec(kind).needsLfu, snapshot });
       await this.store.instances.updateHealth(instance.id, 'RUNNING', { engine: facts.identity.engine, version: facts.identity.version }, new Date());
     } catch (caught) {
       if (!(caught instanceof RedisFailure)) throw caught;
@@ -217,7 +209,7 @@ export class TaskService {
       const meaning = meaningOf(error);
       if (meaning.health !== null && error === caught) await this.store.instances.updateHealth(instance.id, meaning.health, null, new Date());
       const detail = error === caught && error.kind === 'cancelled' ? 'keyheat is shutting down; try again on another keyheat process' : error.message;
-      throw new KeyheatError(meaning.error === 'hotkeyUnsupported' ? KIND_ERRORS[kind].unsupported : meaning.error, { detail });
+      throw new KeyheatError(meaning.error === 'hotkeyUnsupported' ? kindSpec(kind).errors.unsupported : meaning.error, { detail });
     }
   }
 }
@@ -235,27 +227,3 @@ export const PREFLIGHT_DEFAULTS: PreflightLimits = Object.freeze({ timeoutMs: 30
 const CROSS_CACHE = 256;
 
 type ReportedKey = ReportedName & { readonly db: number };
-
-function checkOptions(options: TaskOptions | null, kind: TaskKind): void {
-  if (options === null) return;
-  const foreign = (kind === 'hot' ? BIG_ONLY : HOT_ONLY).find((name) => options[name] !== undefined);
-  if (foreign !== undefined) {
-    const wire = TASK_OPTION_WIRE_NAMES[foreign];
-    throw invalidParameter(wire, `${wire} is for ${kind === 'hot' ? 'big' : 'hot'} key tasks only`);
-  }
-  if (options.sampleReplicas === true && options.sampleSeconds === undefined) throw invalidParameter('sample_replicas', 'sample_replicas needs sample_seconds');
-  if (options.strategy !== 'snapshot') {
-    if (options.snapshotReplicas === true) throw invalidParameter('snapshot_replicas', 'snapshot_replicas needs strategy "snapshot"');
-    return;
-  }
-  // A snapshot reads no page: pacing it would mean nothing, and saying nothing would mislead.
-  const pacing = SCAN_ONLY.find((name) => options[name] !== undefined);
-  if (pacing !== undefined) {
-    const wire = TASK_OPTION_WIRE_NAMES[pacing];
-    const why = pacing === 'memoryUsage' ? 'reads MEMORY USAGE during a scan; a snapshot has no MEMORY USAGE' : 'paces the scan strategy; a snapshot is not paced (its cost is one fork per node)';
-    throw invalidParameter(wire, `${wire} ${why}`);
-  }
-}
-
-/** Options that only mean something for the scan strategy. */
-const SCAN_ONLY: readonly (keyof TaskOptions)[] = ['maxCpuShare', 'idleCpuShare', 'maxBlockUs', 'batchSize', 'busyBatchSize', 'rateLimit', 'memoryUsage'];

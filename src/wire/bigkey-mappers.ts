@@ -10,7 +10,7 @@ import { nameToWire } from './wire-names.js';
 type FieldsWire = { [K in keyof typeof BigKeyFields]?: Static<(typeof BigKeyFields)[K]> };
 
 export function bigTaskToWire(task: Task, options: { withKeys: boolean }): Static<typeof BigTaskBody> {
-  const result = task.bigResult;
+  const result = task.kind === 'big' ? task.result : null;
   return {
     ...taskEnvelopeToWire(task),
     num: result?.keys.length ?? 0,

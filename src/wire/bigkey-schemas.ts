@@ -1,8 +1,8 @@
 /** DCS wire shapes of the big key task family (dcs-api.md sections 1, 2.4). Fields marked "keyheat" are additions. */
 import { Type } from '@sinclair/typebox';
-import { BIGKEY_LIMITS } from '../domain/limits.js';
 import { WireNameFields } from './wire-names.js';
-import { PacingOptions, Progress, ScanType, SnapshotBody, StrategyOptions, TaskOption, TaskStatus, WireTime } from './task-schemas.js';
+import { Progress, ScanType, SnapshotBody, TaskStatus, WireTime } from './task-schemas.js';
+import { createBodyOf, optionsBodyOf } from './task-option-schemas.js';
 
 export const BigkeysBody = Type.Object(
   {
@@ -81,18 +81,8 @@ export const BigKeyFields = {
   snapshot: Type.Optional(SnapshotBody),
 };
 
-const BigKeyOptions = {
-  ...PacingOptions,
-  ...StrategyOptions,
-  string_bytes: TaskOption(BIGKEY_LIMITS.stringBytes),
-  collection_count: TaskOption(BIGKEY_LIMITS.collectionCount),
-  per_type: TaskOption(BIGKEY_LIMITS.perType),
-  memory_usage: Type.Optional(Type.Boolean({ description: 'keyheat: read MEMORY USAGE of every key (costs more)' })),
-};
-
 /** Optional body of create (DCS sends none): pacing and thresholds for this task only. */
-export const CreateBigTaskBody = Type.Object(BigKeyOptions, { additionalProperties: false });
-
+export const CreateBigTaskBody = createBodyOf('big');
 
 export const BigTaskBody = Type.Object(
   {
@@ -108,7 +98,7 @@ export const BigTaskBody = Type.Object(
     error_msg: Type.Optional(Type.String({ description: 'keyheat: why a failed task failed' })),
     progress: Type.Optional(Progress),
     analysis: Type.Optional(BigKeyAnalysis),
-    options: Type.Optional(Type.Object(BigKeyOptions, { description: 'keyheat: pacing and thresholds given at creation' })),
+    options: optionsBodyOf('big', 'keyheat: pacing and thresholds given at creation'),
     ...BigKeyFields,
   },
   { $id: 'BigTask', title: 'BigTask' },

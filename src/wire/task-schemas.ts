@@ -1,7 +1,7 @@
 /** DCS wire shapes of the hot key task family (dcs-api.md section 2). Fields marked "keyheat" are additions. */
 import { Type } from '@sinclair/typebox';
-import { ANALYSIS_LIMITS, SAMPLE_LIMITS, type Limit } from '../domain/limits.js';
 import { SCAN_TYPES, TASK_STATUSES } from '../domain/task-status.js';
+import { createBodyOf, optionsBodyOf } from './task-option-schemas.js';
 import { WireNameFields } from './wire-names.js';
 
 export const TaskStatus = Type.Union(TASK_STATUSES.map((s) => Type.Literal(s)));
@@ -158,41 +158,8 @@ export const AnalysisStats = Type.Object({
   lfu: Type.Optional(LfuBody),
 });
 
-/** A per-task option: the config option's range (domain/limits.ts), no default (absent = the service's). */
-export const TaskOption = (limit: Limit) => {
-  const range = { minimum: limit.min, maximum: limit.max, description: `keyheat: ${limit.description}` };
-  return Type.Optional(limit.integer ? Type.Integer(range) : Type.Number(range));
-};
-
-/** The pacing options every analysis takes per task (hot and big keys). */
-export const PacingOptions = {
-  max_cpu_share: TaskOption(ANALYSIS_LIMITS.maxCpuShare),
-  idle_cpu_share: TaskOption(ANALYSIS_LIMITS.idleCpuShare),
-  max_block_us: TaskOption(ANALYSIS_LIMITS.maxBlockUs),
-  batch_size: TaskOption(ANALYSIS_LIMITS.batchSize),
-  busy_batch_size: TaskOption(ANALYSIS_LIMITS.busyBatchSize),
-  rate_limit: TaskOption(ANALYSIS_LIMITS.rateLimit),
-};
-
-/** How the keyspace is read, for either kind of task (docs/snapshots.md). */
-export const StrategyOptions = {
-  strategy: Type.Optional(
-    Type.Union([Type.Literal('scan'), Type.Literal('snapshot')], {
-      description: 'keyheat: "scan" (paced SCAN, the default) or "snapshot": each node forks once and sends its RDB, parsed as it arrives',
-    }),
-  ),
-  snapshot_replicas: Type.Optional(Type.Boolean({ description: "keyheat: with strategy snapshot, take each shard's RDB from a replica where one is usable (its counters are its own)" })),
-};
-
-const Pacing = {
-  ...PacingOptions,
-  ...StrategyOptions,
-  sample_seconds: TaskOption(SAMPLE_LIMITS.seconds),
-  sample_replicas: Type.Optional(Type.Boolean({ description: 'keyheat: the sampling phase also watches replicas (reads they serve are traffic too)' })),
-};
-
 /** Optional body of create (DCS sends none): pacing and sampling for this task only. */
-export const CreateTaskBody = Type.Object(Pacing, { additionalProperties: false });
+export const CreateTaskBody = createBodyOf('hot');
 
 export const TaskBody = Type.Object(
   {
@@ -208,7 +175,7 @@ export const TaskBody = Type.Object(
     error_msg: Type.Optional(Type.String({ description: 'keyheat: why a failed task failed' })),
     progress: Type.Optional(Progress),
     analysis: Type.Optional(AnalysisStats),
-    options: Type.Optional(Type.Object(Pacing, { description: 'keyheat: pacing, sampling and strategy given at creation' })),
+    options: optionsBodyOf('hot', 'keyheat: pacing, sampling and strategy given at creation'),
     ...InsightFields,
   },
   { $id: 'Task', title: 'Task' },

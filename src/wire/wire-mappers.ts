@@ -2,7 +2,8 @@
 import type { Static } from '@sinclair/typebox';
 import type { AnalysisStats as StatsDomain, HotKey } from '../domain/hot-key.js';
 import { endpointAddress, type Instance, type RedisTls, type SentinelSettings } from '../domain/instance.js';
-import { definedOptions, TASK_OPTION_WIRE_NAMES, type NodeProgress, type Task, type TaskOptions } from '../domain/task.js';
+import { definedOptions, type NodeProgress, type Task, type TaskOptions } from '../domain/task.js';
+import { TASK_OPTION_WIRE_NAMES } from '../domain/task-options.js';
 import type { AutoscanConfig as AutoscanDomain } from '../domain/autoscan.js';
 import type { Insights } from '../domain/insights.js';
 import { insightsToWire, lfuToWire } from './insight-mappers.js';
@@ -11,12 +12,15 @@ import type { AnalysisStats, AutoscanConfig, HotkeysBody, NodeProgressBody, Reco
 import { nameToWire } from './wire-names.js';
 
 export function taskToWire(task: Task, options: { withKeys: boolean }): Static<typeof TaskBody> {
+  const result = task.kind === 'hot' ? task.result : null;
+  // A success whose result was not loaded (over retention.max_result_bytes) lists no keys, and says why in error_msg.
+  const keys = result?.keys ?? (task.status === 'success' ? [] : null);
   return {
     ...taskEnvelopeToWire(task),
-    num: task.keys?.length ?? 0,
-    ...(options.withKeys && task.keys !== null ? { keys: task.keys.map(hotKeyToWire) } : {}),
-    ...(task.stats === null ? {} : { analysis: statsToWire(task.stats, task.insights) }),
-    ...(task.insights === null ? {} : insightsToWire(task.insights)),
+    num: keys?.length ?? 0,
+    ...(options.withKeys && keys !== null ? { keys: keys.map(hotKeyToWire) } : {}),
+    ...(result === null ? {} : { analysis: statsToWire(result.stats, result.insights) }),
+    ...(result?.insights == null ? {} : insightsToWire(result.insights)),
   };
 }
 

@@ -197,6 +197,22 @@ describe.each(STORES)('%s store', (store) => {
       }
     });
 
+    it('refuses a create body field it does not know, naming it, for every kind', async () => {
+      for (const [path, field] of [
+        ['hotkey-task', 'max_cpu_shar'],
+        ['bigkey-task', 'string_byte'],
+        ['hotkey-task', 'string_bytes'],
+      ] as const) {
+        const response = await harness.request('POST', `${base()}/${path}`, { body: { [field]: 1 } });
+        expect(response.status, `${path} ${field}`).toBe(400);
+        expect(response.body, `${path} ${field}`).toMatchObject({ error_code: 'DCS.4800', error_msg: `Invalid ${field} in the request.` });
+      }
+      const typo = await harness.request('POST', `${base()}/hotkey-task`, { body: { max_cpu_shar: 0.2 } });
+      expect(typo.body['error_ext_msg']).toMatch(/max_cpu_shar is not a field of this body/);
+      const foreign = await harness.request('POST', `${base()}/hotkey-task`, { body: { string_bytes: 10 } });
+      expect(foreign.body['error_ext_msg']).toBe('string_bytes is for big key tasks only');
+    });
+
     it('shows a task with num and keys', async () => {
       const shown = await harness.request('GET', `${base()}/hotkey-task/${taskIds[0]!}`);
       expect(shown.status).toBe(200);

@@ -69,7 +69,9 @@ const INSIGHTS: Insights = {
   },
 };
 
-function task(overrides: Partial<Task> = {}): Task {
+type HotTask = Extract<Task, { kind: 'hot' }>;
+
+function task(overrides: Partial<HotTask> = {}): HotTask {
   return {
     id: 't1',
     projectId: 'p1',
@@ -80,10 +82,7 @@ function task(overrides: Partial<Task> = {}): Task {
     createdAt: '2026-11-30T01:25:56.235Z',
     startedAt: '2026-11-30T01:25:56.241Z',
     finishedAt: '2026-11-30T01:25:56.483Z',
-    keys: KEYS,
-    bigResult: null,
-    stats: STATS,
-    insights: INSIGHTS,
+    result: { keys: KEYS, stats: STATS, insights: INSIGHTS },
     errorMsg: null,
     progress: null,
     options: null,
@@ -113,11 +112,11 @@ describe('wire readers', () => {
       trend: null,
       advice: [],
     };
-    expect(insightsFromWire(taskToWire(task({ insights: standalone }), { withKeys: true }))).toEqual(standalone);
+    expect(insightsFromWire(taskToWire(task({ result: { keys: KEYS, stats: STATS, insights: standalone } }), { withKeys: true }))).toEqual(standalone);
   });
 
   it('give null insights for a task without them (running, or finished before keyheat read results)', () => {
-    expect(insightsFromWire(taskToWire(task({ status: 'running', keys: null, stats: null, insights: null }), { withKeys: true }))).toBeNull();
+    expect(insightsFromWire(taskToWire(task({ status: 'running', result: null }), { withKeys: true }))).toBeNull();
   });
 
   it('read back a running task\'s progress', () => {
@@ -161,9 +160,9 @@ describe('big key results', () => {
   };
 
   it('reads back exactly what the mappers wrote', () => {
-    const big: Task = task({ kind: 'big', keys: null, stats: null, insights: null, bigResult: RESULT });
+    const big: Task = { ...task(), kind: 'big', result: RESULT };
     const wire = bigTaskToWire(big, { withKeys: true });
     expect(bigResultFromWire(wire)).toEqual(RESULT);
-    expect(bigResultFromWire(bigTaskToWire({ ...big, status: 'running', bigResult: null }, { withKeys: true }))).toBeNull();
+    expect(bigResultFromWire(bigTaskToWire({ ...big, status: 'running', result: null }, { withKeys: true }))).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 /** --help of the client commands: every group and every command, with the options they share. */
 import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS } from './connection.js';
-import { bigHelp, pacingHelp } from './pacing-flags.js';
+import { ownOptionsHelp, sharedOptionsHelp } from './pacing-flags.js';
 
 const CONNECTION = `Connection (flags beat the environment):
   --server URL    keyheat serve's address (KEYHEAT_SERVER; default ${DEFAULT_SERVER})
@@ -78,9 +78,10 @@ new task is printed at once.`,
                        (exit 130); the task goes on in the service.
 Pacing flags, for this task only (as keyheat scan's; a flag not given leaves the value of
 the server's configuration, analysis.*):
-${pacingHelp()}
+${sharedOptionsHelp()}
+${ownOptionsHelp('hot')}
 With --big, what makes a key big (the server's bigkeys.* when not given):
-${bigHelp()}`,
+${ownOptionsHelp('big')}`,
 );
 
 export const TASKS_LIST_HELP = command(

@@ -9,7 +9,7 @@ import type { AnyTaskWire, BigTaskWire, TaskQuery, TaskWire } from './api-client
 import { exitCodeOfFailureText, shown } from './client-errors.js';
 import { TASKS_CREATE_HELP, TASKS_HELP, TASKS_LIST_HELP, TASKS_RM_HELP, TASKS_SHOW_HELP } from './client-help.js';
 import { formatBigResult, formatResult, formatTask, formatTaskList } from './client-output.js';
-import { BIG_OPTIONS, bigOptionsFromFlags, PACING_OPTIONS, pacingFromFlags } from './pacing-flags.js';
+import { OPTION_FLAGS, optionsFromFlags } from './pacing-flags.js';
 import { runGroup, type ClientIo, type CommandContext, type CommandGroup } from './run-client.js';
 import { waitForTask } from './task-wait.js';
 
@@ -21,7 +21,7 @@ const TASKS: CommandGroup = {
   name: 'tasks',
   help: TASKS_HELP,
   subcommands: [
-    { name: 'create', help: TASKS_CREATE_HELP, options: { wait: { type: 'boolean' }, big: { type: 'boolean' }, ...PACING_OPTIONS, ...BIG_OPTIONS }, args: ['instance_id'], run: create },
+    { name: 'create', help: TASKS_CREATE_HELP, options: { wait: { type: 'boolean' }, big: { type: 'boolean' }, ...OPTION_FLAGS }, args: ['instance_id'], run: create },
     {
       name: 'list',
       help: TASKS_LIST_HELP,
@@ -62,20 +62,14 @@ function kindOf(flags: CommandContext['flags']): TaskKind {
 async function create(context: CommandContext): Promise<number> {
   const { api, io, json, flags, usage, args: [instanceId = ''] } = context;
   const kind = kindOf(flags);
-  const created = kind === 'big' ? await api.createBigTask(instanceId, bigOptionsFromFlags(flags, usage)) : await api.createTask(instanceId, hotOptions(flags, usage));
+  const body = optionsFromFlags(flags, kind, usage);
+  const created = kind === 'big' ? await api.createBigTask(instanceId, body) : await api.createTask(instanceId, body);
   if (!flags.boolean('wait')) {
     const follow = `Follow it with: keyheat tasks show ${shown(instanceId)} ${shown(created.id)}${kind === 'big' ? ' --big' : ''} (or create it with --wait)\n`;
     io.stdout.write(json ? `${JSON.stringify(created)}\n` : `${formatTask(created)}${follow}`);
     return SCAN_EXIT.ok;
   }
   return finished(context, await waitForTask<AnyTaskWire>(context, created, kind), kind);
-}
-
-/** The hot key options; the big key flags without --big are a mistake worth saying. */
-function hotOptions(flags: CommandContext['flags'], usage: string): Record<string, number | boolean | string> {
-  const big = Object.keys(BIG_OPTIONS).find((name) => (BIG_OPTIONS[name]?.type === 'boolean' ? flags.boolean(name) : flags.string(name) !== undefined));
-  if (big !== undefined) throw new UsageError(`--${big} is for big key tasks: add --big`, usage);
-  return pacingFromFlags(flags);
 }
 
 /** A waited-for task: its keys, or why it failed with the exit code `keyheat scan` gives that failure. */
