@@ -85,21 +85,21 @@ describe('unusable server.tls files stop the start', () => {
   });
 
   it('keyheat serve exits with the config error, and says https when it listens', async () => {
-    const dataDir = mkdtempSync(path.join(dir, 'data-'));
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, `server:\n  port: 0\n  tls:\n    cert: ${path.join(dir, 'nope.crt')}\n    key: ${pair.key}\n`);
-    const refused = await runKeyheatToEnd(['serve', '--config', bad, '--data-dir', dataDir]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/keyheat: server\.tls\.cert: cannot read/);
-
     const good = path.join(dir, 'good.yaml');
     writeFileSync(good, `server:\n  port: 0\n  tls:\n    cert: ${pair.cert}\n    key: ${pair.key}\nscheduler:\n  enabled: false\n`);
-    const serve = runKeyheat(['serve', '--config', good, '--data-dir', dataDir]);
+    // Both at once (each process takes seconds to start under load), each with its own data dir.
+    const refusing = runKeyheatToEnd(['serve', '--config', bad, '--data-dir', mkdtempSync(path.join(dir, 'data-'))]);
+    const serve = runKeyheat(['serve', '--config', good, '--data-dir', mkdtempSync(path.join(dir, 'data-'))]);
     try {
-      await serve.waitFor(/listening on https:\/\/127\.0\.0\.1:\d+/);
+      await serve.waitFor(/listening on https:\/\/127\.0\.0\.1:\d+/, 45_000);
+      const refused = await refusing;
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/keyheat: server\.tls\.cert: cannot read/);
     } finally {
       serve.child.kill('SIGTERM');
       await serve.exited();
     }
-  });
+  }, 60_000);
 });

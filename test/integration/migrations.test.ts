@@ -66,7 +66,7 @@ describe.runIf(STORES.includes('postgres'))('migrating while other schemas of th
       }),
     );
     try {
-      for (let i = 0; i < 30; i++) {
+      for (let i = 0; i < 15; i++) {
         const pg = await createPgSchema();
         const handle = openDatabase(pg.url);
         try {
@@ -80,5 +80,5 @@ describe.runIf(STORES.includes('postgres'))('migrating while other schemas of th
       churning = false;
       await churn;
     }
-  }, 60_000);
+  }, 90_000);
 });
