@@ -46,7 +46,8 @@ export class SpaceSaving<K> {
     return this.total / this.capacity;
   }
 
-  offer(key: K, weight: number): void {
+  /** Returns the key this offer dropped to make room, if any (a caller keeping data per kept key drops it too). */
+  offer(key: K, weight: number): K | undefined {
     this.total += weight;
     const at = this.index.get(key);
     if (at !== undefined) {
@@ -54,19 +55,20 @@ export class SpaceSaving<K> {
       entry.weight += weight;
       entry.count += 1;
       this.siftDown(at);
-      return;
+      return undefined;
     }
     if (this.heap.length < this.capacity) {
       this.heap.push({ key, weight, error: 0, count: 1 });
       this.index.set(key, this.heap.length - 1);
       this.siftUp(this.heap.length - 1);
-      return;
+      return undefined;
     }
     const lightest = this.heap[0] as Entry<K>;
     this.index.delete(lightest.key);
     this.heap[0] = { key, weight: lightest.weight + weight, error: lightest.weight, count: lightest.count + 1 };
     this.index.set(key, 0);
     this.siftDown(0);
+    return lightest.key;
   }
 
   /** The `n` heaviest, heaviest first. */

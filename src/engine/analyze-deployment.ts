@@ -27,6 +27,7 @@ import { ANALYSIS_DEFAULTS, type AnalysisOptions } from './analysis-options.js';
 import { withAnalysisScope } from './analysis-scope.js';
 import { scanCluster } from './cluster-scan.js';
 import { HotKeyCollector } from './hot-key-collector.js';
+import { HotKeyConsumer } from './hot-key-consumer.js';
 import { hotKeyOf, insightsOf, samplingOnlyInsights } from './insights.js';
 import { probeCandidates, type ProbeOutcome } from './probe-candidates.js';
 import type { NodePool } from '../redis/node-pool.js';
@@ -92,7 +93,7 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
     const unit = ratesEstimable(await readLfuSettings(seed)) ? 'qps' : 'accesses';
     const heat = new HeatSummary({ delimiters: options.prefixDelimiters, depth: options.prefixDepth }, unit);
     const collector = new HotKeyCollector(options.topK, heat, mode === 'cluster' ? 'shard' : 'db', options.maxGroups);
-    const context: ScanContext = { options, collector, progress, pool, signal };
+    const context: ScanContext = { options, consumer: new HotKeyConsumer(collector, pool), progress, pool, signal };
     if (deployment.cluster !== null) {
       await scanCluster(deployment, deployment.cluster, context);
     } else {
@@ -115,7 +116,7 @@ export async function analyzeDeployment(target: AnalysisTarget, partial: Partial
 
 /**
  * Type and size of the final candidates: probed now, except those whose were read when they
- * were kept (long names: engine/scan-node.ts probeLongAdmissions), given back hottest first.
+ * were kept (long names: engine/hot-key-consumer.ts probeLongAdmissions), given back hottest first.
  */
 async function probeFinal(pool: NodePool, candidates: readonly Candidate[]): Promise<ProbeOutcome> {
   const known = candidates.filter((candidate) => candidate.detail !== undefined);

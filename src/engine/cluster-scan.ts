@@ -1,6 +1,7 @@
 /**
- * The scan of a Redis Cluster: every primary that owns slots, each on its own connection and at
- * its own pace, into one collector; at most `parallelPrimaries` at once, so a cluster of
+ * The scan machine over a Redis Cluster (any kind of scan: the consumer of engine/scan-node.ts):
+ * every primary that owns slots, each on its own connection and at its own pace, into one
+ * consumer; at most `parallelPrimaries` at once, so a cluster of
  * hundreds of primaries never makes keyheat hold hundreds of connections. Topology changes
  * during the scan:
  * - a slot migrated while scanning: keys answering MOVED/ASK are read where they went
@@ -14,16 +15,18 @@
 import { forEachLimit } from '../domain/for-each-limit.js';
 import { RedisFailure, type RedisFailureKind } from '../domain/redis-failure.js';
 import { changedSlots, keyCountsInSlots, keysInSlot, readClusterTopology, slotOwners, type ClusterPrimary, type ClusterTopology } from '../redis/cluster-topology.js';
-import { sendToOwners } from '../redis/redirects.js';
 import type { RespConnection } from '../redis/resp-connection.js';
 import type { Deployment } from '../redis/topology.js';
 import { NodePacer } from './node-pacer.js';
 import { sleep } from './rate-limiter.js';
-import { probeLongAdmissions, scanNode, type ScanContext } from './scan-node.js';
+import { scanNode, type KeyPage, type ScanContext } from './scan-node.js';
 
 /** Failures after which a primary may come back or be replaced (failover), worth waiting for. */
 const FAILOVER_KINDS: ReadonlySet<RedisFailureKind> = new Set(['unreachable', 'timeout', 'loading', 'cluster-down']);
 const TOPOLOGY_POLL_MS = 250;
+
+/** What reading the topology needs of a scan's context. */
+type ClusterIo = Pick<ScanContext<KeyPage>, 'pool' | 'options' | 'signal'>;
 
 /** Primaries scanned at once: two connections each (scan, shared), a few left for redirects. */
 export function parallelPrimaries(maxConnections: number): number {
@@ -31,17 +34,17 @@ export function parallelPrimaries(maxConnections: number): number {
 }
 
 /** `before`: the cluster as the deployment was opened (topology.ts), whose shards are the primaries to scan. */
-export async function scanCluster(deployment: Deployment, before: ClusterTopology, context: ScanContext): Promise<ClusterTopology> {
+export async function scanCluster<P extends KeyPage>(deployment: Deployment, before: ClusterTopology, context: ScanContext<P>): Promise<ClusterTopology> {
   const { seed, seedHost } = deployment;
   seed.close(); // its slot in the pool goes to a primary's scan
   const shards = new Set(deployment.shards.map((s) => s.primary));
   const primaries = before.primaries.filter((p) => shards.has(p.address));
-  context.collector.heat.expectNodes(primaries.length);
+  context.consumer.expectNodes(primaries.length);
   // One primary failing for good stops the others at once.
   const local = new AbortController();
   const stop = (): void => local.abort(context.signal.reason);
   context.signal.addEventListener('abort', stop, { once: true });
-  const scoped: ScanContext = { ...context, signal: local.signal };
+  const scoped: ScanContext<P> = { ...context, signal: local.signal };
   /** Failed primary -> the node that took its slots and was then read from the start. */
   const replaced = new Map<string, string>();
   try {
@@ -68,7 +71,7 @@ export async function scanCluster(deployment: Deployment, before: ClusterTopolog
   return after;
 }
 
-async function scanPrimary(primary: ClusterPrimary, topology: ClusterTopology, seedHost: string, context: ScanContext, replaced: Map<string, string>): Promise<void> {
+async function scanPrimary<P extends KeyPage>(primary: ClusterPrimary, topology: ClusterTopology, seedHost: string, context: ScanContext<P>, replaced: Map<string, string>): Promise<void> {
   let address = primary.address;
   for (;;) {
     let connection: RespConnection | null = null;
@@ -87,7 +90,7 @@ async function scanPrimary(primary: ClusterPrimary, topology: ClusterTopology, s
             `${Math.round(context.options.failoverWaitMs / 1000)} s; the analysis cannot be complete`,
         );
       }
-      context.collector.forgetNode(address, context.progress.scannedOf(address));
+      context.consumer.forgetNode(address, context.progress.scannedOf(address));
       replaced.set(primary.address, replacement);
       address = replacement;
     } finally {
@@ -97,7 +100,7 @@ async function scanPrimary(primary: ClusterPrimary, topology: ClusterTopology, s
 }
 
 /** The reachable node that owns the failed primary's slots, once there is one; null after the wait. */
-async function waitForTakeover(primary: ClusterPrimary, failed: string, topology: ClusterTopology, seedHost: string, context: ScanContext): Promise<string | null> {
+async function waitForTakeover(primary: ClusterPrimary, failed: string, topology: ClusterTopology, seedHost: string, context: ClusterIo): Promise<string | null> {
   const slot = primary.slots[0]?.[0];
   if (slot === undefined) return null;
   const others = topology.primaries.map((p) => p.address).filter((a) => a !== failed);
@@ -121,7 +124,7 @@ async function waitForTakeover(primary: ClusterPrimary, failed: string, topology
 }
 
 /** CLUSTER NODES from the first of `addresses` that answers; a 'limit' or 'denied' failure is final. */
-async function readTopologyFromAny(context: ScanContext, addresses: readonly string[], seedHost: string): Promise<ClusterTopology> {
+async function readTopologyFromAny(context: ClusterIo, addresses: readonly string[], seedHost: string): Promise<ClusterTopology> {
   let lastError: unknown = null;
   for (const address of new Set(addresses)) {
     try {
@@ -135,17 +138,18 @@ async function readTopologyFromAny(context: ScanContext, addresses: readonly str
 }
 
 /**
- * Reads again, on every primary, the keys of slots whose owner changed during the scan. Keys of
- * a slot a node does not own (it is importing it) are read after ASKING. Paced like a scan.
+ * Reads again, on every primary, the keys of slots whose owner changed during the scan (the
+ * consumer's recheck: a key answering MOVED there is read where it lives). Keys of a slot a node
+ * does not own (it is importing it) are read after ASKING. Paced like a scan.
  * CLUSTER GETKEYSINSLOT has no cursor: a slot's key names come in one reply (redis.max_array_length).
  */
-async function recheckSlots(slots: readonly number[], topology: ClusterTopology, context: ScanContext): Promise<void> {
+async function recheckSlots<P extends KeyPage>(slots: readonly number[], topology: ClusterTopology, context: ScanContext<P>): Promise<void> {
   const owners = slotOwners(topology);
   // A primary flagged failed holds nothing anyone can read; its slots went elsewhere or the
   // failover wait above already failed the analysis.
   for (const primary of topology.primaries.filter((p) => !p.suspect)) {
     const counts = await context.pool.withShared(primary.address, (connection) => keyCountsInSlots(connection, slots));
-    const pacer = NodePacer.start(primary.address, context.pool, context.options, context.signal);
+    const pacer = NodePacer.start(primary.address, context.pool, context.options, context.signal, context.consumer.commands);
     try {
       for (const [slot, count] of counts) {
         const names = await context.pool.withShared(primary.address, (connection) => keysInSlot(connection, slot, count, context.options.redis.limits.maxArrayLength));
@@ -154,13 +158,7 @@ async function recheckSlots(slots: readonly number[], topology: ClusterTopology,
           const page = names.slice(at, at + pacer.pageSize().count);
           at += page.length;
           await pacer.pace(page.length);
-          const targets = page.map((name) => ({ item: name, key: name, db: 0, node: primary.address, ask }));
-          // A key answering MOVED here is read where it lives (the top-K keeps one reading per key).
-          for (const { item, node, reply, failure } of await sendToOwners(context.pool, targets, (t) => ['OBJECT', 'FREQ', t.key])) {
-            if (failure !== null) throw failure;
-            if (typeof reply === 'number') context.collector.offer(reply, 0, node, item, false);
-          }
-          await probeLongAdmissions(context);
+          await context.consumer.recheck(page.map((name) => ({ item: name, key: name, db: 0, node: primary.address, ask })));
         }
       }
     } finally {

@@ -9,7 +9,7 @@ import type { NodePacing } from '../domain/hot-key.js';
 import type { NodePool } from '../redis/node-pool.js';
 import type { AnalysisOptions } from './analysis-options.js';
 import { RateLimiter, sleep } from './rate-limiter.js';
-import { TrafficMonitor } from './traffic-monitor.js';
+import { OBJECT_FREQ_COMMANDS, TrafficMonitor, type ScanCommands } from './traffic-monitor.js';
 
 export class NodePacer {
   private readonly limiter: RateLimiter | null;
@@ -24,7 +24,7 @@ export class NodePacer {
     pool: NodePool,
     options: AnalysisOptions,
     private readonly signal: AbortSignal,
-    sizeCommandsPerKey: number,
+    commands: ScanCommands,
   ) {
     this.limiter = options.rateLimit > 0 ? new RateLimiter(options.rateLimit) : null;
     this.rateCap = this.limiter === null ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(options.rateLimit / 10));
@@ -37,15 +37,16 @@ export class NodePacer {
     });
     // busy_batch_size = batch_size: one page size always, as before budgets existed.
     const adapt = options.busyBatchSize !== options.batchSize;
-    this.monitor = new TrafficMonitor(node, pool, this.controller, adapt, sizeCommandsPerKey);
+    this.monitor = new TrafficMonitor(node, pool, this.controller, adapt, commands);
   }
 
   /**
-   * Starts watching the node; finish() when done. `sizeCommandsPerKey`: the size commands a big
-   * key scan sends per key (STRLEN..., MEMORY USAGE), so that they are not taken for traffic.
+   * Starts watching the node; finish() when done. `commands`: what the scan sends per key besides
+   * SCAN (engine/traffic-monitor.ts), so that they are not taken for traffic; a number is the size
+   * commands a big key scan sends per key (STRLEN..., MEMORY USAGE).
    */
-  static start(node: string, pool: NodePool, options: AnalysisOptions, signal: AbortSignal, sizeCommandsPerKey = 0): NodePacer {
-    const pacer = new NodePacer(node, pool, options, signal, sizeCommandsPerKey);
+  static start(node: string, pool: NodePool, options: AnalysisOptions, signal: AbortSignal, commands: ScanCommands | number = OBJECT_FREQ_COMMANDS): NodePacer {
+    const pacer = new NodePacer(node, pool, options, signal, typeof commands === 'number' ? { sizePerKey: commands } : commands);
     pacer.monitor.start();
     return pacer;
   }

@@ -1,49 +1,99 @@
 /**
- * The scan of one node: its preflight (INFO), then every non-empty database (a cluster node
- * has only db 0), paced, feeding the shared collector. Keys that answer MOVED/ASK (a slot
- * migrated during the scan) are read on the node that now has them.
+ * The scan machine, one node at a time: the one walk over a node's keyspace that every paced
+ * scan shares, whatever it does with the keys (hot keys: OBJECT FREQ into the top-K,
+ * engine/hot-key-consumer.ts; the expired key scan: PTTL into a TTL report,
+ * engine/expire-consumer.ts). Per node: INFO, which the kind may refuse (a replica, an old
+ * version, a policy without LFU); the kind's start hook; every non-empty database (a cluster
+ * node has only db 0), paced by NodePacer (max_cpu_share, max_block_us, rate_limit), progress
+ * after every page; keys answering MOVED/ASK (a slot migrated during the scan) handed back to
+ * the kind to read where they went (redis/redirects.ts). engine/cluster-scan.ts runs it on every
+ * primary of a cluster, with the failover wait and the re-reading of moved slots.
+ *
+ * The kind decides how a database's pages are read (`pages`): redis/node-scanner.ts with its key
+ * command for hot keys and expiry; a reader of its own for a kind that needs more than one
+ * command per key (the big key scan's TYPE then size, redis/bigkey-scanner.ts, could come here
+ * that way).
+ *
+ * Memory: what the kind's reader keeps in flight (node-scanner: at most three pages of names per
+ * node); the machine keeps no key.
  */
-import { unexpectedReply } from '../redis/classify-redis-error.js';
 import type { NodePool } from '../redis/node-pool.js';
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import { isBigPage, scanDatabase, type ScanPage } from '../redis/node-scanner.js';
-import { readLfuSettings } from '../redis/lfu-config.js';
-import { checkedFacts } from '../redis/preflight.js';
-import { sendToOwners, type KeyTarget } from '../redis/redirects.js';
+import type { ScanOptions, ScanPage } from '../redis/node-scanner.js';
+import { readServerFacts } from '../redis/preflight.js';
+import type { KeyTarget } from '../redis/redirects.js';
 import type { RespConnection } from '../redis/resp-connection.js';
+import type { ServerFacts } from '../redis/server-info.js';
 import type { AnalysisOptions } from './analysis-options.js';
-import type { HotKeyCollector } from './hot-key-collector.js';
 import { NodePacer } from './node-pacer.js';
-import { probeCandidates } from './probe-candidates.js';
 import type { ProgressBoard } from './progress-board.js';
+import type { ScanCommands } from './traffic-monitor.js';
 
-export interface ScanContext {
+/** A page of keys as a kind's reader yields it: the names (views of socket buffers, valid during the page) and whatever was read of them. */
+export interface KeyPage {
+  readonly keys: readonly Buffer[];
+}
+
+/** What one kind of scan does with the keys the machine walks. One instance per analysis, shared by its nodes. */
+export interface KeyConsumer<P extends KeyPage = ScanPage> {
+  /** What the kind sends per key besides SCAN, for the pacing's accounting (engine/traffic-monitor.ts). */
+  readonly commands: ScanCommands;
+  /** INFO of a node about to be scanned: throws a RedisFailure ('unsupported') when this kind cannot read it. */
+  check(facts: ServerFacts, node: string): void;
+  /** A node's scan starts (again, after a failover), before its first page: the hot scan reads the LFU settings. */
+  startNode?(connection: RespConnection, facts: ServerFacts): Promise<void>;
+  /** A node's last page is through (not called for a scan that failed). */
+  finishNode?(connection: RespConnection): Promise<void>;
+  /** The pages of one database of the node, paced and sized as `scan` says (redis/node-scanner.ts scanDatabase with the kind's key command). */
+  pages(connection: RespConnection, scan: ScanOptions): AsyncIterable<P>;
+  /**
+   * One page read on `connection` in `db`. Returns the keys that answered MOVED/ASK, names
+   * copied: nothing may keep a view of the page's buffers past this call.
+   */
+  takePage(page: P, db: number, connection: RespConnection): KeyTarget<Buffer>[] | Promise<KeyTarget<Buffer>[]>;
+  /** Reads keys where they went (redis/redirects.ts sendToOwners follows further hops). */
+  readRedirected(targets: readonly KeyTarget<Buffer>[]): Promise<void>;
+  /** A page and its redirects are through (the hot scan probes the long names it just kept). */
+  afterPage?(): Promise<void>;
+  /**
+   * Keys of a slot that moved during a cluster scan, read again at its end on `target.node`
+   * (after ASKING where `ask`): most were read during the scan already, so not counted twice.
+   */
+  recheck(targets: readonly KeyTarget<Buffer>[]): Promise<void>;
+  /** How many nodes will be scanned (a cluster's primaries), before any key: bounded summaries share their room. */
+  expectNodes(count: number): void;
+  /** A node failed and its replacement is read from the start: drop what it contributed (`scannedKeys` of its pages went through). */
+  forgetNode(node: string, scannedKeys: number): void;
+}
+
+export interface ScanContext<P extends KeyPage = ScanPage> {
   readonly options: AnalysisOptions;
-  readonly collector: HotKeyCollector;
+  readonly consumer: KeyConsumer<P>;
   readonly progress: ProgressBoard;
   readonly pool: NodePool;
   readonly signal: AbortSignal;
 }
 
-export async function scanNode(connection: RespConnection, context: ScanContext): Promise<void> {
-  const { options, collector, progress, signal } = context;
+export async function scanNode<P extends KeyPage>(connection: RespConnection, context: ScanContext<P>): Promise<void> {
+  const { options, consumer, progress, signal } = context;
   const node = connection.address;
-  const facts = await checkedFacts(connection);
-  collector.setLfu(node, await readLfuSettings(connection));
+  const facts = await readServerFacts(connection);
+  consumer.check(facts, node);
+  await consumer.startNode?.(connection, facts);
   const databases = facts.mode === 'cluster' ? facts.keyspace.filter((db) => db.db === 0) : facts.keyspace;
   progress.start(node, databases.reduce((sum, db) => sum + db.keys, 0));
-  const pacer = NodePacer.start(node, context.pool, options, signal);
+  const pacer = NodePacer.start(node, context.pool, options, signal, consumer.commands);
   let finished = false;
   try {
     for (const { db } of databases) {
-      const pages = scanDatabase(connection, { db, pageSize: () => pacer.pageSize(), pattern: options.pattern, signal, pace: (keys) => pacer.pace(keys) });
+      const pages = consumer.pages(connection, { db, pageSize: () => pacer.pageSize(), pattern: options.pattern, signal, pace: (keys) => pacer.pace(keys) });
       for await (const page of pages) {
-        const redirects = await collectPage(collector, page, db, connection);
-        if (redirects.length > 0) await readRedirected(redirects, context);
-        await probeLongAdmissions(context);
+        const redirects = await consumer.takePage(page, db, connection);
+        if (redirects.length > 0) await consumer.readRedirected(redirects);
+        await consumer.afterPage?.();
         progress.add(node, page.keys.length);
       }
     }
+    await consumer.finishNode?.(connection);
     finished = true;
   } finally {
     // One last INFO commandstats says what the scan cost; a failed scan does not wait for it.
@@ -51,53 +101,4 @@ export async function scanNode(connection: RespConnection, context: ScanContext)
     if (finished) progress.paced(node, await pacing);
     else pacing.catch(() => undefined);
   }
-}
-
-/** Reads the counters of keys whose slot moved, where they went (redis/redirects.ts follows further hops). */
-export async function readRedirected(targets: readonly KeyTarget<Buffer>[], context: ScanContext): Promise<void> {
-  const replies = await sendToOwners(context.pool, targets, (t) => ['OBJECT', 'FREQ', t.key]);
-  for (const { item, node, reply, failure } of replies) {
-    if (failure !== null) throw failure;
-    if (typeof reply === 'number') context.collector.offer(reply, 0, node, item);
-    else if (reply === null) context.collector.vanishedKeys += 1;
-    else throw unexpectedReply(node, reply, 'OBJECT FREQ');
-  }
-}
-
-/**
- * Type and size of the keys the top-K just kept under names too long to keep whole: read now,
- * while the page holds their whole names (once kept, a name is its beginning and its hash, and
- * cannot be named to the server again). Rare: only names over NAME_KEEP_BYTES.
- */
-export async function probeLongAdmissions(context: ScanContext): Promise<void> {
-  const admitted = context.collector.takeLongAdmissions();
-  if (admitted.length === 0) return;
-  const whole = new Map(admitted.map((a) => [a.candidate, a.fullName]));
-  const probed = await probeCandidates(context.pool, [...whole.keys()], (candidate) => whole.get(candidate) as Buffer);
-  const found = new Map(probed.keys.map((key) => [key.candidate, key]));
-  for (const candidate of whole.keys()) {
-    const key = found.get(candidate);
-    context.collector.setDetail(candidate, key === undefined ? 'vanished' : { type: key.type, size: key.size, unit: key.unit });
-  }
-}
-
-/** Name bytes the collector takes in one turn of the event loop (long names are hashed when kept). */
-const COLLECT_SLICE_BYTES = 2 * 1024 * 1024;
-
-/**
- * A page into the collector: at once when its names are short (nearly always), else a slice of
- * names at a time, yielding the event loop between slices, and counted when all of it is through.
- */
-export async function collectPage(collector: HotKeyCollector, page: ScanPage, db: number, connection: RespConnection): Promise<KeyTarget<Buffer>[]> {
-  if (!isBigPage(page.keys)) return collector.collect(page.keys, page.freqs, db, connection);
-  const redirects: KeyTarget<Buffer>[] = [];
-  for (let from = 0; from < page.keys.length; ) {
-    let to = from;
-    for (let bytes = 0; to < page.keys.length && (to === from || bytes < COLLECT_SLICE_BYTES); to++) bytes += (page.keys[to] as Buffer).length;
-    redirects.push(...collector.collect(page.keys.slice(from, to), page.freqs.slice(from, to), db, connection, false));
-    from = to;
-    await nextTurn();
-  }
-  collector.countPage(connection.address, db, page.keys.length);
-  return redirects;
 }

@@ -3,7 +3,7 @@
  * - whether other clients are served (commands not of keyheat's kinds above 100/s): the pacing
  *   uses the busy budgets then, the idle ones otherwise;
  * - what a key costs the node (usec of the scan's commands per key read: per OBJECT FREQ call in
- *   a hot key scan, per TYPE call in a big key scan), which sets the
+ *   a hot key scan, per TYPE call in a big key scan, per PTTL call in an expired key scan), which sets the
  *   page size and the pauses (analysis/pace-controller.ts);
  * - what the scan cost in all: its share of the main thread and its longest page.
  *
@@ -33,6 +33,50 @@ interface Sample {
   readonly stats: CommandStats;
 }
 
+/**
+ * What a scan sends besides SCAN, per key read, so that the monitor tells its own commands from
+ * other clients' traffic and knows what a key costs.
+ */
+export interface ScanCommands {
+  /** Size commands per key: a big key scan's STRLEN... (1), and MEMORY USAGE (2); a hot key scan 0. */
+  readonly sizePerKey: number;
+  /**
+   * The key command by its commandstats name, when it is neither OBJECT FREQ nor TYPE (which
+   * count as keys read in any scan): one call per key read, 'pttl' for the expired key scan.
+   * Other clients send it too: what the node ran beyond keyheat's calls is their traffic.
+   */
+  readonly keyCommand?: string | undefined;
+}
+
+/** A hot key scan's: OBJECT FREQ per key, nothing else. */
+export const OBJECT_FREQ_COMMANDS: ScanCommands = Object.freeze({ sizePerKey: 0 });
+
+/**
+ * Calls of a command that keyheat and other clients both send: of what the node ran in an
+ * interval, keyheat's are those it sent. A page sent just before a sample is run just after it:
+ * what the node had not yet run of keyheat's is carried over.
+ */
+class SharedCalls {
+  private sent = 0;
+  private carry = 0;
+
+  add(calls: number): void {
+    this.sent += calls;
+  }
+
+  /** Of `ran` calls the node ran since the last call, how many were keyheat's. */
+  own(ran: number): number {
+    const own = this.sent + this.carry;
+    this.sent = 0;
+    if (ran >= own) {
+      this.carry = 0;
+      return own;
+    }
+    this.carry = own - ran;
+    return ran;
+  }
+}
+
 export class TrafficMonitor {
   private timer: NodeJS.Timeout | null = null;
   private sampling: Promise<void> | null = null;
@@ -42,9 +86,9 @@ export class TrafficMonitor {
   private largestPage = 0;
   private longestBlockUs: number | null = null;
   private trafficSeen = false;
-  /** Size commands keyheat sent since the last sample (big key scans), and what the node had not yet run of them. */
-  private ownSizeSent = 0;
-  private ownSizeCarry = 0;
+  /** Size commands keyheat sent (big key scans), and its key command when it is its own (PTTL). */
+  private readonly ownSize = new SharedCalls();
+  private readonly ownKeyCommand = new SharedCalls();
 
   constructor(
     private readonly node: string,
@@ -52,8 +96,8 @@ export class TrafficMonitor {
     private readonly controller: PaceController,
     /** false: the page size never adapts (busy_batch_size = batch_size); the node is read as idle. */
     private readonly adapt: boolean,
-    /** Size commands the scan sends per key (a big key scan: 1, 2 with MEMORY USAGE; a hot key scan: 0). */
-    private readonly sizeCommandsPerKey = 0,
+    /** What the scan sends per key besides SCAN. */
+    private readonly commands: ScanCommands = OBJECT_FREQ_COMMANDS,
     private readonly settings: TrafficSettings = TRAFFIC_DEFAULTS,
   ) {
     if (!adapt) controller.setBusy(false);
@@ -68,7 +112,8 @@ export class TrafficMonitor {
   /** A page of `keys` keys is about to be sent. */
   pageSent(keys: number): void {
     this.largestPage = Math.max(this.largestPage, keys);
-    this.ownSizeSent += keys * this.sizeCommandsPerKey;
+    this.ownSize.add(keys * this.commands.sizePerKey);
+    if (this.commands.keyCommand !== undefined) this.ownKeyCommand.add(keys);
   }
 
   /** Stops sampling after one last sample, and says what the scan cost the node. */
@@ -100,42 +145,32 @@ export class TrafficMonitor {
       });
   }
 
-  /**
-   * Of the size commands the node ran in an interval, those keyheat did not send. A page sent
-   * just before a sample is run just after it: what the node had not yet run is carried over.
-   */
-  private othersSizeCalls(ran: number): number {
-    const own = this.ownSizeSent + this.ownSizeCarry;
-    this.ownSizeSent = 0;
-    if (ran >= own) {
-      this.ownSizeCarry = 0;
-      return ran - own;
-    }
-    this.ownSizeCarry = own - ran;
-    return 0;
-  }
-
   private async sample(): Promise<void> {
-    const stats = await this.pool.withShared(this.node, (connection) => readCommandStats(connection));
+    const stats = await this.pool.withShared(this.node, (connection) => readCommandStats(connection, this.commands.keyCommand));
     const at = performance.now();
     const previous = this.last;
     this.first ??= { at, stats };
     this.last = { at, stats };
     if (previous === null) return;
-    const keys = keysRead(stats) - keysRead(previous.stats);
+    const keyCommandCalls = (stats.keyCommandCalls ?? 0) - (previous.stats.keyCommandCalls ?? 0);
+    let keys = keysRead(stats) - keysRead(previous.stats);
     const usec = spent(stats) - spent(previous.stats);
-    if (keys < 0 || usec < 0) {
+    if (keys < 0 || usec < 0 || keyCommandCalls < 0) {
       // CONFIG RESETSTAT: the counters started again; so does the accounting.
       this.first = { at, stats };
       return;
     }
+    const ownKeyCommandCalls = this.ownKeyCommand.own(keyCommandCalls);
+    keys += ownKeyCommandCalls;
     if (keys >= MIN_KEYS_FOR_COST) {
       const perKey = usec / keys;
       this.controller.observeCost(perKey);
       if (this.largestPage > 0) this.longestBlockUs = Math.max(this.longestBlockUs ?? 0, this.largestPage * perKey);
     }
     this.largestPage = 0;
-    const othersPerSecond = ((stats.othersCalls - previous.stats.othersCalls + this.othersSizeCalls(stats.sizeCalls - previous.stats.sizeCalls)) * 1000) / Math.max(1, at - previous.at);
+    const sizeCalls = stats.sizeCalls - previous.stats.sizeCalls;
+    const othersCalls = stats.othersCalls - previous.stats.othersCalls + sizeCalls - this.ownSize.own(sizeCalls) + keyCommandCalls - ownKeyCommandCalls;
+    const othersPerSecond = (othersCalls * 1000) / Math.max(1, at - previous.at);
     const busy = othersPerSecond > this.settings.busyOpsPerSecond;
     if (busy) this.trafficSeen = true;
     if (this.adapt) this.controller.setBusy(busy);
@@ -144,11 +179,12 @@ export class TrafficMonitor {
 
 /**
  * Microseconds the node spent in the scan's commands: a hot key scan's SCAN and OBJECT FREQ, a
- * big key scan's SCAN, TYPE and size commands (others' size commands too, where both run: a
- * small overestimate of the cost, which makes the pacing gentler, never harsher).
+ * big key scan's SCAN, TYPE and size commands, an expired key scan's SCAN and PTTL (others'
+ * size commands or PTTLs too, where both run: a small overestimate of the cost, which makes the
+ * pacing gentler, never harsher).
  */
 function spent(stats: CommandStats): number {
-  return stats.scanUsec + stats.objectUsec + stats.typeUsec + stats.sizeUsec;
+  return stats.scanUsec + stats.objectUsec + stats.typeUsec + stats.sizeUsec + (stats.keyCommandUsec ?? 0);
 }
 
 /** Keys read: one OBJECT FREQ each in a hot key scan, one TYPE each in a big key scan. */

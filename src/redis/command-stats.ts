@@ -23,6 +23,13 @@ export interface CommandStats {
    */
   readonly sizeCalls: number;
   readonly sizeUsec: number;
+  /**
+   * The scan's own key command when it is none of the above (the expired key scan's PTTL), only
+   * when one was named: its calls (keyheat's and other clients', told apart by the traffic
+   * monitor) are not in othersCalls.
+   */
+  readonly keyCommandCalls?: number;
+  readonly keyCommandUsec?: number;
 }
 
 /** Commands keyheat itself sends during a scan; everything else is other clients' traffic. */
@@ -30,7 +37,11 @@ const OWN_COMMANDS = /^cmdstat_(scan|object(\|.*)?|info|select|client(\|.*)?|aut
 const SIZE_COMMANDS = /^cmdstat_(strlen|llen|scard|zcard|hlen|xlen|memory\|usage|memory)$/;
 const STAT = /^(cmdstat_[a-z0-9_|-]{1,64}):calls=(\d{1,15}),usec=(\d{1,18})(?:,|$)/;
 
-export function parseCommandStats(text: string): CommandStats {
+/** `keyCommand`: the commandstats name of a scan's own key command other than OBJECT FREQ and TYPE ('pttl'). */
+export function parseCommandStats(text: string, keyCommand?: string): CommandStats {
+  const keyStat = keyCommand === undefined ? null : `cmdstat_${keyCommand}`;
+  let keyCommandCalls = 0;
+  let keyCommandUsec = 0;
   let othersCalls = 0;
   let scanCalls = 0;
   let scanUsec = 0;
@@ -46,6 +57,11 @@ export function parseCommandStats(text: string): CommandStats {
     const name = match[1] as string;
     const calls = Number(match[2]);
     const usec = Number(match[3]);
+    if (name === keyStat) {
+      keyCommandCalls += calls;
+      keyCommandUsec += usec;
+      continue;
+    }
     if (name === 'cmdstat_scan') {
       scanCalls += calls;
       scanUsec += usec;
@@ -62,9 +78,10 @@ export function parseCommandStats(text: string): CommandStats {
     }
     if (!OWN_COMMANDS.test(name)) othersCalls += calls;
   }
-  return { othersCalls, scanCalls, scanUsec, objectCalls, objectUsec, typeCalls, typeUsec, sizeCalls, sizeUsec };
+  const stats = { othersCalls, scanCalls, scanUsec, objectCalls, objectUsec, typeCalls, typeUsec, sizeCalls, sizeUsec };
+  return keyStat === null ? stats : { ...stats, keyCommandCalls, keyCommandUsec };
 }
 
-export async function readCommandStats(connection: RespConnection): Promise<CommandStats> {
-  return parseCommandStats(await connection.text(['INFO', 'commandstats']));
+export async function readCommandStats(connection: RespConnection, keyCommand?: string): Promise<CommandStats> {
+  return parseCommandStats(await connection.text(['INFO', 'commandstats']), keyCommand);
 }

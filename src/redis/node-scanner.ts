@@ -1,13 +1,15 @@
 /**
- * SCAN + OBJECT FREQ over one database of one node, kept busy without round-trip gaps: when a
- * SCAN reply arrives, the next SCAN goes out at once, followed by the OBJECT FREQ batch of the
- * page just received. The node therefore always has the next page's work queued while the
- * client digests the previous one. At most `window + 1` OBJECT FREQ batches are in flight,
- * which bounds client memory to that many pages of key names.
+ * SCAN + one command per key (OBJECT FREQ for hot keys, PTTL for the expired key scan) over one
+ * database of one node, kept busy without round-trip gaps: when a SCAN reply arrives, the next
+ * SCAN goes out at once, followed by the key command batch of the page just received. The node
+ * therefore always has the next page's work queued while the client digests the previous one.
+ * At most `window + 1` batches are in flight, which bounds client memory to that many pages of
+ * key names.
  *
  * What the node executes: one SCAN COUNT n (blocks it for about 0.75 us per key on the
- * measured machine) and n OBJECT FREQ commands that it interleaves with other clients' commands
- * at each socket read; none of them counts as a key access.
+ * measured machine) and n key commands that it interleaves with other clients' commands at each
+ * socket read; neither OBJECT FREQ nor PTTL counts as a key access. On a primary, SCAN and PTTL
+ * delete the keys whose TTL has passed (Redis's lazy expiry); a replica only hides them.
  */
 import { encodeKeyCommands, type Arg } from './resp-encoder.js';
 import { RedisReplyError, type Reply } from './resp-parser.js';
@@ -15,9 +17,15 @@ import type { RespConnection } from './resp-connection.js';
 
 export interface ScanPage {
   readonly keys: readonly Buffer[];
-  /** OBJECT FREQ reply per key, in the same order: a counter, null (key vanished), or an error reply. */
-  readonly freqs: readonly Reply[];
+  /**
+   * The key command's reply per key, in the same order: for OBJECT FREQ a counter, null (key
+   * vanished), or an error reply; for PTTL milliseconds, -1 (no expiry), -2 (vanished) or an error.
+   */
+  readonly replies: readonly Reply[];
 }
+
+/** The key command of a hot key scan. */
+export const OBJECT_FREQ: readonly string[] = Object.freeze(['OBJECT', 'FREQ']);
 
 /** How much to ask for next (analysis/pace-controller.ts); read before every page, so it may change during the scan. */
 export interface PageSize {
@@ -29,7 +37,7 @@ export interface PageSize {
 
 interface InFlight {
   readonly keys: Buffer[];
-  readonly freqs: Promise<Reply[]>;
+  readonly replies: Promise<Reply[]>;
 }
 
 export interface ScanOptions {
@@ -39,9 +47,12 @@ export interface ScanOptions {
   readonly signal?: AbortSignal | undefined;
   /** Called before each page's work is sent, with its key count (at least 1: an empty page costs too). */
   readonly pace?: ((keys: number) => Promise<void>) | undefined;
+  /** The command sent for every key, the key appended (default OBJECT FREQ). */
+  readonly keyCommand?: readonly string[] | undefined;
 }
 
 export async function* scanDatabase(connection: RespConnection, options: ScanOptions): AsyncGenerator<ScanPage> {
+  const keyCommand = options.keyCommand ?? OBJECT_FREQ;
   const scanArgs = (cursor: Buffer | string): Arg[] => {
     const { count } = options.pageSize();
     return options.pattern === undefined ? ['SCAN', cursor, 'COUNT', count] : ['SCAN', cursor, 'MATCH', options.pattern, 'COUNT', count];
@@ -59,13 +70,13 @@ export async function* scanDatabase(connection: RespConnection, options: ScanOpt
       if (!done || page.keys.length > 0) await options.pace?.(Math.max(1, page.keys.length));
       if (!done && !big) scan = awaitedLater(connection.call(scanArgs(page.cursor)));
       if (page.keys.length > 0) {
-        const freqs = connection.sendEncoded(encodeKeyCommands(['OBJECT', 'FREQ'], page.keys), page.keys.length);
-        inflight.push({ keys: page.keys, freqs: awaitedLater(freqs) });
+        const replies = connection.sendEncoded(encodeKeyCommands(keyCommand, page.keys), page.keys.length);
+        inflight.push({ keys: page.keys, replies: awaitedLater(replies) });
       }
       const window = big ? 0 : options.pageSize().window;
       while (inflight.length > window || (done && inflight.length > 0)) {
         const oldest = inflight.shift() as InFlight;
-        yield { keys: oldest.keys, freqs: await oldest.freqs };
+        yield { keys: oldest.keys, replies: await oldest.replies };
       }
       if (done) return;
       if (big) scan = awaitedLater(connection.call(scanArgs(page.cursor)));
