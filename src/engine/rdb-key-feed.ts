@@ -1,10 +1,12 @@
 /**
  * The keys of one RDB (a node's snapshot, or a file) into a snapshot pass: each key's counter to
  * the hot key collector (with its type and size, so no probe is needed), its size to the big key
- * summary, and progress every PROGRESS_KEYS keys. Keys past their expiry on the node's clock are
- * counted apart and left out, as SCAN leaves them out.
+ * summary, its bytes in the RDB to the offline report, and progress every PROGRESS_KEYS keys.
+ * Keys past their expiry on the node's clock are counted apart and left out, as SCAN leaves them
+ * out.
  */
 import type { BigKeySummary } from '../analysis/bigkey-summary.js';
+import type { OfflineReportBuilder } from '../analysis/offline-report.js';
 import type { KeptName } from '../domain/kept-name.js';
 import { RdbParser, type RdbKey } from '../redis/rdb/rdb-parser.js';
 import type { HotKeyCollector } from './hot-key-collector.js';
@@ -28,6 +30,8 @@ export interface FeedSource {
 export interface FeedSinks {
   readonly collector: HotKeyCollector | null;
   readonly summary: BigKeySummary | null;
+  /** The offline key analysis report (DCS's offline/key-analysis). */
+  readonly offline: OfflineReportBuilder | null;
   readonly progress: ProgressBoard;
   /** Keys kept (not expired), and keys that had an LFU counter (FREQ). */
   readonly counts: { scanned: number; withFreq: number };
@@ -68,7 +72,7 @@ export class RdbKeyFeed {
       this.expired += 1;
       return;
     }
-    const { collector, summary, counts, progress } = this.sinks;
+    const { collector, summary, offline, counts, progress } = this.sinks;
     this.inDb += 1;
     counts.scanned += 1;
     if (key.type === 'module') this.modules += 1;
@@ -94,6 +98,8 @@ export class RdbKeyFeed {
       ...(key.idleSeconds === null ? {} : { idleSeconds: key.idleSeconds }),
       ...(key.volatileFields === null || key.volatileFields === 0 ? {} : { volatileFields: key.volatileFields }),
     });
+    // A string is one element: its length is a size, not an element count; a module value's elements are unknown.
+    offline?.add({ ...name, db: key.db, node: this.node, shard: this.shard, type, module: key.type === 'module', bytes: key.rdbBytes, numOfElem: unit === 'count' && key.size !== null ? key.size : 1 });
     if (++this.sinceProgress >= PROGRESS_KEYS) {
       progress.add(this.node, this.sinceProgress);
       this.sinceProgress = 0;

@@ -3,7 +3,9 @@
  * few microseconds per key, each node read forks once and sends its RDB, which keyheat parses as
  * it arrives (redis/rdb-transfer.ts, redis/rdb/rdb-parser.ts) and never stores. One pass gives
  * both results: hot keys from each key's LFU counter (the FREQ opcode, written under an LFU
- * maxmemory-policy) with type and size from the encodings, and the big key result.
+ * maxmemory-policy) with type and size from the encodings, the big key result, and DCS's offline
+ * key analysis report (each type's largest keys and namespaces by bytes in the RDB, per type
+ * totals; analysis/offline-report.ts).
  *
  * Where: every shard's primary (a standalone server, or every cluster primary that owns slots),
  * or, with snapshotReplicas, one of its usable replicas (shard-plans.ts). A replica's counters
@@ -21,19 +23,21 @@
  *
  * Also `keyheat scan --rdb FILE`: the same pass over a saved RDB file (analyzeRdbFile).
  *
- * Memory: the top-K, the big key summary, and the parser's caps (a key name, one compact blob);
- * the RDB streams through.
+ * Memory: the top-K, the big key summary, the offline report's bounds, and the parser's caps (a
+ * key name, one compact blob); the RDB streams through.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { BigKeySummary } from '../analysis/bigkey-summary.js';
 import type { Candidate, KeyDetail } from '../analysis/candidate.js';
 import { HeatSummary } from '../analysis/heat-summary.js';
+import { OfflineReportBuilder } from '../analysis/offline-report.js';
 import { ratesEstimable } from '../analysis/lfu-estimate.js';
 import type { BigKeyResult, BigKeyThresholds } from '../domain/big-key.js';
 import type { HotKey } from '../domain/hot-key.js';
 import type { Advice, Insights } from '../domain/insights.js';
 import type { InstanceMode, RedisEndpoint } from '../domain/instance.js';
+import type { OfflineReport, OfflineSettings } from '../domain/offline-report.js';
 import { LFU_DEFAULTS, type LfuSettings } from '../domain/lfu.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { SnapshotNode, SnapshotReport } from '../domain/snapshot.js';
@@ -63,11 +67,13 @@ import { openShardNode, type OpenedNode } from '../redis/shard-node.js';
 import { openDeployment, type Deployment, type Shard } from '../redis/topology.js';
 import type { NodePool } from '../redis/node-pool.js';
 
-/** What one pass is asked for: hot keys, big keys (with their thresholds), or both. */
+/** What one pass is asked for: hot keys, big keys (with their thresholds), an offline report, or several. */
 export interface SnapshotWants {
   /** true: every node read must have an LFU policy; 'optional': hot keys where the RDB has counters (keyheat scan --big --snapshot). */
   readonly hot: boolean | 'optional';
   readonly big: BigKeyThresholds | null;
+  /** DCS's offline key analysis report, with how many keys and prefixes per type (domain/offline-report.ts); absent or null: none. */
+  readonly offline?: OfflineSettings | null | undefined;
 }
 
 export interface HotOutcome {
@@ -77,12 +83,16 @@ export interface HotOutcome {
   readonly insights: Insights;
   readonly scannedKeys: number;
   readonly vanishedKeys: number;
+  /** Keys whose RDB entry carried an LFU counter (FREQ): 0 with keys read means the RDB has none. */
+  readonly withFreq: number;
 }
 
 export interface SnapshotOutcome {
   readonly mode: InstanceMode;
   readonly hot: HotOutcome | null;
   readonly big: BigKeyResult | null;
+  /** Over every RDB read; null unless wants.offline. */
+  readonly offline: OfflineReport | null;
   readonly snapshot: SnapshotReport;
   readonly nodes: ProgressBoard;
 }
@@ -135,6 +145,7 @@ export async function analyzeRdbFile(path: string, options: AnalysisOptions, wan
 class SnapshotPass {
   private readonly collector: HotKeyCollector | null;
   private readonly summary: BigKeySummary | null;
+  private readonly offline: OfflineReportBuilder | null;
   readonly progress: ProgressBoard;
   private readonly reports: SnapshotNode[] = [];
   private readonly scanned: ScannedNode[] = [];
@@ -151,6 +162,7 @@ class SnapshotPass {
     const prefixes = { delimiters: options.prefixDelimiters, depth: options.prefixDepth };
     this.collector = wants.hot ? new HotKeyCollector(options.topK, new HeatSummary(prefixes, unit), mode === 'cluster' ? 'shard' : 'db', options.maxGroups) : null;
     this.summary = wants.big === null ? null : new BigKeySummary(wants.big, prefixes, 'size');
+    this.offline = wants.offline === undefined || wants.offline === null ? null : new OfflineReportBuilder(wants.offline, prefixes);
   }
 
   /** The nodes that will be read: they share the namespace counters. */
@@ -299,12 +311,12 @@ class SnapshotPass {
 
   /** A parser whose keys feed this pass. */
   private feed(source: FeedSource): RdbKeyFeed {
-    return new RdbKeyFeed(source, { collector: this.collector, summary: this.summary, progress: this.progress, counts: this.counts }, this.options.redis.limits.maxBulkBytes);
+    return new RdbKeyFeed(source, { collector: this.collector, summary: this.summary, offline: this.offline, progress: this.progress, counts: this.counts }, this.options.redis.limits.maxBulkBytes);
   }
 
   outcome(sampling?: Sampling): SnapshotOutcome {
     const snapshot: SnapshotReport = { source: this.source, nodes: this.reports };
-    return { mode: this.mode, hot: this.hotOutcome(sampling), big: this.bigOutcome(), snapshot, nodes: this.progress };
+    return { mode: this.mode, hot: this.hotOutcome(sampling), big: this.bigOutcome(), offline: this.offline?.result() ?? null, snapshot, nodes: this.progress };
   }
 
   /** The snapshot's advice, for both results: hot key counters are judged only when hot keys were asked for. */
@@ -335,6 +347,7 @@ class SnapshotPass {
       },
       scannedKeys: collector.scannedKeys,
       vanishedKeys: this.counts.vanished,
+      withFreq: this.counts.withFreq,
     };
   }
 

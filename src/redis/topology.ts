@@ -16,6 +16,7 @@
  */
 import { serverText } from '../domain/display-text.js';
 import { endpointAddress, type InstanceMode, type RedisEndpoint, type SentinelSettings } from '../domain/instance.js';
+import type { DeploymentNode } from '../domain/offline-report.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import { readClusterTopology, scannablePrimaries, type ClusterTopology } from './cluster-topology.js';
 import type { NodePool } from './node-pool.js';
@@ -147,4 +148,27 @@ function sentinelGivenAsRedis(address: string, info: InfoFields): RedisFailure {
   const monitors = names.length === 0 ? '' : ` (it monitors ${names.map((n) => `"${n}"`).join(', ')})`;
   const engine = serverIdentity(info).engine;
   return new RedisFailure('unsupported', address, `${address} is a ${engine} Sentinel${monitors}: register it as ${example}, and keyheat asks it for the current primary at every task`);
+}
+
+/** Nodes named in a refusal at most: a large cluster has thousands. */
+const NODES_LISTED = 20;
+
+/**
+ * Every node of a deployment an RDB may be read from (DCS's offline analysis nodes): each shard's
+ * primary (or the registered node itself) and its usable replicas, with their shard.
+ */
+export function nodesOfDeployment(deployment: Pick<Deployment, 'mode' | 'shards'>): DeploymentNode[] {
+  return deployment.shards.flatMap((shard) => {
+    const groupName = deployment.mode === 'cluster' ? (shard.shard ?? shard.primary) : 'single';
+    const primary: DeploymentNode = { id: shard.primary, name: shard.primary, groupName, role: shard.primaryRole === 'primary' ? 'master' : 'slave' };
+    return [primary, ...shard.replicas.map((replica): DeploymentNode => ({ id: replica, name: replica, groupName, role: 'slave' }))];
+  });
+}
+
+/** `node` is not one of the deployment's nodes: named, with the nodes it has. */
+export function notInDeployment(node: string, address: string, nodes: readonly DeploymentNode[]): RedisFailure {
+  const shown = serverText(node);
+  const listed = nodes.slice(0, NODES_LISTED).map((n) => `${n.id} (${n.role})`);
+  const more = nodes.length > NODES_LISTED ? ` and ${nodes.length - NODES_LISTED} more` : '';
+  return new RedisFailure('unsupported', shown, `${shown} is not a node of the deployment at ${address}: its nodes are ${listed.join(', ')}${more}`);
 }
