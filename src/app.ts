@@ -8,10 +8,12 @@ import type { Logger } from 'pino';
 import type { KeyheatConfig } from './config/config-schema.js';
 import type { ForkSlots } from './domain/fork-slots.js';
 import { tlsFromFiles } from './config/instance-tls.js';
-import { databaseUrl } from './config/load-config.js';
+import { backupDir, databaseUrl } from './config/load-config.js';
 import { readServerTls } from './config/server-tls.js';
 import type { AnalysisOptions, BigKeyAnalysisOptions } from './engine/analysis-options.js';
 import { analyzeBigKeys } from './engine/analyze-bigkeys.js';
+import { analyzeExpiredKeys } from './engine/expire-scan.js';
+import { analyzeOfflineFile, analyzeOfflineNode } from './engine/offline-analysis.js';
 import { analyzeDeployment } from './engine/analyze-deployment.js';
 import { PROCESS_FORK_SLOTS } from './engine/snapshot-fork.js';
 import { buildHttpApp } from './http/build-app.js';
@@ -91,7 +93,12 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
     const lifetime = new AbortController();
     const runner = new TaskRunner(
       store,
-      { hot: overrides.analyze ?? analyzeDeployment, big: overrides.analyzeBig ?? analyzeBigKeys },
+      {
+        hot: overrides.analyze ?? analyzeDeployment,
+        big: overrides.analyzeBig ?? analyzeBigKeys,
+        expire: analyzeExpiredKeys,
+        offline: (source, options) => ('file' in source ? analyzeOfflineFile(source.file, options) : analyzeOfflineNode(source.target, source.node, options)),
+      },
       {
         concurrency: config.runner.concurrency,
         maxRunningPerProject: config.runner.max_running_per_project,
@@ -100,6 +107,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
         maxAttempts: config.runner.max_attempts,
         analysis: analysisOptions(config, store.forkSlots),
         bigKeys: bigKeyOptions(config),
+        backupDir: backupDir(config),
       },
       logger.child({ component: 'runner' }),
       metrics,
@@ -124,6 +132,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       lifetime.signal,
       { maxMemoryShare: config.snapshot.max_memory_share, bigPreferReplicas: config.bigkeys.prefer_replicas },
       { timeoutMs: config.server.preflight_timeout_ms, maxPerProject: config.server.max_preflights_per_project },
+      backupDir(config),
     );
     const autoscan = new AutoscanService(store, instances);
     const http = await buildHttpApp({

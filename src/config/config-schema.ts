@@ -214,6 +214,18 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    offline: Type.Object(
+      {
+        backup_dir: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              "where offline key analyses find saved backups: <backup_dir>/<instance_id>/<backup_id>, RDB files put there by operators' backup jobs (redis-cli --rdb, BGSAVE copies); default <data_dir>/backups",
+          }),
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     auth: Type.Object(
       {
         refuse_replays: Type.Boolean({

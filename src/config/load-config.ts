@@ -63,6 +63,11 @@ export function databaseUrl(config: KeyheatConfig): string {
   return config.database.url ?? `sqlite:${path.join(config.data_dir, 'keyheat.db')}`;
 }
 
+/** Where offline key analyses find saved backups (offline.backup_dir, default <data_dir>/backups). */
+export function backupDir(config: KeyheatConfig): string {
+  return config.offline.backup_dir ?? path.join(config.data_dir, 'backups');
+}
+
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {

@@ -24,6 +24,18 @@ export const ERROR_CATALOGUE = {
   bigkeyTaskActive: { httpStatus: 400, dcsCode: 'DCS.4918', message: 'Instance bigkey analyze is running.' },
   bigkeyUnsupported: { httpStatus: 400, dcsCode: 'DCS.4919', message: 'Does not support bigkey analyze.' },
   bigkeyNotFound: { httpStatus: 400, dcsCode: 'DCS.4942', message: 'The bigkey id does not exist.' },
+  /** DCS's generic "job running": another expired key scan or offline analysis of the instance is waiting or running. */
+  expireTaskActive: { httpStatus: 400, dcsCode: 'DCS.4017', message: 'This DCS instance job task is still running.' },
+  expireUnsupported: { httpStatus: 400, dcsCode: 'DCS.4818', message: 'Do not support auto expire scan.' },
+  /** `{0}`: the id's parameter name. */
+  expireNotFound: { httpStatus: 400, dcsCode: 'DCS.4800', message: 'Invalid {0} in the request.' },
+  expireFirstScanAt: { httpStatus: 400, dcsCode: 'DCS.4819', message: 'The first scan time must be a UTC time later than the current time.' },
+  expireInterval: { httpStatus: 400, dcsCode: 'DCS.4820', message: 'The scan interval cannot be less than 0.' },
+  expireTimeout: { httpStatus: 400, dcsCode: 'DCS.4821', message: 'The scan timeout must be at least twice the scan interval.' },
+  expireScanKeysCount: { httpStatus: 400, dcsCode: 'DCS.4822', message: 'The number of keys scanned each time must range from 10 to 1000.' },
+  offlineTaskActive: { httpStatus: 400, dcsCode: 'DCS.4017', message: 'This DCS instance job task is still running.' },
+  offlineUnsupported: { httpStatus: 400, dcsCode: 'DCS.4026', message: 'This operation is not allowed when the DCS instance is in the current state.' },
+  offlineNotFound: { httpStatus: 400, dcsCode: 'DCS.4800', message: 'Invalid {0} in the request.' },
   tokenInvalid: { httpStatus: 401, dcsCode: 'DCS.1001', message: 'Invalid token.' },
   tokenMissing: { httpStatus: 401, dcsCode: 'DCS.1003', message: 'No token in the request.' },
   projectMismatch: { httpStatus: 401, dcsCode: 'DCS.1004', message: 'Project ID does not match the token.' },

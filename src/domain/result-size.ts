@@ -76,6 +76,23 @@ function listsOf(outcome: TaskOutcome): Cuttable[] {
       { what: 'snapshot nodes', sizes: sizesOf(r.snapshot?.nodes) },
     ];
   }
+  if (outcome.kind === 'expire') {
+    const r = outcome.result;
+    return [
+      { what: 'namespaces', sizes: sizesOf(r.ttl.namespaces) },
+      { what: 'databases', sizes: sizesOf(r.ttl.databases) },
+      { what: 'nodes', sizes: sizesOf(r.nodes) },
+    ];
+  }
+  if (outcome.kind === 'offline') {
+    const r = outcome.result;
+    return [
+      { what: 'largest keys', sizes: sizesOf(r.report.largestKeys) },
+      { what: 'largest key prefixes', sizes: sizesOf(r.report.largestKeyPrefixes) },
+      { what: 'hot keys', sizes: sizesOf(r.hot?.keys) },
+      { what: 'snapshot nodes', sizes: sizesOf(r.snapshot.nodes) },
+    ];
+  }
   const insights = outcome.insights;
   return [
     { what: 'hot keys', sizes: sizesOf(outcome.keys) },
@@ -101,6 +118,23 @@ function cutOutcome(outcome: TaskOutcome, counts: readonly number[], advice: Adv
         stats: { ...r.stats, nodes: r.stats.nodes.slice(0, n(1)) },
         ...(r.snapshot === undefined ? {} : { snapshot: { ...r.snapshot, nodes: r.snapshot.nodes.slice(0, n(2)) } }),
         advice: [...r.advice.filter((a) => a.code !== RESULT_TRIMMED), advice],
+      },
+    };
+  }
+  if (outcome.kind === 'expire') {
+    const r = outcome.result;
+    return { kind: 'expire', result: { ...r, ttl: { ...r.ttl, namespaces: r.ttl.namespaces.slice(0, n(0)), databases: r.ttl.databases.slice(0, n(1)) }, nodes: r.nodes.slice(0, n(2)), trimmed: advice.message } };
+  }
+  if (outcome.kind === 'offline') {
+    const r = outcome.result;
+    return {
+      kind: 'offline',
+      result: {
+        ...r,
+        report: { ...r.report, largestKeys: r.report.largestKeys.slice(0, n(0)), largestKeyPrefixes: r.report.largestKeyPrefixes.slice(0, n(1)) },
+        hot: r.hot === null ? null : { ...r.hot, keys: r.hot.keys.slice(0, n(2)) },
+        snapshot: { ...r.snapshot, nodes: r.snapshot.nodes.slice(0, n(3)) },
+        trimmed: advice.message,
       },
     };
   }

@@ -25,8 +25,8 @@ export interface TaskKindSpec {
     readonly item: string;
     /** The name of the id's path parameter. */
     readonly idParam: string;
-    /** GET and PUT: its schedule. */
-    readonly autoscan: string;
+    /** GET and PUT: its schedule; null for a kind without one. */
+    readonly autoscan: string | null;
   };
   /** Its DCS errors: another of the kind is waiting or running, an unknown id, the instance cannot be analysed so. */
   readonly errors: { readonly active: ErrorKind; readonly notFound: ErrorKind; readonly unsupported: ErrorKind };
@@ -34,8 +34,8 @@ export interface TaskKindSpec {
   readonly strategies: readonly AnalysisStrategy[];
   /** Every primary must run an LFU maxmemory-policy (hot keys by counter). */
   readonly needsLfu: boolean;
-  /** Its schedule: at given UTC times every day, or every `interval` seconds from a first time. */
-  readonly schedule: 'daily' | 'interval';
+  /** Its schedule: at given UTC times every day, or every `interval` seconds from a first time; null: none. */
+  readonly schedule: 'daily' | 'interval' | null;
 }
 
 export const TASK_KIND_SPECS: { readonly [K in TaskKind]: TaskKindSpec & { readonly kind: K } } = Object.freeze({
@@ -59,6 +59,28 @@ export const TASK_KIND_SPECS: { readonly [K in TaskKind]: TaskKindSpec & { reado
     needsLfu: false,
     schedule: 'daily',
   },
+  expire: {
+    kind: 'expire',
+    label: 'expired key scan',
+    article: 'an expired key scan',
+    // DCS has no show or delete of one scan: keyheat adds them under the histories.
+    dcs: { create: 'scan-expire-keys-task', list: 'auto-expire/histories', item: 'auto-expire/histories', idParam: 'task_id', autoscan: 'scan-expire-keys/autoscan-config' },
+    errors: { active: 'expireTaskActive', notFound: 'expireNotFound', unsupported: 'expireUnsupported' },
+    strategies: ['scan'],
+    needsLfu: false,
+    schedule: 'interval',
+  },
+  offline: {
+    kind: 'offline',
+    label: 'offline key analysis',
+    article: 'an offline key analysis',
+    dcs: { create: 'offline/key-analysis', list: 'offline/key-analysis', item: 'offline/key-analysis', idParam: 'task_id', autoscan: null },
+    errors: { active: 'offlineTaskActive', notFound: 'offlineNotFound', unsupported: 'offlineUnsupported' },
+    // A fresh RDB of the node, or a saved backup: never a scan.
+    strategies: ['snapshot'],
+    needsLfu: false,
+    schedule: null,
+  },
 });
 
 export function kindSpec<K extends TaskKind>(kind: K): TaskKindSpec & { readonly kind: K } {
@@ -67,7 +89,7 @@ export function kindSpec<K extends TaskKind>(kind: K): TaskKindSpec & { readonly
 
 /** "hot key tasks", "hot and big key tasks": the kinds an option belongs to, for a refusal. */
 export function kindsPhrase(kinds: readonly TaskKind[]): string {
-  const labels = kinds.map((k) => TASK_KIND_SPECS[k].label.replace(/ analysis$/, ''));
+  const labels = kinds.map((k) => TASK_KIND_SPECS[k].label.replace(/ analysis$/, '').replace(/ scan$/, ''));
   const joined = labels.length <= 1 ? (labels[0] ?? '') : `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1] ?? ''}`;
   return `${joined} tasks`;
 }

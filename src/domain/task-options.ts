@@ -5,13 +5,17 @@
  * create`'s flags and their --help are all made from it, so none of them can disagree.
  */
 import { invalidParameter } from './errors.js';
-import { ANALYSIS_LIMITS, BIGKEY_LIMITS, SAMPLE_LIMITS, type Limit } from './limits.js';
+import { ANALYSIS_LIMITS, BIGKEY_LIMITS, EXPIRE_LIMITS, OFFLINE_LIMITS, SAMPLE_LIMITS, type Limit } from './limits.js';
 import type { AnalysisStrategy } from './snapshot.js';
 import { kindsPhrase, TASK_KIND_SPECS } from './task-kinds.js';
 import type { TaskKind } from './task-status.js';
 import type { TaskOptions } from './task.js';
 
-export type OptionValue = { readonly type: 'number'; readonly limit: Limit } | { readonly type: 'boolean' } | { readonly type: 'enum'; readonly values: readonly string[] };
+export type OptionValue =
+  | { readonly type: 'number'; readonly limit: Limit }
+  | { readonly type: 'boolean' }
+  | { readonly type: 'enum'; readonly values: readonly string[] }
+  | { readonly type: 'string'; readonly pattern: string; readonly maxLength: number };
 
 export interface TaskOptionSpec {
   readonly option: keyof TaskOptions;
@@ -33,15 +37,25 @@ export interface TaskOptionSpec {
   readonly notUnder?: string;
   /** Another option it needs set (sample_replicas needs sample_seconds). */
   readonly needs?: { readonly option: keyof TaskOptions; readonly value?: string };
+  /** The create body must have it. */
+  readonly required?: boolean;
+  /** Set by keyheat itself (a schedule's run), never in a body or a flag. */
+  readonly internal?: boolean;
 }
 
+/** ip:port, or [ipv6]:port. */
+export const NODE_ID_PATTERN = '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
+/** A plain file name: no folder, no leading dot, printable ASCII. */
+export const BACKUP_ID_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$';
+
 const SCAN: readonly AnalysisStrategy[] = ['scan'];
+const SNAPSHOT: readonly AnalysisStrategy[] = ['snapshot'];
 const BOTH: readonly AnalysisStrategy[] = ['scan', 'snapshot'];
 const PACED = 'paces the scan strategy; a snapshot is not paced (its cost is one fork per node)';
 
 const number = (limit: Limit): OptionValue => ({ type: 'number', limit });
 
-const pacing = (option: keyof TaskOptions, wire: string, flag: string, placeholder: string, help: string, limit: Limit): TaskOptionSpec => ({
+const pacing = (option: keyof TaskOptions, wire: string, flag: string, placeholder: string, help: string, limit: Limit, kinds: readonly TaskKind[] = ['hot', 'big', 'expire']): TaskOptionSpec => ({
   option,
   wire,
   flag,
@@ -49,7 +63,7 @@ const pacing = (option: keyof TaskOptions, wire: string, flag: string, placehold
   placeholder,
   help,
   description: limit.description,
-  kinds: ['hot', 'big'],
+  kinds,
   strategies: SCAN,
   notUnder: PACED,
 });
@@ -58,8 +72,8 @@ export const TASK_OPTIONS: readonly TaskOptionSpec[] = Object.freeze([
   pacing('maxCpuShare', 'max_cpu_share', 'max-cpu-share', 'S', "share of a primary's main thread while it serves others", ANALYSIS_LIMITS.maxCpuShare),
   pacing('idleCpuShare', 'idle_cpu_share', 'idle-cpu-share', 'S', 'the share while it serves nobody else', ANALYSIS_LIMITS.idleCpuShare),
   pacing('maxBlockUs', 'max_block_us', 'max-block-us', 'US', 'longest work of one page on a busy primary; 0 = 500 x share', ANALYSIS_LIMITS.maxBlockUs),
-  pacing('batchSize', 'batch_size', 'batch', 'N', 'keys per page while idle; the largest page ever', ANALYSIS_LIMITS.batchSize),
-  pacing('busyBatchSize', 'busy_batch_size', 'busy-batch', 'N', 'a fixed page size while busy; 0 = from the budgets', ANALYSIS_LIMITS.busyBatchSize),
+  pacing('batchSize', 'batch_size', 'batch', 'N', 'keys per page while idle; the largest page ever', ANALYSIS_LIMITS.batchSize, ['hot', 'big']),
+  pacing('busyBatchSize', 'busy_batch_size', 'busy-batch', 'N', 'a fixed page size while busy; 0 = from the budgets', ANALYSIS_LIMITS.busyBatchSize, ['hot', 'big']),
   pacing('rateLimit', 'rate_limit', 'rate', 'KEYS_PER_S', 'keys per second per primary; 0 = no limit', ANALYSIS_LIMITS.rateLimit),
   {
     option: 'sampleSeconds',
@@ -152,14 +166,83 @@ export const TASK_OPTIONS: readonly TaskOptionSpec[] = Object.freeze([
     strategies: BOTH,
     needs: { option: 'strategy', value: 'snapshot' },
   },
+  {
+    option: 'scanKeysCount',
+    wire: 'scan_keys_count',
+    flag: 'scan-keys-count',
+    value: number(EXPIRE_LIMITS.scanKeysCount),
+    placeholder: 'N',
+    help: 'keys per SCAN page (SCAN COUNT)',
+    description: EXPIRE_LIMITS.scanKeysCount.description,
+    kinds: ['expire'],
+    strategies: SCAN,
+  },
+  {
+    option: 'timeoutSeconds',
+    wire: 'timeout',
+    flag: null,
+    value: number({ min: 1, max: 7 * 86_400, default: 0, integer: true, description: 'a scheduled scan still running after this many seconds fails' }),
+    placeholder: '',
+    help: '',
+    description: 'a scheduled scan still running after this many seconds fails (the schedule\'s timeout)',
+    kinds: ['expire'],
+    strategies: SCAN,
+    internal: true,
+  },
+  {
+    option: 'nodeId',
+    wire: 'node_id',
+    flag: 'node',
+    value: { type: 'string', pattern: NODE_ID_PATTERN, maxLength: 300 },
+    placeholder: 'IP:PORT',
+    help: 'the node whose RDB is analysed (keyheat tasks nodes lists them)',
+    description: 'the node whose RDB is analysed, ip:port as the instance announces it',
+    kinds: ['offline'],
+    strategies: SNAPSHOT,
+    required: true,
+  },
+  {
+    option: 'backupId',
+    wire: 'backup_id',
+    flag: 'backup',
+    value: { type: 'string', pattern: BACKUP_ID_PATTERN, maxLength: 255 },
+    placeholder: 'FILE',
+    help: "a saved RDB under the instance's backup folder instead of a fresh one",
+    description: "a saved RDB file's name under <offline.backup_dir>/<instance_id>/ (GET .../backups lists them); absent: a fresh RDB of the node",
+    kinds: ['offline'],
+    strategies: SNAPSHOT,
+  },
+  {
+    option: 'topKeys',
+    wire: 'top_keys',
+    flag: 'top-keys',
+    value: number(OFFLINE_LIMITS.topKeys),
+    placeholder: 'N',
+    help: 'largest keys reported per type',
+    description: OFFLINE_LIMITS.topKeys.description,
+    kinds: ['offline'],
+    strategies: SNAPSHOT,
+  },
+  {
+    option: 'topPrefixes',
+    wire: 'top_prefixes',
+    flag: 'top-prefixes',
+    value: number(OFFLINE_LIMITS.topPrefixes),
+    placeholder: 'N',
+    help: 'largest key prefixes reported per type',
+    description: OFFLINE_LIMITS.topPrefixes.description,
+    kinds: ['offline'],
+    strategies: SNAPSHOT,
+  },
 ] satisfies TaskOptionSpec[]);
+
 
 /** Each task option's name on the wire (the POST body, the task's `options`). */
 export const TASK_OPTION_WIRE_NAMES = Object.freeze(Object.fromEntries(TASK_OPTIONS.map((spec) => [spec.option, spec.wire]))) as { readonly [K in keyof TaskOptions]-?: string };
 
-/** The options a kind accepts, in catalogue order. */
+/** The options a kind's create body accepts, in catalogue order. */
 export function optionsOfKind(kind: TaskKind): readonly TaskOptionSpec[] {
-  return TASK_OPTIONS.filter((spec) => spec.kinds.includes(kind));
+  return TASK_OPTIONS.filter((spec) => spec.kinds.includes(kind) && spec.internal !== true);
 }
 
 function specOf(option: keyof TaskOptions): TaskOptionSpec {

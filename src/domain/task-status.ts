@@ -2,8 +2,8 @@
 export const TASK_STATUSES = ['waiting', 'running', 'success', 'failed'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-/** The two analyses of the DCS cache analysis family: hot keys (LFU) and big keys (size). */
-export const TASK_KINDS = ['hot', 'big'] as const;
+/** The analyses of the DCS cache analysis family (domain/task-kinds.ts): hot keys (LFU), big keys (size), the expired key scan, offline key analysis of an RDB. */
+export const TASK_KINDS = ['hot', 'big', 'expire', 'offline'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export function isTaskKind(value: unknown): value is TaskKind {

@@ -2,6 +2,8 @@ import type { AnalysisStrategy } from './snapshot.js';
 import type { AnalysisStats, HotKey } from './hot-key.js';
 import type { Insights } from './insights.js';
 import type { BigKeyResult } from './big-key.js';
+import type { ExpireScanResult } from './expire-report.js';
+import type { OfflineAnalysis } from './offline-report.js';
 import type { ScanType, TaskKind, TaskStatus } from './task-status.js';
 
 interface TaskFields {
@@ -21,6 +23,8 @@ interface TaskFields {
   readonly options: TaskOptions | null;
   /** How many times a runner has started this task (a crash mid-scan makes it start again). */
   readonly attempts: number;
+  /** DCS's `num` as stored when the task succeeded (outcomeNum); 0 before. Read without loading the result. */
+  readonly num: number;
 }
 
 /** What a successful hot key analysis found. */
@@ -34,7 +38,9 @@ export interface HotResult {
 /** A task of each kind (domain/task-kinds.ts), its result typed by its kind; null until it succeeds. */
 export type Task =
   | (TaskFields & { readonly kind: 'hot'; readonly result: HotResult | null })
-  | (TaskFields & { readonly kind: 'big'; readonly result: BigKeyResult | null });
+  | (TaskFields & { readonly kind: 'big'; readonly result: BigKeyResult | null })
+  | (TaskFields & { readonly kind: 'expire'; readonly result: ExpireScanResult | null })
+  | (TaskFields & { readonly kind: 'offline'; readonly result: OfflineAnalysis | null });
 
 /** The task of one kind. */
 export type TaskOf<K extends TaskKind> = Extract<Task, { kind: K }>;
@@ -78,6 +84,17 @@ export interface TaskOptions {
   readonly strategy?: AnalysisStrategy;
   /** Snapshots from a replica of each shard (hot keys: its own counters). */
   readonly snapshotReplicas?: boolean;
+  /** Expired key scans: the SCAN COUNT (DCS's scan_keys_count). */
+  readonly scanKeysCount?: number;
+  /** Expired key scans run by the schedule: fail after this many seconds (DCS's autoscan timeout). */
+  readonly timeoutSeconds?: number;
+  /** Offline key analysis: the node whose RDB is read (`ip:port`), DCS's node_id. */
+  readonly nodeId?: string;
+  /** Offline key analysis of a saved backup: its file name under the instance's backup folder; absent = a fresh RDB of the node. */
+  readonly backupId?: string;
+  /** Offline key analysis: largest keys and largest prefixes reported per type. */
+  readonly topKeys?: number;
+  readonly topPrefixes?: number;
 }
 
 /** The options that are set, in camelCase; null when none is (the service's defaults). */
@@ -102,6 +119,8 @@ export interface NewTask {
 export interface TaskPage {
   /** All tasks matching the filter, not only this page. */
   readonly count: number;
+  /** The sum of their `num` (DCS's expired key histories report it as `total`). */
+  readonly numTotal: number;
   readonly records: readonly Task[];
 }
 
@@ -120,7 +139,34 @@ export interface BigKeyOutcome {
   readonly result: BigKeyResult;
 }
 
-export type TaskOutcome = AnalysisOutcome | BigKeyOutcome;
+/** What a successful expired key scan leaves in its task. */
+export interface ExpireOutcome {
+  readonly kind: 'expire';
+  readonly result: ExpireScanResult;
+}
+
+/** What a successful offline key analysis leaves in its task. */
+export interface OfflineOutcome {
+  readonly kind: 'offline';
+  readonly result: OfflineAnalysis;
+}
+
+/** A finished analysis as stored (a hot key outcome has no kind: it was stored so before there were kinds). */
+export type TaskOutcome = AnalysisOutcome | BigKeyOutcome | ExpireOutcome | OfflineOutcome;
+
+/** DCS's `num` of a finished analysis: keys found (hot, big, offline's largest keys), or keys an expired key scan reclaimed. */
+export function outcomeNum(outcome: TaskOutcome): number {
+  switch (outcome.kind) {
+    case 'big':
+      return outcome.result.keys.length;
+    case 'expire':
+      return outcome.result.num;
+    case 'offline':
+      return outcome.result.report.largestKeys.length;
+    default:
+      return outcome.keys.length;
+  }
+}
 
 /** Another task of the instance (and kind) is already waiting or running. */
 export class TaskActiveConflict extends Error {

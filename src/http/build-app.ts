@@ -23,6 +23,8 @@ import { rejectNonFiniteNumbers } from './finite-numbers.js';
 import { ClientErrorResponder, serverFactory, type HttpServerSettings } from './http-server.js';
 import { registerOpenApi } from './openapi.js';
 import { bigkeyRoutes } from './routes/bigkey-routes.js';
+import { expireRoutes } from './routes/expire-routes.js';
+import { offlineRoutes } from './routes/offline-routes.js';
 import { hotkeyRoutes } from './routes/hotkey-routes.js';
 import { instanceRoutes } from './routes/instance-routes.js';
 import { requestObserver, serviceRoutes, type MetricsEndpoint } from './routes/service-routes.js';
@@ -122,6 +124,8 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
       await v2.register(instanceRoutes, { instances: deps.instances });
       await v2.register(hotkeyRoutes, { tasks: deps.tasks, autoscan: deps.autoscan });
       await v2.register(bigkeyRoutes, { tasks: deps.tasks, autoscan: deps.autoscan });
+      await v2.register(expireRoutes, { tasks: deps.tasks, autoscan: deps.autoscan });
+      await v2.register(offlineRoutes, { tasks: deps.tasks });
     },
     { prefix: '/v2/:project_id' },
   );

@@ -13,7 +13,8 @@ import type { RedisAccess } from './redis-access.js';
 import { probeMonitor, sampleTargets } from './sample-targets.js';
 import type { ServerIdentity } from './server-info.js';
 import { checkSnapshotAllowed } from './snapshot-preflight.js';
-import { openDeployment } from './topology.js';
+import { nodesOfDeployment, notInDeployment, openDeployment } from './topology.js';
+import type { DeploymentNode } from '../domain/offline-report.js';
 
 export interface DeploymentFacts {
   readonly mode: InstanceMode;
@@ -48,6 +49,11 @@ export interface PreflightNeeds {
    * the node that will fork: each primary, or, with `replicas`, the primaries of shards without one.
    */
   readonly snapshot?: { readonly replicas: boolean; readonly maxMemoryShare: number } | undefined;
+  /**
+   * One node's RDB (an offline key analysis of a fresh backup): the node must be one of the
+   * deployment's, and with `snapshot` it is the one checked for forking, not the primaries.
+   */
+  readonly node?: string | undefined;
 }
 
 /**
@@ -61,6 +67,20 @@ export async function preflightDeployment(endpoint: RedisEndpoint, access: Redis
   try {
     const deployment = await openDeployment(pool, endpoint, access, signal);
     const { seed, shards } = deployment;
+    if (needs.node !== undefined) {
+      const nodes = nodesOfDeployment(deployment);
+      if (!nodes.some((n) => n.id === needs.node)) throw notInDeployment(needs.node, seed.address, nodes);
+      if (needs.snapshot !== undefined) {
+        const own = needs.node === seed.address;
+        const connection = own ? seed : await pool.open(needs.node);
+        try {
+          await checkSnapshotAllowed(connection, needs.snapshot.maxMemoryShare, own ? deployment.info : undefined);
+        } finally {
+          connection.close();
+        }
+      }
+      return { mode: deployment.mode, identity: deployment.facts, primaries: shards.map((s) => s.primary) };
+    }
     const snapshot = needs.snapshot;
     await forEachLimit(shards, PREFLIGHT_PARALLEL, async (shard) => {
       const own = shard.primary === seed.address;
@@ -80,6 +100,16 @@ export async function preflightDeployment(endpoint: RedisEndpoint, access: Redis
       await forEachLimit(sampleTargets(shards, needs.sampling.replicas), PREFLIGHT_PARALLEL, (target) => probeMonitor(pool, target.address));
     }
     return { mode: deployment.mode, identity: deployment.facts, primaries: shards.map((s) => s.primary) };
+  } finally {
+    pool.closeAll();
+  }
+}
+
+/** The nodes of the deployment an RDB may be read from (topology.ts nodesOfDeployment), through a pool closed at the end. */
+export async function listDeploymentNodes(endpoint: RedisEndpoint, access: RedisAccess, signal?: AbortSignal): Promise<DeploymentNode[]> {
+  const pool = new NodePool(endpoint, access, signal);
+  try {
+    return nodesOfDeployment(await openDeployment(pool, endpoint, access, signal));
   } finally {
     pool.closeAll();
   }

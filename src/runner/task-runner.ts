@@ -5,12 +5,17 @@
  * the task service (create, delete); this class logs every change it makes.
  */
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { describeFailure, meaningOf } from '../domain/failure-map.js';
 import { SECRET_UNREADABLE_REASON, type Instance } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import { compareWithPrevious } from '../analysis/trend.js';
-import { definedOptions, type AnalysisOutcome, type Task, type TaskOptions, type TaskProgress } from '../domain/task.js';
+import { definedOptions, outcomeNum, type AnalysisOutcome, type Task, type TaskOptions, type TaskOutcome, type TaskProgress } from '../domain/task.js';
+import type { ExpireScanResult } from '../domain/expire-report.js';
+import type { OfflineAnalysis } from '../domain/offline-report.js';
+import type { ExpireScanOptions } from '../engine/expire-scan.js';
+import type { OfflineAnalysisOptions } from '../engine/offline-analysis.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import type { BigKeyResult } from '../domain/big-key.js';
 import type { InstanceMode } from '../domain/instance.js';
@@ -21,11 +26,23 @@ import { retryWhileStoreUnavailable } from './store-retry.js';
 
 export type Analyze = (target: AnalysisTarget, options: Partial<AnalysisOptions>) => Promise<AnalysisResult>;
 export type AnalyzeBig = (target: AnalysisTarget, options: Partial<BigKeyAnalysisOptions>) => Promise<BigKeyResult & { mode: InstanceMode }>;
+export type AnalyzeExpire = (target: AnalysisTarget, options: Partial<ExpireScanOptions>) => Promise<ExpireScanResult>;
+/** Offline key analysis: of a saved backup (`file`), or of a fresh RDB of one node. */
+export type AnalyzeOffline = (source: { readonly target: AnalysisTarget; readonly node: string } | { readonly file: string }, options: Partial<OfflineAnalysisOptions>) => Promise<OfflineAnalysis>;
 
 /** The engines the runner runs, one per kind of task. */
 export interface Analyzers {
   readonly hot: Analyze;
   readonly big: AnalyzeBig;
+  readonly expire: AnalyzeExpire;
+  readonly offline: AnalyzeOffline;
+}
+
+/** What one kind's run left: the outcome to store, and what the log and metrics say of it. */
+interface Finished {
+  readonly outcome: TaskOutcome;
+  readonly scannedKeys: number;
+  readonly durationMs: number;
 }
 
 export interface RunnerSettings {
@@ -39,6 +56,8 @@ export interface RunnerSettings {
   readonly analysis: Omit<AnalysisOptions, 'signal' | 'onProgress'>;
   /** What makes a key big, for big key tasks without their own (config bigkeys.*). */
   readonly bigKeys: Pick<BigKeyAnalysisOptions, 'thresholds' | 'memoryUsage' | 'preferReplicas'>;
+  /** Where offline key analyses find saved backups: <backupDir>/<instance_id>/<backup_id>. */
+  readonly backupDir: string;
 }
 
 /** Why a running analysis was stopped, so the runner knows what to write afterwards. */
@@ -212,22 +231,11 @@ export class TaskRunner {
     const elapsed = (): number => (performance.now() - started) / 1000;
     try {
       const common = { ...this.settings.analysis, ...definedOptions(task.options), signal: run.controller.signal, onProgress: this.progressRecorder(task, log) };
-      let finished: { stored: boolean; num: number; scannedKeys: number; durationMs: number };
-      if (task.kind === 'big') {
-        // Stored with its mode: a cluster's keys carry their shard.
-        const result = await this.analyzers.big(targetOf(instance), { ...common, ...this.bigOptions(task.options) });
-        if (run.stopReason !== null) return this.afterStop(run, log);
-        this.telemetry.analysisEnded('success', elapsed(), result.stats.scannedKeys);
-        const stored = await this.whileUnavailable(() => this.store.queue.complete(task.id, this.runnerId, { kind: 'big', result }, this.now()), log);
-        finished = { stored, num: result.keys.length, scannedKeys: result.stats.scannedKeys, durationMs: result.stats.durationMs };
-      } else {
-        const result = await this.analyzers.hot(targetOf(instance), common);
-        if (run.stopReason !== null) return this.afterStop(run, log);
-        this.telemetry.analysisEnded('success', elapsed(), result.stats.scannedKeys);
-        const outcome = await this.whileUnavailable(() => this.withTrend(task, result), log);
-        const stored = await this.whileUnavailable(() => this.store.queue.complete(task.id, this.runnerId, outcome, this.now()), log);
-        finished = { stored, num: result.keys.length, scannedKeys: result.stats.scannedKeys, durationMs: result.stats.durationMs };
-      }
+      const result = await this.runKind(task, instance, common);
+      if (run.stopReason !== null) return this.afterStop(run, log);
+      this.telemetry.analysisEnded('success', elapsed(), result.scannedKeys);
+      const stored = await this.whileUnavailable(() => this.store.queue.complete(task.id, this.runnerId, result.outcome, this.now()), log);
+      const finished = { stored, num: outcomeNum(result.outcome), scannedKeys: result.scannedKeys, durationMs: result.durationMs };
       if (finished.stored) {
         this.telemetry.taskFinished('success', task.scanType);
         log.info({ status: 'success', num: finished.num, scanned_keys: finished.scannedKeys, duration_ms: finished.durationMs }, 'task status changed');
@@ -244,6 +252,35 @@ export class TaskRunner {
       if (health !== null) await this.store.instances.updateHealth(instance.id, health, null, this.now());
     } finally {
       stopLease();
+    }
+  }
+
+  /** Runs the engine of the task's kind, with what the kind takes of the task's options. */
+  private async runKind(task: Task, instance: Instance, common: Partial<AnalysisOptions> & TaskOptions): Promise<Finished> {
+    const target = targetOf(instance);
+    switch (task.kind) {
+      case 'hot': {
+        const result = await this.analyzers.hot(target, common);
+        const outcome = await this.whileUnavailable(() => this.withTrend(task, result), this.logger);
+        return { outcome, scannedKeys: result.stats.scannedKeys, durationMs: result.stats.durationMs };
+      }
+      case 'big': {
+        // Stored with its mode: a cluster's keys carry their shard.
+        const result = await this.analyzers.big(target, { ...common, ...this.bigOptions(task.options) });
+        return { outcome: { kind: 'big', result }, scannedKeys: result.stats.scannedKeys, durationMs: result.stats.durationMs };
+      }
+      case 'expire': {
+        // A scheduled scan fails at its schedule's timeout (DCS's): keys already reclaimed stay reclaimed.
+        const timeout = task.options?.timeoutSeconds;
+        const result = await this.analyzers.expire(target, { ...common, ...(timeout === undefined ? {} : { maxDurationMs: timeout * 1000 }) });
+        return { outcome: { kind: 'expire', result }, scannedKeys: result.scannedKeys, durationMs: result.durationMs };
+      }
+      case 'offline': {
+        const backup = task.options?.backupId;
+        const source = backup === undefined ? { target, node: task.options?.nodeId ?? '' } : { file: backupPath(this.settings.backupDir, instance.id, backup) };
+        const result = await this.analyzers.offline(source, common);
+        return { outcome: { kind: 'offline', result }, scannedKeys: result.report.totalNum, durationMs: result.durationMs };
+      }
     }
   }
 
@@ -340,6 +377,11 @@ export class TaskRunner {
         .catch((error: unknown) => log.error({ err: error }, 'recording progress failed'));
     };
   }
+}
+
+/** A saved backup of an instance: <backupDir>/<instance_id>/<backup_id> (the id is a plain file name, checked at creation). */
+export function backupPath(backupDir: string, instanceId: string, backupId: string): string {
+  return path.join(backupDir, instanceId, backupId);
 }
 
 export function targetOf(instance: Instance): AnalysisTarget {

@@ -13,7 +13,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { wireTime } from '../domain/task.js';
+import { latestIntervalRun, type AutoscanConfig } from '../domain/autoscan.js';
+import { definedOptions, wireTime, type TaskOptions } from '../domain/task.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import type { Store } from '../storage/store.js';
 import { judgeSlot, latestOccurrence, slotId } from './daily-slots.js';
@@ -59,11 +60,9 @@ export class AutoscanScheduler {
     const window = Math.max(this.settings.catchUpMs, 2 * this.settings.intervalMs);
     let created = 0;
     for (const config of await this.store.autoscan.listEnabled()) {
-      for (const time of config.scheduleAt) {
-        const occurrence = latestOccurrence(time, now);
+      for (const { occurrence, slot } of occurrencesOf(config, now)) {
         const verdict = judgeSlot(occurrence, now, new Date(config.updatedAt), window);
         if (verdict === 'before-enabled') continue;
-        const slot = slotId(occurrence);
         const log = this.logger.child({ instance_id: config.instanceId, kind: config.kind, slot });
         if (verdict === 'missed') {
           if (await this.store.autoscanRuns.claim(config.instanceId, slot, now, 'missed: no keyheat process was running within the catch-up window', config.kind)) {
@@ -72,7 +71,7 @@ export class AutoscanScheduler {
           }
           continue;
         }
-        const task = { id: randomUUID(), projectId: config.projectId, instanceId: config.instanceId, kind: config.kind, scanType: 'auto' as const, createdAt: wireTime(now) };
+        const task = { id: randomUUID(), projectId: config.projectId, instanceId: config.instanceId, kind: config.kind, scanType: 'auto' as const, createdAt: wireTime(now), options: taskOptionsOf(config) };
         const outcome = await this.store.tasks.insertScheduled(task, slot, now);
         if (outcome === 'created') {
           created += 1;
@@ -105,4 +104,26 @@ export class AutoscanScheduler {
       });
     await this.ticking;
   }
+}
+
+/**
+ * The latest run of each of a schedule's times at or before `now`, with its slot id (the same in
+ * every process): one per daily time ("2026-11-29T21:00"), or an interval schedule's
+ * firstScanAt + k x interval ("2026-11-29T21:00:30").
+ */
+function occurrencesOf(config: AutoscanConfig, now: Date): { occurrence: Date; slot: string }[] {
+  if (config.interval != null) {
+    const occurrence = latestIntervalRun(config.interval, now);
+    return occurrence === null ? [] : [{ occurrence, slot: occurrence.toISOString().slice(0, 19) }];
+  }
+  return config.scheduleAt.map((time) => {
+    const occurrence = latestOccurrence(time, now);
+    return { occurrence, slot: slotId(occurrence) };
+  });
+}
+
+/** What a run's task is given: the schedule's options, and an interval schedule's COUNT and timeout. */
+function taskOptionsOf(config: AutoscanConfig): TaskOptions | null {
+  const interval = config.interval == null ? {} : { scanKeysCount: config.interval.scanKeysCount, timeoutSeconds: config.interval.timeout };
+  return definedOptions({ ...config.options, ...interval });
 }

@@ -5,8 +5,11 @@
  * may run at the same time, two of one kind may not.
  */
 import { randomUUID } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { BigKey } from '../domain/big-key.js';
-import { KeyheatError } from '../domain/errors.js';
+import { invalidParameter, KeyheatError } from '../domain/errors.js';
+import type { DeploymentNode } from '../domain/offline-report.js';
 import { meaningOf } from '../domain/failure-map.js';
 import type { HotKey } from '../domain/hot-key.js';
 import { endpointAddress, SECRET_UNREADABLE_REASON, type Instance } from '../domain/instance.js';
@@ -16,9 +19,9 @@ import { InstanceGoneError } from '../domain/store-errors.js';
 import type { ScanType, TaskKind, TaskStatus } from '../domain/task-status.js';
 import { TaskActiveConflict, wireTime, type Task, type TaskOptions, type TaskPage } from '../domain/task.js';
 import { kindSpec } from '../domain/task-kinds.js';
-import { checkTaskOptions } from '../domain/task-options.js';
+import { BACKUP_ID_PATTERN, checkTaskOptions } from '../domain/task-options.js';
 import type { Telemetry } from '../domain/telemetry.js';
-import { preflightDeployment } from '../redis/deployment-preflight.js';
+import { listDeploymentNodes, preflightDeployment } from '../redis/deployment-preflight.js';
 import type { RedisAccess } from '../redis/redis-access.js';
 import type { Store } from '../storage/store.js';
 import type { InstanceService } from './instance-service.js';
@@ -44,6 +47,8 @@ export class TaskService {
     private readonly snapshotSettings: { readonly maxMemoryShare: number; readonly bigPreferReplicas: boolean } = { maxMemoryShare: 1, bigPreferReplicas: true },
     /** server.preflight_timeout_ms and server.max_preflights_per_project. */
     private readonly preflightLimits: PreflightLimits = PREFLIGHT_DEFAULTS,
+    /** offline.backup_dir: <backupDir>/<instance_id>/<backup_id> are the backups offline analyses read. */
+    private readonly backupDir: string = 'data/backups',
   ) {}
 
   /** Preflights running now, per project. */
@@ -65,7 +70,10 @@ export class TaskService {
     checkTaskOptions(options, kind);
     const instance = await this.instances.get(projectId, instanceId);
     await this.rejectIfActive(instanceId, kind);
-    await this.limitedPreflight(instance, options, kind, clientGone);
+    const backup = options?.backupId;
+    // An offline analysis of a saved backup reads a file: nothing to ask the Redis.
+    if (kind === 'offline' && backup !== undefined) await this.backupOf(instanceId, backup);
+    else await this.limitedPreflight(instance, options, kind, clientGone);
     try {
       const task = await this.store.tasks.insert({ id: randomUUID(), projectId, instanceId, kind, scanType, createdAt: wireTime(new Date()), options });
       this.telemetry.taskCreated(scanType);
@@ -76,6 +84,47 @@ export class TaskService {
       // The instance was deleted while its preflight ran: nothing was written.
       if (error instanceof InstanceGoneError) throw new KeyheatError('instanceNotFound');
       throw error;
+    }
+  }
+
+  /** The backups offline analyses may read for an instance: the RDB files under its backup folder, newest first. */
+  async backups(projectId: string, instanceId: string): Promise<BackupFile[]> {
+    await this.instances.get(projectId, instanceId);
+    let names: string[];
+    try {
+      names = await readdir(path.join(this.backupDir, instanceId));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const files = await Promise.all(names.filter((name) => BACKUP_ID.test(name)).slice(0, MAX_BACKUPS_LISTED).map((name) => this.backupOf(instanceId, name).catch(() => null)));
+    return files.filter((file): file is BackupFile => file !== null).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.backupId.localeCompare(b.backupId));
+  }
+
+  /** A backup file of the instance, or 400 DCS.4800 naming backup_id: a plain file name of an existing regular file. */
+  private async backupOf(instanceId: string, backupId: string): Promise<BackupFile> {
+    if (!BACKUP_ID.test(backupId)) throw invalidParameter('backup_id', 'backup_id is a plain file name (letters, digits, . _ -), not a path');
+    const file = path.join(this.backupDir, instanceId, backupId);
+    try {
+      const stats = await stat(file);
+      if (!stats.isFile()) throw invalidParameter('backup_id', `${backupId} is not a file`);
+      return { backupId, sizeBytes: stats.size, createdAt: stats.mtime.toISOString() };
+    } catch (error) {
+      if (error instanceof KeyheatError) throw error;
+      throw invalidParameter('backup_id', `no backup ${backupId} for this instance: put RDB files in ${path.join(this.backupDir, instanceId)} (GET .../backups lists them)`);
+    }
+  }
+
+  /** The nodes an offline analysis may read (DCS's ListOfflineKeyAnalysis nodes): every primary and usable replica. */
+  async nodes(projectId: string, instanceId: string, taskId: string): Promise<DeploymentNode[]> {
+    await this.get(projectId, instanceId, taskId, 'offline');
+    const instance = await this.instances.get(projectId, instanceId);
+    try {
+      return await listDeploymentNodes(instance.endpoint, this.redis, this.lifetime);
+    } catch (caught) {
+      if (!(caught instanceof RedisFailure)) throw caught;
+      const meaning = meaningOf(caught);
+      throw new KeyheatError(meaning.error === 'hotkeyUnsupported' ? 'offlineUnsupported' : meaning.error, { detail: caught.message });
     }
   }
 
@@ -92,7 +141,7 @@ export class TaskService {
   async get(projectId: string, instanceId: string, taskId: string, kind: TaskKind = 'hot'): Promise<Task> {
     await this.instances.get(projectId, instanceId);
     const task = await this.store.tasks.get(projectId, instanceId, taskId, kind);
-    if (task === undefined) throw new KeyheatError(kindSpec(kind).errors.notFound);
+    if (task === undefined) throw this.notFound(kind);
     return this.withCrossFlags(task);
   }
 
@@ -100,11 +149,16 @@ export class TaskService {
   async delete(projectId: string, instanceId: string, taskId: string, kind: TaskKind = 'hot'): Promise<Task> {
     await this.instances.get(projectId, instanceId);
     const existing = await this.store.tasks.get(projectId, instanceId, taskId, kind);
-    if (existing === undefined) throw new KeyheatError(kindSpec(kind).errors.notFound);
+    if (existing === undefined) throw this.notFound(kind);
     await this.runner.cancel(taskId);
     const deleted = await this.store.tasks.delete(projectId, instanceId, taskId, kind);
-    if (deleted === undefined) throw new KeyheatError(kindSpec(kind).errors.notFound);
+    if (deleted === undefined) throw this.notFound(kind);
     return deleted;
+  }
+
+  private notFound(kind: TaskKind): KeyheatError {
+    const spec = kindSpec(kind);
+    return new KeyheatError(spec.errors.notFound, { params: [spec.dcs.idParam] });
   }
 
   private async withCrossFlags(task: Task): Promise<Task> {
@@ -200,7 +254,9 @@ export class TaskService {
       // Big key snapshots read replicas where big key scans would (bigkeys.prefer_replicas): the preflight checks the primaries of shards without one.
       const replicas = options?.snapshotReplicas === true || (kind === 'big' && this.snapshotSettings.bigPreferReplicas);
       const snapshot = options?.strategy === 'snapshot' ? { replicas, maxMemoryShare: this.snapshotSettings.maxMemoryShare } : undefined;
-      const facts = await preflightDeployment(instance.endpoint, this.redis, signal, { sampling, noLfu: !kindSpec(kind).needsLfu, snapshot });
+      const node = kind === 'offline' ? options?.nodeId : undefined;
+      const offline = kind === 'offline' ? { replicas: false, maxMemoryShare: this.snapshotSettings.maxMemoryShare } : undefined;
+      const facts = await preflightDeployment(instance.endpoint, this.redis, signal, { sampling, noLfu: !kindSpec(kind).needsLfu, snapshot: snapshot ?? offline, node });
       await this.store.instances.updateHealth(instance.id, 'RUNNING', { engine: facts.identity.engine, version: facts.identity.version }, new Date());
     } catch (caught) {
       if (!(caught instanceof RedisFailure)) throw caught;
@@ -222,6 +278,18 @@ export interface PreflightLimits {
 }
 
 export const PREFLIGHT_DEFAULTS: PreflightLimits = Object.freeze({ timeoutMs: 30_000, maxPerProject: 4 });
+
+/** A saved RDB an offline analysis may read (GET .../backups, a keyheat addition). */
+export interface BackupFile {
+  readonly backupId: string;
+  readonly sizeBytes: number;
+  /** Its modification time, ISO UTC. */
+  readonly createdAt: string;
+}
+
+const BACKUP_ID = new RegExp(BACKUP_ID_PATTERN);
+/** Backups listed at most: a folder of thousands of files is not read whole. */
+const MAX_BACKUPS_LISTED = 1000;
 
 /** Finished results whose key identities are remembered for the cross flags (also_big, also_hot). */
 const CROSS_CACHE = 256;

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AutoscanConfig } from '../domain/autoscan.js';
+import type { AutoscanConfig, IntervalSchedule } from '../domain/autoscan.js';
+import type { TaskOptions } from '../domain/task.js';
 import { isTaskKind, type TaskKind } from '../domain/task-status.js';
 import { InstanceGoneError } from '../domain/store-errors.js';
 import type { StoreCapabilities } from './database.js';
@@ -21,6 +22,7 @@ export class AutoscanRepository {
       enableAutoScan: row.enable_auto_scan === 1,
       scheduleAt: JSON.parse(row.schedule_at_json) as string[],
       updatedAt: row.updated_at,
+      ...settingsOf(row.settings_json),
     };
   }
 
@@ -42,6 +44,7 @@ export class AutoscanRepository {
       enableAutoScan: true,
       scheduleAt: JSON.parse(row.schedule_at_json) as string[],
       updatedAt: row.updated_at,
+      ...settingsOf(row.settings_json),
     }));
   }
 
@@ -54,6 +57,7 @@ export class AutoscanRepository {
       enable_auto_scan: config.enableAutoScan ? 1 : 0,
       schedule_at_json: JSON.stringify(config.scheduleAt),
       updated_at: config.updatedAt,
+      settings_json: config.options == null && config.interval == null ? null : JSON.stringify({ options: config.options ?? null, interval: config.interval ?? null }),
     };
     await this.db.transaction().execute(async (trx) => {
       if (!(await instanceStillExists(trx, this.capabilities, config.instanceId))) throw new InstanceGoneError(config.instanceId);
@@ -65,11 +69,19 @@ export class AutoscanRepository {
             enable_auto_scan: values.enable_auto_scan,
             schedule_at_json: values.schedule_at_json,
             updated_at: values.updated_at,
+            settings_json: values.settings_json,
           }),
         )
         .execute();
     });
   }
+}
+
+/** A schedule's stored settings: its tasks' options, and an interval schedule. */
+function settingsOf(json: string | null): { options: TaskOptions | null; interval: IntervalSchedule | null } {
+  if (json === null) return { options: null, interval: null };
+  const parsed = JSON.parse(json) as { options?: TaskOptions | null; interval?: IntervalSchedule | null };
+  return { options: parsed.options ?? null, interval: parsed.interval ?? null };
 }
 
 /** Every daily autoscan slot ever claimed: the scheduler's exactly-once ledger. */

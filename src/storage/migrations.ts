@@ -183,6 +183,25 @@ const deployments: Migration = {
   },
 };
 
+/**
+ * The rest of the DCS cache analysis family: schedules carry their tasks' options (a daily
+ * snapshot analysis) and, for the expired key scan, an interval schedule. Tasks of the new kinds
+ * need no column of their own: kind, options_json and result_json hold them.
+ */
+const scheduleSettings: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('autoscan_configs').addColumn('settings_json', 'text').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ '0001_initial': initial, '0002_task_options': taskOptions, '0003_scale_out': scaleOut, '0004_big_keys': bigKeys, '0005_deployments': deployments }),
+  getMigrations: () =>
+    Promise.resolve({
+      '0001_initial': initial,
+      '0002_task_options': taskOptions,
+      '0003_scale_out': scaleOut,
+      '0004_big_keys': bigKeys,
+      '0005_deployments': deployments,
+      '0006_schedule_settings': scheduleSettings,
+    }),
 };

@@ -75,6 +75,8 @@ export interface AutoscanConfigsTable {
   /** JSON array of "HH:mm" (UTC). */
   schedule_at_json: string;
   updated_at: string;
+  /** JSON {options?, interval?}: the tasks' options, and an interval schedule's settings (expired key scans). */
+  settings_json: string | null;
 }
 
 export interface AutoscanRunsTable {

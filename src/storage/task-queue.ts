@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { ActiveTaskCounts } from '../domain/telemetry.js';
 import { canTransition, type TaskStatus } from '../domain/task-status.js';
-import type { Task, TaskOutcome, TaskProgress } from '../domain/task.js';
+import { outcomeNum, type Task, type TaskOutcome, type TaskProgress } from '../domain/task.js';
 import { classifySqlError } from './classify-sql-error.js';
 import type { StoreCapabilities } from './database.js';
 import type { Database } from './schema.js';
@@ -143,7 +143,7 @@ export class TaskQueue {
     const fitted = fitOutcome(outcome, this.maxResultBytes);
     return this.transition(id, 'running', 'success', runnerId, {
       finished_at: now.toISOString(),
-      num: fitted.kind === 'big' ? fitted.result.keys.length : fitted.keys.length,
+      num: outcomeNum(fitted),
       result_json: JSON.stringify(fitted),
     });
   }

@@ -111,7 +111,18 @@ export class TaskRecords {
         if (active === undefined) {
           await trx
             .insertInto('hotkey_tasks')
-            .values({ id: task.id, project_id: task.projectId, instance_id: task.instanceId, kind, status: 'waiting', scan_type: 'auto', created_at: task.createdAt, num: 0, attempts: 0 })
+            .values({
+              id: task.id,
+              project_id: task.projectId,
+              instance_id: task.instanceId,
+              kind,
+              status: 'waiting',
+              scan_type: 'auto',
+              created_at: task.createdAt,
+              num: 0,
+              attempts: 0,
+              options_json: task.options == null ? null : JSON.stringify(task.options),
+            })
             .execute();
           await this.enforceRetention(trx, task.instanceId, kind);
         }
@@ -235,7 +246,9 @@ export class TaskRecords {
       .where('instance_id', '=', instanceId)
       .where('kind', '=', kind);
     if (page.status !== undefined) query = query.where('status', '=', page.status);
-    const total = await query.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+    const total = await query
+      .select((eb) => [eb.fn.countAll<number | string>().as('count'), eb.fn.coalesce(eb.fn.sum<number | string>('num'), eb.lit(0)).as('num_total')])
+      .executeTakeFirstOrThrow();
     const rows = await query
       .select(TASK_COLUMNS)
       .orderBy('created_at', 'desc')
@@ -243,7 +256,7 @@ export class TaskRecords {
       .limit(page.limit)
       .offset(page.offset)
       .execute();
-    return { count: Number(total.count), records: rows.map((row) => toTask({ ...row, result_json: null, result_bytes: null })) };
+    return { count: Number(total.count), numTotal: Number(total.num_total), records: rows.map((row) => toTask({ ...row, result_json: null, result_bytes: null })) };
   }
 
   private get maxResultBytes(): number {

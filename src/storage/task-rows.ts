@@ -33,6 +33,7 @@ export function toTask(row: BoundedTaskRow, maxResultBytes = Number.POSITIVE_INF
       : row.error_msg,
     progress: row.status === 'running' && row.progress_json !== null ? (JSON.parse(row.progress_json) as TaskProgress) : null,
     attempts: row.attempts,
+    num: Number(row.num),
     options: row.options_json === null ? null : (JSON.parse(row.options_json) as TaskOptions),
   };
   const outcome = row.result_json === null ? null : (JSON.parse(row.result_json) as TaskOutcome);
@@ -48,5 +49,9 @@ function withResult(kind: TaskKind, fields: Omit<Task, 'kind' | 'result'>, outco
     }
     case 'big':
       return { ...fields, kind, result: outcome?.kind === 'big' ? outcome.result : null };
+    case 'expire':
+      return { ...fields, kind, result: outcome?.kind === 'expire' ? outcome.result : null };
+    case 'offline':
+      return { ...fields, kind, result: outcome?.kind === 'offline' ? outcome.result : null };
   }
 }

@@ -28,3 +28,4 @@ export const ProjectParams = Type.Object({ project_id: Id });
 export const InstanceParams = Type.Object({ project_id: Id, instance_id: Id });
 export const TaskParams = Type.Object({ project_id: Id, instance_id: Id, hotkey_id: Id });
 export const BigTaskParams = Type.Object({ project_id: Id, instance_id: Id, bigkey_id: Id });
+export const KindTaskParams = Type.Object({ project_id: Id, instance_id: Id, task_id: Id });

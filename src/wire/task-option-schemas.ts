@@ -19,6 +19,8 @@ function optionSchema(spec: TaskOptionSpec): TOptional<TSchema> {
       return Type.Optional(Type.Boolean({ description }));
     case 'enum':
       return Type.Optional(Type.Union(spec.value.values.map((v) => Type.Literal(v)), { description }));
+    case 'string':
+      return Type.Optional(Type.String({ pattern: spec.value.pattern, maxLength: spec.value.maxLength, description }));
   }
 }
 
@@ -29,7 +31,10 @@ export function optionProperties(kind: TaskKind): Record<string, TOptional<TSche
 
 /** The optional body of a kind's create (DCS clients send none): its options, nothing else. */
 export function createBodyOf(kind: TaskKind): TObject<Record<string, TOptional<TSchema>>> {
-  return Type.Object(optionProperties(kind), { additionalProperties: false });
+  const required = optionsOfKind(kind).filter((spec) => spec.required === true).map((spec) => spec.wire);
+  const body = Type.Object(optionProperties(kind), { additionalProperties: false });
+  // A required option stays optional in the TypeScript type (the service reads every body alike); the schema says it is required.
+  return required.length === 0 ? body : { ...body, required };
 }
 
 /** A task's `options` as it reads back. */

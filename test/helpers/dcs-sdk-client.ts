@@ -65,6 +65,42 @@ export class TestDcsClient {
     return this.send('PUT', '/v2/{project_id}/instances/{instance_id}/bigkey/autoscan', { instance_id: instanceId }, {}, body, 'application/json;charset=UTF-8');
   }
 
+  createAutoExpireScanTask(instanceId: string): Promise<SdkResponse> {
+    return this.send('POST', '/v2/{project_id}/instances/{instance_id}/auto-expire/scan', { instance_id: instanceId });
+  }
+
+  scanExpireKey(instanceId: string): Promise<SdkResponse> {
+    return this.send('POST', '/v2/{project_id}/instances/{instance_id}/scan-expire-keys-task', { instance_id: instanceId });
+  }
+
+  showExpireKeyScanInfo(instanceId: string, query: { offset?: number; limit?: number; status?: string } = {}): Promise<SdkResponse> {
+    return this.send('GET', '/v2/{project_id}/instances/{instance_id}/auto-expire/histories', { instance_id: instanceId }, query);
+  }
+
+  showExpireAutoScanConfig(instanceId: string): Promise<SdkResponse> {
+    return this.send('GET', '/v2/{project_id}/instances/{instance_id}/scan-expire-keys/autoscan-config', { instance_id: instanceId });
+  }
+
+  updateExpireAutoScanConfig(instanceId: string, body: { enable_auto_scan: boolean; first_scan_at: string; interval: number; timeout: number; scan_keys_count: number }): Promise<SdkResponse> {
+    return this.send('PUT', '/v2/{project_id}/instances/{instance_id}/scan-expire-keys/autoscan-config', { instance_id: instanceId }, {}, body, 'application/json;charset=UTF-8');
+  }
+
+  createOfflineKeyAnalysis(instanceId: string, body: { node_id: string; backup_id?: string }): Promise<SdkResponse> {
+    return this.send('POST', '/v2/{project_id}/instances/{instance_id}/offline/key-analysis', { instance_id: instanceId }, {}, body, 'application/json;charset=UTF-8');
+  }
+
+  listOfflineKeyAnalysisTask(instanceId: string, query: { offset?: number; limit?: number; status?: string } = {}): Promise<SdkResponse> {
+    return this.send('GET', '/v2/{project_id}/instances/{instance_id}/offline/key-analysis', { instance_id: instanceId }, query);
+  }
+
+  showOfflineKeyAnalysisTask(instanceId: string, taskId: string): Promise<SdkResponse> {
+    return this.send('GET', '/v2/{project_id}/instances/{instance_id}/offline/key-analysis/{task_id}', { instance_id: instanceId, task_id: taskId });
+  }
+
+  deleteOfflineKeyAnalysisTask(instanceId: string, taskId: string): Promise<SdkResponse> {
+    return this.send('DELETE', '/v2/{project_id}/instances/{instance_id}/offline/key-analysis/{task_id}', { instance_id: instanceId, task_id: taskId });
+  }
+
   private send(
     method: string,
     url: string,

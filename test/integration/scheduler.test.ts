@@ -108,6 +108,35 @@ describe.each(STORES)('%s store', (store) => {
     expect((await harness.waitForTask(id, (await tasks())[0]!['id'] as string))['status']).toBe('success');
   });
 
+  it('runs the expired key scan every interval seconds from first_scan_at, with its COUNT and timeout, skipping while one runs', async () => {
+    const { harness, id, time, tick } = await setUp('2026-11-29T08:00:00.000Z', ['21:00']);
+    const schedule = { firstScanAt: '2026-11-29T09:00:00.000Z', interval: 600, timeout: 1200, scanKeysCount: 20 };
+    await harness.keyheat.store.autoscan.put(P1, { instanceId: id, kind: 'expire', enableAutoScan: true, scheduleAt: [], interval: schedule, updatedAt: '2026-11-29T08:00:00.000Z' });
+    const runs = async () => (await harness.request('GET', `/v2/${P1}/instances/${id}/auto-expire/histories?limit=100`)).body['records'] as Record<string, unknown>[];
+    time.set('2026-11-29T08:59:59.000Z');
+    expect(await tick()).toBe(0);
+    time.set('2026-11-29T09:00:03.000Z');
+    expect(await tick()).toBe(1);
+    expect(await tick()).toBe(0);
+    const [first] = await runs();
+    expect(first).toMatchObject({ scan_type: 'auto', status: 'waiting' });
+    const shown = (await harness.request('GET', `/v2/${P1}/instances/${id}/auto-expire/histories/${first!['id'] as string}`)).body;
+    expect(shown['options']).toEqual({ scan_keys_count: 20 });
+    expect((await harness.keyheat.store.tasks.getById(first!['id'] as string))?.options).toMatchObject({ scanKeysCount: 20, timeoutSeconds: 1200 });
+    // 09:10: the 09:00 run still waits, so this one is skipped.
+    time.set('2026-11-29T09:10:01.000Z');
+    expect(await tick()).toBe(0);
+    expect((await harness.keyheat.store.autoscanRuns.list(id, 'expire')).map((r) => [r.slot, r.outcome.split(':')[0]])).toEqual([
+      ['2026-11-29T09:00:00', 'created'],
+      ['2026-11-29T09:10:00', 'skipped'],
+    ]);
+    harness.keyheat.start();
+    for (let i = 0; i < 400 && (await runs())[0]!['status'] !== 'success'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await runs())[0]).toMatchObject({ status: 'success', num: 0 });
+    time.set('2026-11-29T09:20:02.000Z');
+    expect(await tick()).toBe(1);
+  });
+
   it('never runs a slot from before the schedule was saved', async () => {
     const { time, tick } = await setUp('2026-11-29T21:10:00.000Z', ['21:00']);
     time.set('2026-11-29T21:20:00.000Z');

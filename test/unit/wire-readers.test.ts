@@ -87,6 +87,7 @@ function task(overrides: Partial<HotTask> = {}): HotTask {
     progress: null,
     options: null,
     attempts: 1,
+    num: KEYS.length,
     ...overrides,
   };
 }

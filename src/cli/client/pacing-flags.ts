@@ -53,6 +53,7 @@ function valueOf(spec: TaskOptionSpec & { flag: string }, flags: Flags): number 
     case 'boolean':
       return true;
     case 'enum':
+    case 'string':
       return text ?? '';
     case 'number':
       // --sample takes a window such as 10s or 2m.
