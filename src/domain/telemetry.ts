@@ -5,7 +5,7 @@
  * them without growing without bound.
  */
 import type { RedisFailureKind } from './redis-failure.js';
-import type { ScanType, TaskStatus } from './task-status.js';
+import type { ScanType, TaskKind, TaskStatus } from './task-status.js';
 
 /** How a task ended. */
 export type FinishedStatus = Extract<TaskStatus, 'success' | 'failed'>;
@@ -23,13 +23,13 @@ export type RedisFailureStage = 'analysis' | 'preflight' | 'registration';
 export type ActiveTaskCounts = Readonly<Record<Extract<TaskStatus, 'waiting' | 'running'>, number>>;
 
 export interface Telemetry {
-  taskCreated(scanType: ScanType): void;
-  taskFinished(status: FinishedStatus, scanType: ScanType): void;
+  taskCreated(kind: TaskKind, scanType: ScanType): void;
+  taskFinished(kind: TaskKind, status: FinishedStatus, scanType: ScanType): void;
   /** An analysis ran to its end (not stopped by a delete or a shutdown). `scannedKeys` is 0 when it failed. */
-  analysisEnded(status: FinishedStatus, seconds: number, scannedKeys: number): void;
+  analysisEnded(kind: TaskKind, status: FinishedStatus, seconds: number, scannedKeys: number): void;
   /** A running task whose lease had run out was claimed again (its runner died or stalled). */
   leaseTakenOver(): void;
-  autoscanSlot(outcome: AutoscanSlotOutcome): void;
+  autoscanSlot(kind: TaskKind, outcome: AutoscanSlotOutcome): void;
   redisFailure(kind: RedisFailureKind, stage: RedisFailureStage): void;
 }
 

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { boundedProbe, type ProbeResult } from '../domain/bounded-probe.js';
 import { REDIS_FAILURE_KINDS, type RedisFailureKind } from '../domain/redis-failure.js';
-import { SCAN_TYPES, type ScanType } from '../domain/task-status.js';
+import { SCAN_TYPES, TASK_KINDS, type ScanType, type TaskKind } from '../domain/task-status.js';
 import type { ActiveTaskCounts, AutoscanSlotOutcome, FinishedStatus, RedisFailureStage, Telemetry } from '../domain/telemetry.js';
 import { METRIC_PREFIX, processMetrics } from './process-metrics.js';
 
@@ -39,20 +39,20 @@ export class PrometheusMetrics implements Telemetry {
   readonly registry = new Registry();
   readonly contentType = this.registry.contentType;
   private readonly httpDuration = this.histogram('http_request_duration_seconds', 'HTTP requests by route pattern, method and status code: time to the response, in seconds', ['route', 'method', 'status_code'], HTTP_BUCKETS);
-  private readonly created = this.counter('tasks_created_total', 'Hot key tasks created by this process (manual: POST hotkey-task; auto: an autoscan slot)', ['scan_type']);
-  private readonly finished = this.counter('tasks_finished_total', 'Hot key tasks this process finished, by outcome', ['status', 'scan_type']);
+  private readonly created = this.counter('tasks_created_total', 'Tasks created by this process, by kind (hot, big, expire, offline) and scan type (manual: a POST; auto: an autoscan slot)', ['kind', 'scan_type']);
+  private readonly finished = this.counter('tasks_finished_total', 'Tasks this process finished, by kind and outcome', ['kind', 'status', 'scan_type']);
   private readonly analysisDuration = this.histogram(
     'analysis_duration_seconds',
-    'Analyses this process ran to their end, by outcome, in seconds (analyses stopped by a delete or a shutdown are not counted)',
-    ['status'],
+    'Analyses this process ran to their end, by kind and outcome, in seconds (analyses stopped by a delete or a shutdown are not counted)',
+    ['kind', 'status'],
     ANALYSIS_BUCKETS,
   );
-  private readonly scannedKeys = this.counter('scanned_keys_total', 'Keys read with SCAN and OBJECT FREQ by analyses of this process that succeeded', []);
+  private readonly scannedKeys = this.counter('scanned_keys_total', 'Keys read (by SCAN, or from an RDB) by analyses of this process that succeeded', []);
   private readonly takeovers = this.counter('lease_takeovers_total', 'Running tasks this process claimed after their lease ran out (their runner died or stalled; the analysis starts again)', []);
   private readonly slots = this.counter(
     'autoscan_slots_total',
-    'Autoscan slots this process won, by outcome: fired (task created), skipped (previous auto task still active), missed (past the catch-up window)',
-    ['outcome'],
+    'Autoscan slots this process won, by kind and outcome: fired (task created), skipped (previous auto task still active), missed (past the catch-up window)',
+    ['kind', 'outcome'],
   );
   private readonly redisFailures = this.counter(
     'redis_failures_total',
@@ -82,16 +82,16 @@ export class PrometheusMetrics implements Telemetry {
     this.httpDuration.observe({ route: route ?? UNMATCHED_ROUTE, method, status_code: String(statusCode) }, seconds);
   }
 
-  taskCreated(scanType: ScanType): void {
-    this.created.inc({ scan_type: scanType });
+  taskCreated(kind: TaskKind, scanType: ScanType): void {
+    this.created.inc({ kind, scan_type: scanType });
   }
 
-  taskFinished(status: FinishedStatus, scanType: ScanType): void {
-    this.finished.inc({ status, scan_type: scanType });
+  taskFinished(kind: TaskKind, status: FinishedStatus, scanType: ScanType): void {
+    this.finished.inc({ kind, status, scan_type: scanType });
   }
 
-  analysisEnded(status: FinishedStatus, seconds: number, scannedKeys: number): void {
-    this.analysisDuration.observe({ status }, seconds);
+  analysisEnded(kind: TaskKind, status: FinishedStatus, seconds: number, scannedKeys: number): void {
+    this.analysisDuration.observe({ kind, status }, seconds);
     if (scannedKeys > 0) this.scannedKeys.inc(scannedKeys);
   }
 
@@ -99,8 +99,8 @@ export class PrometheusMetrics implements Telemetry {
     this.takeovers.inc();
   }
 
-  autoscanSlot(outcome: AutoscanSlotOutcome): void {
-    this.slots.inc({ outcome });
+  autoscanSlot(kind: TaskKind, outcome: AutoscanSlotOutcome): void {
+    this.slots.inc({ kind, outcome });
   }
 
   redisFailure(kind: RedisFailureKind, stage: RedisFailureStage): void {
@@ -126,13 +126,16 @@ export class PrometheusMetrics implements Telemetry {
    * see the first event as an increase rather than as a new series.
    */
   private initialiseSeries(): void {
-    for (const scanType of SCAN_TYPES) {
-      this.created.inc({ scan_type: scanType }, 0);
-      for (const status of FINISHED) this.finished.inc({ status, scan_type: scanType }, 0);
+    for (const kind of TASK_KINDS) {
+      for (const scanType of SCAN_TYPES) {
+        this.created.inc({ kind, scan_type: scanType }, 0);
+        for (const status of FINISHED) this.finished.inc({ kind, status, scan_type: scanType }, 0);
+      }
+      // Offline analyses have no schedule.
+      if (kind !== 'offline') for (const outcome of SLOT_OUTCOMES) this.slots.inc({ kind, outcome }, 0);
+      for (const status of FINISHED) this.analysisDuration.zero({ kind, status });
     }
-    for (const outcome of SLOT_OUTCOMES) this.slots.inc({ outcome }, 0);
     for (const kind of REDIS_FAILURE_KINDS) for (const stage of STAGES) this.redisFailures.inc({ kind, stage }, 0);
-    for (const status of FINISHED) this.analysisDuration.zero({ status });
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {

@@ -233,11 +233,11 @@ export class TaskRunner {
       const common = { ...this.settings.analysis, ...definedOptions(task.options), signal: run.controller.signal, onProgress: this.progressRecorder(task, log) };
       const result = await this.runKind(task, instance, common);
       if (run.stopReason !== null) return this.afterStop(run, log);
-      this.telemetry.analysisEnded('success', elapsed(), result.scannedKeys);
+      this.telemetry.analysisEnded(task.kind, 'success', elapsed(), result.scannedKeys);
       const stored = await this.whileUnavailable(() => this.store.queue.complete(task.id, this.runnerId, result.outcome, this.now()), log);
       const finished = { stored, num: outcomeNum(result.outcome), scannedKeys: result.scannedKeys, durationMs: result.durationMs };
       if (finished.stored) {
-        this.telemetry.taskFinished('success', task.scanType);
+        this.telemetry.taskFinished(task.kind, 'success', task.scanType);
         log.info({ status: 'success', num: finished.num, scanned_keys: finished.scannedKeys, duration_ms: finished.durationMs }, 'task status changed');
         await this.store.instances.updateHealth(instance.id, 'RUNNING', null, this.now());
       } else {
@@ -245,7 +245,7 @@ export class TaskRunner {
       }
     } catch (error) {
       if (run.stopReason !== null) return this.afterStop(run, log);
-      this.telemetry.analysisEnded('failed', elapsed(), 0);
+      this.telemetry.analysisEnded(task.kind, 'failed', elapsed(), 0);
       if (error instanceof RedisFailure) this.telemetry.redisFailure(error.kind, 'analysis');
       await this.finishFailed(task, failureReason(error, log), log);
       const health = error instanceof RedisFailure ? meaningOf(error).health : null;
@@ -325,7 +325,7 @@ export class TaskRunner {
   private async finishFailed(task: Task, reason: string, log: Logger): Promise<void> {
     const stored = await this.whileUnavailable(() => this.store.queue.fail(task.id, this.runnerId, reason, this.now()), log);
     if (!stored) return;
-    this.telemetry.taskFinished('failed', task.scanType);
+    this.telemetry.taskFinished(task.kind, 'failed', task.scanType);
     log.warn({ status: 'failed', error_msg: reason }, 'task status changed');
   }
 

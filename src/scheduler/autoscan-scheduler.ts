@@ -66,7 +66,7 @@ export class AutoscanScheduler {
         const log = this.logger.child({ instance_id: config.instanceId, kind: config.kind, slot });
         if (verdict === 'missed') {
           if (await this.store.autoscanRuns.claim(config.instanceId, slot, now, 'missed: no keyheat process was running within the catch-up window', config.kind)) {
-            this.telemetry.autoscanSlot('missed');
+            this.telemetry.autoscanSlot(config.kind, 'missed');
             log.warn('automatic analysis slot missed');
           }
           continue;
@@ -75,13 +75,13 @@ export class AutoscanScheduler {
         const outcome = await this.store.tasks.insertScheduled(task, slot, now);
         if (outcome === 'created') {
           created += 1;
-          this.telemetry.autoscanSlot('fired');
-          this.telemetry.taskCreated('auto');
+          this.telemetry.autoscanSlot(config.kind, 'fired');
+          this.telemetry.taskCreated(config.kind, 'auto');
           log.info({ task_id: task.id, status: 'waiting', scan_type: 'auto' }, 'automatic analysis task created');
         } else if (outcome === 'gone') {
           log.info('automatic analysis not created: the instance was deleted; its schedule is removed');
         } else if (outcome === 'skipped') {
-          this.telemetry.autoscanSlot('skipped');
+          this.telemetry.autoscanSlot(config.kind, 'skipped');
           log.warn('automatic analysis skipped: the previous one is still waiting or running');
         }
       }

@@ -76,7 +76,7 @@ export class TaskService {
     else await this.limitedPreflight(instance, options, kind, clientGone);
     try {
       const task = await this.store.tasks.insert({ id: randomUUID(), projectId, instanceId, kind, scanType, createdAt: wireTime(new Date()), options });
-      this.telemetry.taskCreated(scanType);
+      this.telemetry.taskCreated(kind, scanType);
       this.runner.wake();
       return task;
     } catch (error) {

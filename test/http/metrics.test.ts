@@ -111,8 +111,10 @@ describe.each(STORES)('%s store', (store) => {
       expect(samples(families, 'keyheat_active_tasks').map((s) => s.labels?.['status']).sort()).toEqual(['running', 'waiting']);
       // Every series of a closed label set is there from the start, at 0.
       expect(samples(families, 'keyheat_redis_failures_total')).toHaveLength(REDIS_FAILURE_KINDS.length * 3);
-      expect(samples(families, 'keyheat_autoscan_slots_total').map((s) => s.labels?.['outcome']).sort()).toEqual(['fired', 'missed', 'skipped']);
-      expect(samples(families, 'keyheat_tasks_finished_total')).toHaveLength(4);
+      const slots = samples(families, 'keyheat_autoscan_slots_total').filter((s) => s.labels?.['kind'] === 'expire');
+      expect(slots.map((s) => s.labels?.['outcome']).sort()).toEqual(['fired', 'missed', 'skipped']);
+      // Every kind x status x scan type.
+      expect(samples(families, 'keyheat_tasks_finished_total')).toHaveLength(4 * 2 * 2);
     });
 
     it('counts a real analysis: task created and finished, keys scanned, its duration, the requests', async () => {
@@ -127,10 +129,10 @@ describe.each(STORES)('%s store', (store) => {
       const after = await scrape(harness);
 
       const moved = (name: string, labels: Labels = {}) => value(after, name, labels) - value(before, name, labels);
-      expect(moved('keyheat_tasks_created_total', { scan_type: 'manual' })).toBe(1);
-      expect(moved('keyheat_tasks_created_total', { scan_type: 'auto' })).toBe(0);
-      expect(moved('keyheat_tasks_finished_total', { status: 'success', scan_type: 'manual' })).toBe(1);
-      expect(moved('keyheat_tasks_finished_total', { status: 'failed' })).toBe(0);
+      expect(moved('keyheat_tasks_created_total', { kind: 'hot', scan_type: 'manual' })).toBe(1);
+      expect(moved('keyheat_tasks_created_total', { kind: 'hot', scan_type: 'auto' })).toBe(0);
+      expect(moved('keyheat_tasks_finished_total', { kind: 'hot', status: 'success', scan_type: 'manual' })).toBe(1);
+      expect(moved('keyheat_tasks_finished_total', { kind: 'hot', status: 'failed', scan_type: 'manual' })).toBe(0);
       expect(moved('keyheat_scanned_keys_total')).toBe(KEYS);
       const durations = (families: Families) => observations(families, 'keyheat_analysis_duration_seconds', { status: 'success' });
       expect(durations(after) - durations(before)).toBe(1);
