@@ -1,7 +1,7 @@
 /** DCS wire shapes of the hot key task family (dcs-api.md section 2). Fields marked "keyheat" are additions. */
 import { Type } from '@sinclair/typebox';
 import { SCAN_TYPES, TASK_STATUSES } from '../domain/task-status.js';
-import { createBodyOf, optionsBodyOf } from './task-option-schemas.js';
+import { createBodyOf, optionProperties, optionsBodyOf } from './task-option-schemas.js';
 import { WireNameFields } from './wire-names.js';
 
 export const TaskStatus = Type.Union(TASK_STATUSES.map((s) => Type.Literal(s)));
@@ -210,10 +210,15 @@ export const ListTasksQuery = Type.Object({
   status: Type.Optional(TaskStatus),
 });
 
-export const AutoscanConfigRequest = Type.Object({
-  enable_auto_scan: Type.Boolean(),
-  schedule_at: Type.Array(Type.String({ description: 'UTC HH:mm' })),
-});
+/** The daily schedule of a kind: DCS's two fields, and keyheat's `options` for each run's task (a daily snapshot analysis). */
+export const autoscanRequestOf = (kind: 'hot' | 'big') =>
+  Type.Object({
+    enable_auto_scan: Type.Boolean(),
+    schedule_at: Type.Array(Type.String({ description: 'UTC HH:mm' })),
+    options: Type.Optional(Type.Object(optionProperties(kind), { additionalProperties: false, description: "keyheat: what each run's task is given, as a manual task's body (strategy, pacing...)" })),
+  });
+
+export const AutoscanConfigRequest = autoscanRequestOf('hot');
 
 export const AutoscanConfig = Type.Object(
   {
@@ -221,6 +226,7 @@ export const AutoscanConfig = Type.Object(
     enable_auto_scan: Type.Boolean(),
     schedule_at: Type.Array(Type.String()),
     updated_at: WireTime,
+    options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Number(), Type.Boolean(), Type.String()]), { description: "keyheat: what each run's task is given" })),
   },
   { $id: 'AutoscanConfig', title: 'AutoscanConfig' },
 );

@@ -168,5 +168,6 @@ export function autoscanToWire(config: AutoscanDomain & { updatedAt: string }): 
     enable_auto_scan: config.enableAutoScan,
     schedule_at: [...config.scheduleAt],
     updated_at: config.updatedAt,
+    ...(config.options == null ? {} : { options: optionsToWire(config.options) }),
   };
 }

@@ -137,6 +137,25 @@ describe.each(STORES)('%s store', (store) => {
     expect(await tick()).toBe(1);
   });
 
+  it('gives each run of a daily schedule the options it carries (a daily snapshot analysis), refusing what a task would refuse', async () => {
+    const { harness, id, time, tick } = await setUp('2026-11-29T08:00:00.000Z', ['21:00']);
+    const url = `/v2/${P1}/instances/${id}/bigkey/autoscan`;
+    const refused = await harness.request('PUT', url, { body: { enable_auto_scan: true, schedule_at: ['21:00'], options: { strategy: 'snapshot', max_cpu_share: 0.5 } } });
+    expect(refused.body).toMatchObject({ error_code: 'DCS.4800', error_msg: 'Invalid max_cpu_share in the request.' });
+    const typo = await harness.request('PUT', url, { body: { enable_auto_scan: true, schedule_at: ['21:00'], options: { stratgy: 'snapshot' } } });
+    expect(typo.body).toMatchObject({ error_code: 'DCS.4800', error_msg: 'Invalid options.stratgy in the request.' });
+    const put = await harness.request('PUT', url, { body: { enable_auto_scan: true, schedule_at: ['21:00'], options: { strategy: 'snapshot', per_type: 5 } } });
+    expect(put.body).toMatchObject({ enable_auto_scan: true, options: { strategy: 'snapshot', per_type: 5 } });
+    expect((await harness.request('GET', url)).body).toMatchObject({ options: { strategy: 'snapshot', per_type: 5 } });
+    const saved = await harness.keyheat.store.autoscan.get(id, 'big');
+    await harness.keyheat.store.autoscan.put(P1, { ...saved!, instanceId: id, kind: 'big', updatedAt: '2026-11-29T08:00:00.000Z' });
+    time.set('2026-11-29T21:00:05.000Z');
+    expect(await tick()).toBe(2);
+    const auto = (await harness.request('GET', `/v2/${P1}/instances/${id}/bigkey-tasks`)).body['records'] as Record<string, unknown>[];
+    const task = (await harness.request('GET', `/v2/${P1}/instances/${id}/bigkey-task/${auto[0]!['id'] as string}`)).body;
+    expect(task).toMatchObject({ scan_type: 'auto', options: { strategy: 'snapshot', per_type: 5 } });
+  });
+
   it('never runs a slot from before the schedule was saved', async () => {
     const { time, tick } = await setUp('2026-11-29T21:10:00.000Z', ['21:00']);
     time.set('2026-11-29T21:20:00.000Z');

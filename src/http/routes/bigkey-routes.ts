@@ -10,7 +10,7 @@ import type { TaskService } from '../../service/task-service.js';
 import { BigTaskBody, CreateBigTaskBody } from '../../wire/bigkey-schemas.js';
 import { bigTaskToWire } from '../../wire/bigkey-mappers.js';
 import { BigTaskParams, errorResponses, InstanceParams } from '../../wire/common-schemas.js';
-import { AutoscanConfig, AutoscanConfigRequest, ListTasksQuery, TaskList } from '../../wire/task-schemas.js';
+import { AutoscanConfig, autoscanRequestOf, ListTasksQuery, TaskList } from '../../wire/task-schemas.js';
 import { autoscanToWire, optionsFromWire, recordToWire } from '../../wire/wire-mappers.js';
 import { clientGone } from '../client-gone.js';
 
@@ -112,7 +112,7 @@ export const bigkeyRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService; autos
         summary: 'Configure the daily automatic big key analysis (UTC HH:mm)',
         tags: ['bigkey'],
         params: InstanceParams,
-        body: AutoscanConfigRequest,
+        body: autoscanRequestOf('big'),
         response: { 200: AutoscanConfig, ...errorResponses },
       },
       preValidation: async (request) => {
@@ -121,7 +121,7 @@ export const bigkeyRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService; autos
     },
     async (request) => {
       const { project_id, instance_id } = request.params;
-      const config = await autoscan.put(project_id, instance_id, { enableAutoScan: request.body.enable_auto_scan, scheduleAt: request.body.schedule_at }, 'big');
+      const config = await autoscan.put(project_id, instance_id, { enableAutoScan: request.body.enable_auto_scan, scheduleAt: request.body.schedule_at, options: request.body.options === undefined ? null : optionsFromWire(request.body.options) }, 'big');
       return autoscanToWire(config);
     },
   );

@@ -118,6 +118,8 @@ export const hotkeyRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService; autos
       const config = await autoscan.put(project_id, instance_id, {
         enableAutoScan: request.body.enable_auto_scan,
         scheduleAt: request.body.schedule_at,
+        // keyheat: each run's task options (a daily snapshot analysis).
+        options: request.body.options === undefined ? null : optionsFromWire(request.body.options),
       });
       return autoscanToWire(config);
     },
