@@ -14,7 +14,8 @@
 /** Redis 6.2 (~* keys; no CLIENT NO-TOUCH), 7.0 (%R~*; ACL SETUSER refuses +client|no-touch, which 7.0 lacks), 7.2+ (and Valkey 8+). */
 export type AclFamily = '6.2' | '7.0' | '7.2+';
 
-export type AclFeature = 'hot' | 'big' | 'sampling' | 'snapshot' | 'cluster';
+/** 'snapshot' serves offline key analysis of a fresh RDB too (the same transfer, from the node named). */
+export type AclFeature = 'hot' | 'big' | 'expire' | 'sampling' | 'snapshot' | 'cluster';
 
 /** The family of a server by the Redis version it is compatible with (Valkey says 7.2.4); null before 6.0 (no ACL). */
 export function aclFamilyOf(redisVersion: string): AclFamily | null {
@@ -36,6 +37,9 @@ export function aclRules(feature: AclFeature, family: AclFamily): readonly strin
       return ['+select', '+scan', '+object|freq', ...SIZES, '+memory|usage', '+config|get', ...noTouch];
     case 'big':
       return ['+select', '+scan', ...SIZES, '+pttl', '+memory|usage', ...noTouch];
+    case 'expire':
+      // SCAN reclaims the expired keys it visits; PTTL reads each live key's TTL.
+      return ['+select', '+scan', '+pttl'];
     case 'sampling':
       // The LFU scan after the window needs the hot key rules too (not on a policy without LFU).
       return ['+monitor', '+command', '+client|id', '+client|list'];

@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aclFamilyOf, aclSetuser, type AclFamily, type AclFeature } from '../../src/domain/acl-rules.js';
+import { analyzeExpiredKeys } from '../../src/engine/expire-scan.js';
+import { analyzeOfflineNode } from '../../src/engine/offline-analysis.js';
 import type { RedisEndpoint } from '../../src/domain/instance.js';
 import { RedisFailure } from '../../src/domain/redis-failure.js';
 import { analyzeBigKeys } from '../../src/engine/analyze-bigkeys.js';
@@ -85,6 +87,13 @@ describe.each(VERSIONS)('an ACL user with exactly the documented rules, on $name
     expect(hot.keys.map((k) => k.name).slice(0, 2)).toEqual(['acl:hot', 'acl:db2']);
     const big = await analyzeBigKeys({ endpoint }, { strategy: 'snapshot' });
     expect(big.keys.map((k) => [k.name, k.size])).toEqual([['acl:big', 6000]]);
+  });
+
+  it('runs an expired key scan, and an offline analysis of a fresh RDB with the snapshot rules', async () => {
+    const expire = await analyzeExpiredKeys({ endpoint: await user('expire', ['expire']) });
+    expect(expire.scannedKeys).toBe(3);
+    const offline = await analyzeOfflineNode({ endpoint: await user('offline', ['snapshot']) }, `${redis.host}:${redis.port}`);
+    expect(offline.report.totalNum).toBe(3);
   });
 
   it('names a denied command with the rule that allows it', async () => {

@@ -7,7 +7,7 @@ import { aclFamilyOf, aclRules, aclSetuser, type AclFamily, type AclFeature } fr
 describe('docs/acl.md', () => {
   const doc = readFileSync(path.resolve(import.meta.dirname, '../../docs/acl.md'), 'utf8');
   const families: AclFamily[] = ['7.2+', '7.0', '6.2'];
-  const features: AclFeature[] = ['hot', 'big', 'sampling', 'snapshot'];
+  const features: AclFeature[] = ['hot', 'big', 'expire', 'sampling', 'snapshot'];
 
   it.each(families.flatMap((family) => features.map((feature) => [family, feature] as const)))('gives the %s rules of %s', (family, feature) => {
     expect(doc).toContain(`ACL SETUSER keyheat on >PASSWORD ${aclSetuser(family, [feature]).join(' ')}\n`);
