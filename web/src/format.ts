@@ -1,5 +1,5 @@
 /** Numbers and times as people read them, and exports. */
-import type { BigKey, HotKey, Task } from './wire';
+import type { BigKey, HotKey, LargestKey, Task } from './wire';
 
 export function rate(key: Pick<HotKey, 'est_qps' | 'est_accesses' | 'saturated'>): string {
   if (key.est_qps === null || key.est_qps === undefined) return key.est_accesses === undefined ? '' : `~${key.est_accesses.toLocaleString()} accesses`;
@@ -57,6 +57,13 @@ const BIG_CSV_COLUMNS = ['name', 'name_base64', 'type', 'db', 'shard', 'size', '
 /** A big key task's keys as CSV, in the API's order (per type, biggest first). */
 export function bigKeysCsv(keys: readonly BigKey[]): string {
   return csv(BIG_CSV_COLUMNS, keys);
+}
+
+const LARGEST_CSV_COLUMNS = ['key', 'key_base64', 'truncated', 'name_sha1', 'type', 'bytes', 'num_of_elem', 'db'] as const;
+
+/** An offline analysis's largest keys as CSV, in the API's order (per type, largest first). */
+export function largestKeysCsv(keys: readonly LargestKey[]): string {
+  return csv(LARGEST_CSV_COLUMNS, keys);
 }
 
 function csv<T>(columns: readonly (keyof T & string)[], rows: readonly T[]): string {

@@ -1,50 +1,35 @@
 /**
- * The daily automatic analysis of one task family (hot keys or big keys, each with its own
- * schedule): on/off and UTC times, each with the browser's local time beside it. The two
+ * The automatic runs of one task family, each with its own schedule. Hot and big keys run daily
+ * (DCS's autoscan): on/off and UTC times, each with the browser's local time beside it. The
+ * expired key scan runs from a first time every so many seconds (interval-editor.tsx). The
  * editors share a page, so every control's accessible name says which schedule it is part of.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, messageOf, type Session } from '../api';
 import { localTimeOf, when } from '../format';
-import { kindPaths } from '../task-kinds';
+import { instancePath, KINDS, type DailyLabels } from '../task-kinds';
 import { useLoad } from '../use-load';
 import type { Autoscan, TaskKind } from '../wire';
+import { IntervalEditor } from './interval-editor';
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
-interface Labels {
-  readonly title: string;
-  readonly enable: string;
-  readonly time: (n: number) => string;
-  readonly remove: (n: number) => string;
-  readonly add: string;
-  readonly save: string;
+/** The schedule of a family, as its row in task-kinds.ts has it: daily times, an interval, or none. */
+export function AutoscanEditor(props: { readonly session: Session; readonly instanceId: string; readonly kind: TaskKind; readonly level?: 2 | 3 }) {
+  const schedule = KINDS[props.kind].schedule;
+  if (schedule === null) return null;
+  const path = `${instancePath(props.instanceId)}${schedule.path}`;
+  const titleId = `autoscan-${props.kind}-title`;
+  return schedule.type === 'daily' ? (
+    <DailyEditor session={props.session} path={path} labels={schedule.labels} titleId={titleId} level={props.level ?? 2} />
+  ) : (
+    <IntervalEditor session={props.session} path={path} labels={schedule.labels} titleId={titleId} level={props.level ?? 2} />
+  );
 }
 
-const LABELS: Readonly<Record<TaskKind, Labels>> = {
-  hot: {
-    title: 'Daily analysis',
-    enable: 'Run automatically every day',
-    time: (n) => `Time ${n} (UTC)`,
-    remove: (n) => `Remove time ${n}`,
-    add: 'Add a time',
-    save: 'Save schedule',
-  },
-  big: {
-    title: 'Daily big key analysis',
-    enable: 'Scan for big keys every day',
-    time: (n) => `Big key scan ${n} (UTC)`,
-    remove: (n) => `Remove big key scan ${n}`,
-    add: 'Add a big key scan',
-    save: 'Save big key schedule',
-  },
-};
-
-export function AutoscanEditor(props: { readonly session: Session; readonly instanceId: string; readonly kind: TaskKind }) {
-  const { session, instanceId, kind } = props;
-  const path = kindPaths(kind, instanceId).autoscan;
-  const labels = LABELS[kind];
-  const titleId = `autoscan-${kind}-title`;
+function DailyEditor(props: { readonly session: Session; readonly path: string; readonly labels: DailyLabels; readonly titleId: string; readonly level: 2 | 3 }) {
+  const { session, path, labels, titleId } = props;
+  const Heading = props.level === 2 ? 'h2' : 'h3';
   const current = useLoad(() => api<Autoscan>(session, 'GET', path), [session, path]);
   const [enabled, setEnabled] = useState(false);
   const [times, setTimes] = useState<string[]>([]);
@@ -75,7 +60,7 @@ export function AutoscanEditor(props: { readonly session: Session; readonly inst
   const readOnly = session.readOnly;
   return (
     <form class="panel" aria-labelledby={titleId} onSubmit={(e) => void save(e)}>
-      <h2 id={titleId}>{labels.title}</h2>
+      <Heading id={titleId}>{labels.title}</Heading>
       {current.error !== null ? <p class="error" role="alert">{current.error}</p> : null}
       <label class="inline">
         <input type="checkbox" checked={enabled} disabled={readOnly} onChange={(e) => setEnabled(e.currentTarget.checked)} /> {labels.enable}

@@ -33,7 +33,10 @@ const value = (key: HotKey, by: SortKey): number | string => {
   }
 };
 
-export function HotKeyTable(props: { readonly task: Task }) {
+/** The fields of a task the table reads: an offline analysis passes its hot keys alone. */
+type KeysOf = Pick<Task, 'keys' | 'trend' | 'sampled' | 'analysis'>;
+
+export function HotKeyTable(props: { readonly task: KeysOf }) {
   const keys = props.task.keys ?? [];
   const cluster = keys.some((k) => k.shard !== undefined);
   const compared = props.task.trend !== null && props.task.trend !== undefined;
@@ -146,7 +149,7 @@ export function HotKeyTable(props: { readonly task: Task }) {
  * Why there is no LFU list. Without LFU counters (a maxmemory-policy that is not LFU) only a
  * sampling phase can rank keys, so the page points there rather than showing an empty table.
  */
-function EmptyKeys(props: { readonly task: Task }) {
+function EmptyKeys(props: { readonly task: KeysOf }) {
   const { task } = props;
   if (task.sampled === undefined) return <p class="notice">This analysis found no keys to report.</p>;
   if (task.analysis?.lfu === undefined) {

@@ -1,9 +1,13 @@
-/** Live per-node progress of a running task of either family (progress.nodes of the task body). */
-import type { BigTask, Task } from '../wire';
+/**
+ * Live per-node progress of a running task (progress.nodes of a hot or big key task). A family
+ * without per-node progress (the expired key scan, offline analysis) says only that it runs.
+ */
+import type { Task } from '../wire';
 
-export function NodeProgress(props: { readonly task: Pick<Task | BigTask, 'status' | 'progress'> }) {
+export function NodeProgress(props: { readonly task: { readonly status: Task['status']; readonly progress?: Task['progress'] }; readonly running?: string }) {
   const nodes = props.task.progress?.nodes ?? [];
   if (props.task.status === 'waiting') return <p aria-live="polite">Waiting for a runner…</p>;
+  if (props.running !== undefined) return <p aria-live="polite">{props.running}</p>;
   if (nodes.length === 0) return <p aria-live="polite">Starting…</p>;
   return (
     <ul class="progress-list" aria-live="polite">

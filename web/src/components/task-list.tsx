@@ -1,37 +1,66 @@
-/** An instance's tasks of one family (hot or big keys), newest first, a page at a time, with a status filter. */
+/**
+ * An instance's tasks of one family, newest first, a page at a time, with a status filter. The
+ * family's row in task-kinds.ts gives the path, the words, and the columns it has (`scan_type`,
+ * and `num` for the expired key scan). A token that may write can delete a task from here, after
+ * a confirmation.
+ */
 import { useState } from 'preact/hooks';
-import { api, type Session } from '../api';
+import { api, messageOf, type Session } from '../api';
 import { when } from '../format';
-import { href } from '../router';
-import { kindPaths, taskRoute } from '../task-kinds';
+import { href, taskRoute } from '../router';
+import { instancePath, KINDS, taskPath, type ListedTask } from '../task-kinds';
 import { useLoad } from '../use-load';
-import type { TaskKind, TaskList as TaskListBody } from '../wire';
+import type { KindWire, TaskKind } from '../wire';
+import { Confirm } from './confirm';
 
 const PAGE = 10;
 const STATUSES = ['', 'waiting', 'running', 'success', 'failed'] as const;
 
-/** Names that tell the two lists of one page apart. */
-const LABELS: Readonly<Record<TaskKind, { title: string; caption: string; pages: string; none: string }>> = {
-  hot: { title: 'Hot key tasks', caption: 'Tasks of this instance: hot key analyses', pages: 'Hot key task pages', none: 'No hot key task' },
-  big: { title: 'Big key analyses', caption: 'Big key analyses of this instance', pages: 'Big key analysis pages', none: 'No big key analysis' },
-};
-
-export function TaskList(props: { readonly session: Session; readonly instanceId: string; readonly kind: TaskKind; readonly refresh: number }) {
+export function TaskList<K extends TaskKind>(props: {
+  readonly session: Session;
+  readonly instanceId: string;
+  readonly kind: K;
+  readonly refresh: number;
+  /** The heading's level: 3 inside a section of its own. */
+  readonly level?: 2 | 3;
+}) {
   const { session, instanceId, kind } = props;
-  const labels = LABELS[kind];
+  const row = KINDS[kind];
+  const labels = row.labels.list;
+  const Heading = props.level === 3 ? 'h3' : 'h2';
   const titleId = `tasks-${kind}-title`;
   const [offset, setOffset] = useState(0);
   const [status, setStatus] = useState<(typeof STATUSES)[number]>('');
-  const tasks = useLoad(() => {
+  const [deleting, setDeleting] = useState<ListedTask | null>(null);
+  const [deleted, setDeleted] = useState(0);
+  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const tasks = useLoad(async () => {
     const query = `offset=${offset}&limit=${PAGE}${status === '' ? '' : `&status=${status}`}`;
-    return api<TaskListBody>(session, 'GET', `${kindPaths(kind, instanceId).tasks}?${query}`);
-  }, [session, instanceId, kind, offset, status, props.refresh]);
+    return row.listed(await api<KindWire[K]['list']>(session, 'GET', `${instancePath(instanceId)}${row.api.list}?${query}`));
+  }, [session, instanceId, kind, offset, status, props.refresh, deleted]);
   const count = tasks.value?.count ?? 0;
+  const records = tasks.value?.records ?? [];
+  const scanType = records.some((r) => r.scan_type !== undefined);
+  const num = labels.num !== undefined;
+  const writable = !session.readOnly;
+
+  const remove = async (task: ListedTask): Promise<void> => {
+    setDeleting(null);
+    try {
+      await api(session, 'DELETE', taskPath(kind, instanceId, task.id));
+      setMessage({ text: `The ${labels.item} of ${when(task.created_at)} was deleted.`, error: false });
+      // The last task of a page gone: the page before.
+      if (records.length === 1 && offset > 0) setOffset(Math.max(0, offset - PAGE));
+      setDeleted((n) => n + 1);
+    } catch (failure) {
+      setMessage({ text: messageOf(failure), error: true });
+    }
+  };
 
   return (
     <section aria-labelledby={titleId}>
       <div class="heading">
-        <h2 id={titleId}>{labels.title}</h2>
+        <Heading id={titleId}>{labels.title}</Heading>
         <label class="inline">
           Status
           <select
@@ -50,8 +79,18 @@ export function TaskList(props: { readonly session: Session; readonly instanceId
         </label>
       </div>
       {tasks.error !== null ? <p class="error" role="alert">{tasks.error}</p> : null}
-      {tasks.value !== null && tasks.value.records.length === 0 ? <p>{labels.none}{status === '' ? '' : ` is ${status}`}.</p> : null}
-      {tasks.value !== null && tasks.value.records.length > 0 ? (
+      {message !== null ? (
+        <p class={message.error ? 'error' : ''} role={message.error ? 'alert' : 'status'}>
+          {message.text}
+        </p>
+      ) : null}
+      {tasks.value !== null && records.length === 0 ? (
+        <p>
+          {labels.none}
+          {status === '' ? '' : ` is ${status}`}.
+        </p>
+      ) : null}
+      {tasks.value !== null && records.length > 0 ? (
         <div class="table-scroll">
           <table>
             <caption class="visually-hidden">{labels.caption}</caption>
@@ -59,12 +98,18 @@ export function TaskList(props: { readonly session: Session; readonly instanceId
               <tr>
                 <th scope="col">Created</th>
                 <th scope="col">Status</th>
-                <th scope="col">Type</th>
+                {scanType ? <th scope="col">Type</th> : null}
+                {num ? <th scope="col">{labels.num}</th> : null}
                 <th scope="col">Finished</th>
+                {writable ? (
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody>
-              {tasks.value.records.map((r) => (
+              {records.map((r) => (
                 <tr key={r.id}>
                   <th scope="row">
                     <a href={href(taskRoute(kind, instanceId, r.id))}>{when(r.created_at)}</a>
@@ -73,14 +118,23 @@ export function TaskList(props: { readonly session: Session; readonly instanceId
                     <span class={`status ${r.status}`}>{r.status}</span>
                     {r.error_msg !== undefined ? <div class="sub">{r.error_msg}</div> : null}
                   </td>
-                  <td>{r.scan_type}</td>
+                  {scanType ? <td>{r.scan_type}</td> : null}
+                  {num ? <td class="num">{r.status === 'success' && r.num !== undefined ? r.num.toLocaleString() : ''}</td> : null}
                   <td>{when(r.finished_at)}</td>
+                  {writable ? (
+                    <td>
+                      <button type="button" class="danger small" onClick={() => setDeleting(r)} aria-label={`Delete the ${labels.item} of ${when(r.created_at)}`}>
+                        Delete
+                      </button>
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       ) : null}
+      {tasks.value?.total !== undefined && labels.total !== undefined && count > 0 ? <p class="sub">{labels.total(tasks.value.total)}</p> : null}
       <nav class="pager" aria-label={labels.pages}>
         <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
           Newer
@@ -92,6 +146,15 @@ export function TaskList(props: { readonly session: Session; readonly instanceId
           Older
         </button>
       </nav>
+      {deleting !== null ? (
+        <Confirm
+          title={`Delete this ${labels.item}?`}
+          message={`The ${labels.item} of ${when(deleting.created_at)}: ${row.labels.deleted}`}
+          action="Delete"
+          onConfirm={() => void remove(deleting)}
+          onCancel={() => setDeleting(null)}
+        />
+      ) : null}
     </section>
   );
 }

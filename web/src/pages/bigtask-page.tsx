@@ -13,13 +13,13 @@ import { Confirm } from '../components/confirm';
 import { NodeProgress } from '../components/node-progress';
 import { bigKeysCsv, download, duration, taskFileName, when } from '../format';
 import { href, navigate } from '../router';
-import { kindPaths } from '../task-kinds';
+import { taskPath } from '../task-kinds';
 import { useLoad } from '../use-load';
 import type { BigTask } from '../wire';
 
 export function BigTaskPage(props: { readonly session: Session; readonly instanceId: string; readonly taskId: string }) {
   const { session, instanceId, taskId } = props;
-  const path = `${kindPaths('big', instanceId).task}/${encodeURIComponent(taskId)}`;
+  const path = taskPath('big', instanceId, taskId);
   const task = useLoad(() => api<BigTask>(session, 'GET', path), [session, path]);
   const [deleting, setDeleting] = useState(false);
   const [error, setError] = useState<string | null>(null);

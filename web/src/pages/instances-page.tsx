@@ -4,7 +4,8 @@ import { api, messageOf, type Session } from '../api';
 import { Confirm } from '../components/confirm';
 import { RegisterForm } from '../components/register-form';
 import { localTimeOf, rate, when } from '../format';
-import { href } from '../router';
+import { href, taskRoute } from '../router';
+import { instancePath, KINDS, taskPath } from '../task-kinds';
 import { useLoad } from '../use-load';
 import type { Autoscan, Instance, InstanceListBody, Task, TaskList } from '../wire';
 
@@ -16,14 +17,15 @@ interface Row {
 
 /** Three small reads per instance, in parallel: the public API has no "last analysis" field. */
 async function rowOf(session: Session, instance: Instance): Promise<Row> {
-  const base = `/instances/${encodeURIComponent(instance.instance_id)}`;
+  const base = instancePath(instance.instance_id);
+  const hot = KINDS.hot;
   const [list, autoscan] = await Promise.all([
-    api<TaskList>(session, 'GET', `${base}/hotkey-tasks?limit=1&status=success`),
+    api<TaskList>(session, 'GET', `${base}${hot.api.list}?limit=1&status=success`),
     // The schedule is a detail of the row: the list still shows when it cannot be read.
-    api<Autoscan>(session, 'GET', `${base}/hotkey/autoscan`).catch((): null => null),
+    hot.schedule === null ? null : api<Autoscan>(session, 'GET', `${base}${hot.schedule.path}`).catch((): null => null),
   ]);
   const record = list.records[0];
-  const last = record === undefined ? null : await api<Task>(session, 'GET', `${base}/hotkey-task/${encodeURIComponent(record.id)}`);
+  const last = record === undefined ? null : await api<Task>(session, 'GET', taskPath('hot', instance.instance_id, record.id));
   return { instance, last, autoscan };
 }
 
@@ -144,7 +146,7 @@ function LastAnalysis(props: { readonly task: Task | null }) {
   const hottest = task.keys?.[0];
   const saturated = (task.keys ?? []).filter((k) => k.saturated === true).length;
   return (
-    <a href={href({ page: 'task', instanceId: task.instance_id, taskId: task.id })}>
+    <a href={href(taskRoute('hot', task.instance_id, task.id))}>
       {when(task.finished_at)}
       <div class="sub">
         {hottest === undefined ? 'no hot key' : <span class="mono"><bdi>{hottest.name}</bdi></span>}

@@ -9,12 +9,13 @@ import { SnapshotPanel } from '../components/snapshot-panel';
 import { TaskCharts } from '../components/task-charts';
 import { download, duration, keysCsv, taskFileName, when } from '../format';
 import { href, navigate } from '../router';
+import { taskPath } from '../task-kinds';
 import { useLoad } from '../use-load';
 import type { Task } from '../wire';
 
 export function TaskPage(props: { readonly session: Session; readonly instanceId: string; readonly taskId: string }) {
   const { session, instanceId, taskId } = props;
-  const path = `/instances/${encodeURIComponent(instanceId)}/hotkey-task/${encodeURIComponent(taskId)}`;
+  const path = taskPath('hot', instanceId, taskId);
   const task = useLoad(() => api<Task>(session, 'GET', path), [session, path]);
   const [deleting, setDeleting] = useState(false);
   const [error, setError] = useState<string | null>(null);
