@@ -27,7 +27,14 @@ Commands:
         can be read.
   scan <redis-url> --snapshot [--snapshot-replicas] [--big]   |   scan --rdb dump.rdb [--big]
         Read each primary's RDB (one fork, streamed, never stored) or a saved RDB file instead
-        of scanning. "keyheat scan --help" shows every flag and the exit codes.
+        of scanning.
+  scan <redis-url> --expired [--scan-keys-count N] [pacing flags]
+        The expired key scan: SCAN every primary so Redis reclaims the keys whose TTL has
+        passed; prints how many were reclaimed and the TTLs of the keys found.
+  scan <redis-url> --offline [--node IP:PORT]   |   scan --rdb dump.rdb --offline
+        Offline key analysis of one node's RDB (a fresh one, or a saved file): the largest
+        keys and prefixes per type, totals by type. "keyheat scan --help" shows every flag
+        and the exit codes.
   token reset [--config FILE] [--data-dir DIR]
         Issue a new admin token for the default project (the old one stops working).
         Run it while keyheat serve is stopped.
@@ -41,9 +48,13 @@ Client commands, for a running keyheat serve (over its HTTP API):
         Registered Redis deployments. The password may come from KEYHEAT_REDIS_PASSWORD.
   tasks create <instance_id> [--wait] [pacing flags] | list <instance_id> [--status S]
         [--offset N] [--limit N] | show <instance_id> <task_id> | rm <instance_id> <task_id>
-        Hot key analysis tasks; "create --wait" prints the same table as scan.
+        | nodes <instance_id> <task_id> | backups <instance_id>
+        Analysis tasks: hot keys, or with --big, --expired (the expired key scan) or --offline
+        (offline key analysis, create takes --node IP:PORT [--backup FILE]); "create --wait"
+        prints the same table as scan. nodes and backups: what --offline may read.
   autoscan get <instance_id> | set <instance_id> --on|--off [--at HH:mm,...]
-        The daily automatic analysis (UTC times).
+        The daily automatic analysis (UTC times); --big its own; --expired the expired key
+        scan's, every --interval from --first-scan-at.
         Every client command takes --server URL (default http://127.0.0.1:8080), --project ID,
         --token TOKEN (or KEYHEAT_SERVER, KEYHEAT_PROJECT, KEYHEAT_TOKEN), --timeout MS and
         --json, and exits with scan's codes. "keyheat <command> --help" shows the details.

@@ -21,10 +21,14 @@ export const SCAN_HELP = `Usage: keyheat scan <redis-url> [options]
        keyheat scan <redis-url> --big [options]
        keyheat scan <redis-url> --snapshot [--snapshot-replicas] [--big] [options]
        keyheat scan --rdb dump.rdb [--big] [--top N] [--json]
+       keyheat scan <redis-url> --expired [--scan-keys-count N] [pacing flags] [--json]
+       keyheat scan <redis-url> --offline [--node IP:PORT] [--top-keys N] [--top-prefixes N] [--json]
+       keyheat scan --rdb dump.rdb --offline [--top-keys N] [--top-prefixes N] [--json]
 
 Analyses one Redis deployment directly, without the service, and prints its hot keys (or its
 big keys with --big): every database of a standalone server, every primary of a Cluster, the
-current primary behind Sentinel.
+current primary behind Sentinel. --expired runs the expired key scan instead, --offline the
+offline key analysis of one node's RDB.
 
 Redis URLs:
   redis://[[user]:password@]host[:port]              a server, or any node of a Cluster
@@ -69,12 +73,33 @@ counters, sizes from its encodings; with --big both results come from one pass.
 --snapshot-replicas reads each shard's RDB from a replica. --rdb FILE reads a saved RDB file
 (Redis 2.6 to 8.6, Valkey up to 9.2). docs/snapshots.md says what a fork costs.
 
+The expired key scan (--expired): SCANs every primary so Redis reclaims the keys whose TTL has
+passed, and prints how many each primary reclaimed (INFO stats expired_keys around the scan, the
+server's own active expiry meanwhile included) and the TTLs of the keys found: in total, per
+database and for the 20 namespaces with the most keys. Any version and maxmemory-policy.
+  --scan-keys-count N     keys per SCAN page, SCAN COUNT (10-1000; 100)
+  --max-cpu-share, --idle-cpu-share, --max-block-us, --rate, --timeout, --prefix-delimiters,
+  --prefix-depth and the TLS flags as above; --top, --pattern, --batch, --busy-batch, --sample,
+  --snapshot, --rdb and the --big flags do not apply.
+
+Offline key analysis (--offline): DCS's report of one node's RDB: per type the keys and the
+prefixes taking the most bytes in the RDB (not memory), the totals by type, and the hot keys of
+the same pass where the RDB carries LFU counters. A fresh RDB of a live node (one fork, streamed,
+never stored) or a saved file with --rdb.
+  --node IP:PORT          the node to read, a primary or a replica as the deployment announces
+                          it (default: the node the URL names; needed behind Sentinel)
+  --top-keys N            largest keys reported per type (1-500; 100)
+  --top-prefixes N        largest prefixes reported per type (1-500; 50)
+  --top N                 hot keys reported (default 100)
+  --prefix-delimiters, --prefix-depth, --timeout and the TLS flags as above; the pacing flags,
+  --pattern, --sample, --snapshot and the --big flags do not apply.
+
 The ACL rules a least-privilege user needs for each of these are in docs/acl.md.
 
 Exit codes: 0 done; 2 usage; 3 unreachable, authentication or TLS refused, no Sentinel could
 name the primary; 4 not analysable as configured (maxmemory-policy not LFU without --sample,
-Redis < 4.0, a command the ACL user may not run, an RDB format keyheat does not read); 1 any
-other failure; 130 interrupted.`;
+Redis < 4.0, a command the ACL user may not run, an RDB format keyheat does not read, a --node
+that is not one of the deployment's); 1 any other failure; 130 interrupted.`;
 
 export const TOKEN_HELP = `Usage: keyheat token reset [--config FILE] [--data-dir DIR]
 

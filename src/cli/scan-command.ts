@@ -6,22 +6,31 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describeFailure, meaningOf, SCAN_EXIT } from '../domain/failure-map.js';
-import type { RedisEndpoint } from '../domain/instance.js';
-import { ANALYSIS_LIMITS, BIGKEY_LIMITS, PREFIX_DELIMITERS } from '../domain/limits.js';
+import { endpointAddress, type RedisEndpoint } from '../domain/instance.js';
+import { ANALYSIS_LIMITS, BIGKEY_LIMITS, EXPIRE_LIMITS, OFFLINE_LIMITS, PREFIX_DELIMITERS } from '../domain/limits.js';
 import { escapeControls } from '../domain/display-text.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import type { NodeProgress } from '../domain/task.js';
+import { NODE_ID_PATTERN, TASK_OPTIONS } from '../domain/task-options.js';
+import type { TaskKind } from '../domain/task-status.js';
 import { ANALYSIS_DEFAULTS, BIG_KEY_ANALYSIS_DEFAULTS, type AnalysisOptions, type BigKeyAnalysisOptions } from '../engine/analysis-options.js';
 import { analyzeBigKeys } from '../engine/analyze-bigkeys.js';
 import { analyzeDeployment, type AnalysisResult } from '../engine/analyze-deployment.js';
+import { analyzeExpiredKeys } from '../engine/expire-scan.js';
+import { analyzeOfflineFile, analyzeOfflineNode } from '../engine/offline-analysis.js';
 import { analyzeRdbFile, analyzeSnapshot, type SnapshotOutcome } from '../engine/snapshot-analysis.js';
 import { preflightDeployment } from '../redis/deployment-preflight.js';
 import { redisAccess } from '../redis/redis-access.js';
 import { parseRedisUrl, redactedUrl } from '../redis/redis-url.js';
 import { bigKeyResultToWire } from '../wire/bigkey-mappers.js';
+import { expireResultToWire } from '../wire/expire-mappers.js';
 import { insightsToWire } from '../wire/insight-mappers.js';
+import { offlineResultToWire } from '../wire/offline-mappers.js';
 import { hotKeyToWire, statsToWire } from '../wire/wire-mappers.js';
+import { KIND_FLAG } from './client/kind-flags.js';
+import { formatExpireReport } from './expire-output.js';
 import { numeric, sampleSeconds } from './flag-values.js';
+import { formatOfflineReport } from './offline-output.js';
 import { REDIS_TLS_OPTIONS, tlsFromFlags } from './redis-tls-flags.js';
 import { formatBigTable, formatProgress, formatTable } from './scan-output.js';
 import { UsageError } from './usage-error.js';
@@ -37,13 +46,40 @@ export interface ScanIo {
 const defaultIo: ScanIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 
 export async function scanCommand(args: readonly string[], io: ScanIo = defaultIo): Promise<number> {
-  const { endpoint, rdb, options, json, big } = parseScanArgs(args, io.env);
+  const { endpoint, rdb, options, json, big, expire, offline } = parseScanArgs(args, io.env);
   const controller = new AbortController();
   const interrupt = (): void => controller.abort(new RedisFailure('cancelled', '', 'interrupted'));
   process.once('SIGINT', interrupt);
   const progress = io.stderr.isTTY === true ? progressPrinter(io.stderr) : null;
   const target = endpoint === null ? escapeControls(rdb ?? '') : redactedUrl(endpoint);
   try {
+    if (expire !== null && endpoint !== null) {
+      // As the service checks an expired key scan at creation: every primary reachable, any policy.
+      await preflightDeployment(endpoint, options.redis, controller.signal, { noLfu: true });
+      const result = await analyzeExpiredKeys({ endpoint }, { ...options, ...expire, signal: controller.signal, onProgress: progress?.update });
+      progress?.finish();
+      const wire = expireResultToWire(result);
+      io.stdout.write(json ? `${JSON.stringify(wire)}\n` : (formatExpireReport(wire, target) ?? ''));
+      return SCAN_EXIT.ok;
+    }
+    if (offline !== null) {
+      const run = { ...options, topKeys: offline.topKeys, topPrefixes: offline.topPrefixes, signal: controller.signal, onProgress: progress?.update };
+      let source = target;
+      let result;
+      if (endpoint === null) {
+        result = await analyzeOfflineFile(rdb ?? '', run);
+      } else {
+        const node = offline.node ?? endpointAddress(endpoint);
+        // As the service checks an offline analysis at creation: the node is the deployment's, and may fork.
+        await preflightDeployment(endpoint, options.redis, controller.signal, { noLfu: true, snapshot: { replicas: false, maxMemoryShare: options.snapshotMaxMemoryShare }, node });
+        result = await analyzeOfflineNode({ endpoint }, node, run);
+        source = `${target}, node ${escapeControls(result.node)}${result.nodeType === null ? '' : ` (${result.nodeType})`}`;
+      }
+      progress?.finish();
+      const wire = offlineResultToWire(result);
+      io.stdout.write(json ? `${JSON.stringify(wire)}\n` : (formatOfflineReport(wire, source, result.durationMs) ?? ''));
+      return SCAN_EXIT.ok;
+    }
     // One pass over an RDB gives both results: with --big, the hot keys come along where the RDB has counters.
     if (endpoint === null || (options.strategy === 'snapshot' && big !== null)) {
       const wants = { hot: endpoint === null || big !== null ? ('optional' as const) : true, big: big?.thresholds ?? null };
@@ -98,7 +134,14 @@ interface ScanArgs {
   readonly options: AnalysisOptions;
   readonly json: boolean;
   readonly big: BigKeyFlags | null;
+  /** --expired: the page size; null otherwise. */
+  readonly expire: { readonly scanKeysCount: number } | null;
+  /** --offline: the node to read (null: the one the URL names, or --rdb's file) and the report's bounds; null otherwise. */
+  readonly offline: { readonly node: string | null; readonly topKeys: number; readonly topPrefixes: number } | null;
 }
+
+/** The analyses `keyheat scan` runs, by their flag (hot keys: none): the client's kind flags. */
+const MODE_FLAGS = KIND_FLAG;
 
 function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): ScanArgs {
   let parsed;
@@ -131,6 +174,12 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): ScanArg
         snapshot: { type: 'boolean', default: false },
         'snapshot-replicas': { type: 'boolean', default: false },
         rdb: { type: 'string' },
+        expired: { type: 'boolean', default: false },
+        'scan-keys-count': { type: 'string' },
+        offline: { type: 'boolean', default: false },
+        node: { type: 'string' },
+        'top-keys': { type: 'string' },
+        'top-prefixes': { type: 'string' },
         ...REDIS_TLS_OPTIONS,
       },
     });
@@ -138,6 +187,9 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): ScanArg
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
+  const mode = modeOf(values);
+  // The flags an expired key scan or an offline analysis cannot take, before any other check.
+  refuseForMode(values, mode);
   const rdb = values.rdb ?? null;
   if (rdb !== null && positionals.length > 0) throw new UsageError('scan --rdb reads a file: give no Redis URL with it');
   if (rdb !== null) {
@@ -181,7 +233,71 @@ function parseScanArgs(args: readonly string[], env: NodeJS.ProcessEnv): ScanArg
   if (options.snapshotReplicas && !values.snapshot) throw new UsageError('--snapshot-replicas needs --snapshot');
   if (values.snapshot || rdb !== null) refuseScanFlags(values, rdb !== null ? '--rdb' : '--snapshot');
   if (rdb !== null && (values.snapshot || values.sample !== undefined)) throw new UsageError('--rdb reads a saved file: --snapshot and --sample need a live Redis');
-  return { endpoint, rdb, options, json: values.json, big: bigKeyFlags(values) };
+  const expire = mode === 'expire' ? { scanKeysCount: numeric(values['scan-keys-count'], '--scan-keys-count', EXPIRE_LIMITS.scanKeysCount) } : null;
+  return { endpoint, rdb, options, json: values.json, big: bigKeyFlags(values), expire, offline: mode === 'offline' ? offlineFlags(values, endpoint) : null };
+}
+
+/** Which analysis the flags ask for; two of --big, --expired, --offline are a usage error. */
+function modeOf(values: { big: boolean; expired: boolean; offline: boolean }): TaskKind {
+  const given = (['big', 'expire', 'offline'] as const).filter((kind) => values[MODE_FLAGS[kind] as 'big' | 'expired' | 'offline']);
+  if (given.length > 1) throw new UsageError(`${given.map((kind) => `--${MODE_FLAGS[kind] ?? ''}`).join(' and ')} are different analyses: run them one at a time`);
+  return given[0] ?? 'hot';
+}
+
+/**
+ * Why a flag means nothing to the expired key scan or to offline analysis, where the option
+ * catalogue (domain/task-options.ts) does not say it: the flags of keyheat scan alone.
+ */
+const OWN_REFUSALS: { readonly [K in 'expire' | 'offline']: Readonly<Record<string, string>> } = {
+  expire: {
+    top: '--top sizes a hot key list; the expired key scan reports the keys it reclaimed and the TTLs it read',
+    pattern: '--pattern cannot be used with --expired: the scan must visit every key to reclaim the expired ones',
+    primaries: '--primaries is for --big: the expired key scan always reads the primaries (replicas do not expire keys)',
+    snapshot: '--snapshot cannot be used with --expired: keys are reclaimed by SCANning each primary, which an RDB cannot do',
+    rdb: '--rdb cannot be used with --expired: keys are reclaimed by SCANning a live primary, which a saved file cannot do',
+  },
+  offline: {
+    pattern: '--pattern cannot be used with --offline: the report covers every key of the RDB',
+    primaries: '--primaries is for --big: --offline reads the node --node names, a primary or a replica',
+    snapshot: '--snapshot is implied: --offline always reads an RDB (a fresh one of the node, or --rdb FILE)',
+  },
+};
+
+/**
+ * The flags the analysis asked for cannot take, each refused with why: the catalogue's options
+ * by the kinds they are for (a pacing flag with --offline says that a snapshot is not paced),
+ * then keyheat scan's own flags. Hot and big keys keep their own checks (bigKeyFlags,
+ * refuseScanFlags); only the flags of the other two are refused for them here.
+ */
+function refuseForMode(values: Readonly<Record<string, unknown>>, mode: TaskKind): void {
+  const given = (flag: string): boolean => values[flag] !== undefined && values[flag] !== false;
+  const modeFlag = MODE_FLAGS[mode];
+  for (const spec of TASK_OPTIONS) {
+    if (spec.flag === null || spec.kinds.includes(mode) || !given(spec.flag)) continue;
+    // Hot and big keys check their own flags; what is refused for them here are the new kinds' flags.
+    if ((mode === 'hot' || mode === 'big') && spec.kinds.some((kind) => kind === 'hot' || kind === 'big')) continue;
+    const owners = spec.kinds.map((kind) => (MODE_FLAGS[kind] === null ? 'hot keys' : `--${MODE_FLAGS[kind] ?? ''}`));
+    if (modeFlag === null) throw new UsageError(`--${spec.flag} needs ${owners.join(' or ')}`);
+    if (mode === 'offline' && spec.notUnder !== undefined && spec.strategies.includes('scan')) throw new UsageError(`--${spec.flag} cannot be used with --offline: it ${spec.notUnder}`);
+    const page = mode === 'expire' && (spec.flag === 'batch' || spec.flag === 'busy-batch') ? ' (its pages are --scan-keys-count)' : '';
+    throw new UsageError(`--${spec.flag} is for ${owners.join(' and ')}, not --${modeFlag}${page}`);
+  }
+  if (mode !== 'expire' && mode !== 'offline') return;
+  const refused = Object.entries(OWN_REFUSALS[mode]).find(([flag]) => given(flag));
+  if (refused !== undefined) throw new UsageError(refused[1]);
+}
+
+/** --offline's node and bounds; --node reads a live node, so not with --rdb, and is needed behind Sentinel. */
+function offlineFlags(values: { node?: string | undefined; rdb?: string | undefined; 'top-keys'?: string | undefined; 'top-prefixes'?: string | undefined }, endpoint: RedisEndpoint | null): NonNullable<ScanArgs['offline']> {
+  const node = values.node ?? null;
+  if (node !== null && values.rdb !== undefined) throw new UsageError('--node names a live node to read; --rdb reads a saved file: give one of them');
+  if (node !== null && !new RegExp(NODE_ID_PATTERN).test(node)) throw new UsageError(`--node takes the node's IP:PORT as the deployment announces it, got "${escapeControls(node, 80)}"`);
+  if (node === null && endpoint !== null && endpoint.sentinel !== undefined && endpoint.sentinel !== null) throw new UsageError('--offline behind Sentinel needs --node IP:PORT: the primary or the replica whose RDB to read');
+  return {
+    node,
+    topKeys: numeric(values['top-keys'], '--top-keys', OFFLINE_LIMITS.topKeys),
+    topPrefixes: numeric(values['top-prefixes'], '--top-prefixes', OFFLINE_LIMITS.topPrefixes),
+  };
 }
 
 /** KEYHEAT_SENTINEL_PASSWORD, for a redis+sentinel:// URL only (set for one, it must not break a plain URL). */

@@ -40,13 +40,13 @@ export function formatProgress(nodes: readonly NodeProgress[], elapsedMs: number
   );
 }
 
-export function formatTable(result: ResultView, target: string): string {
-  const cluster = result.mode === 'cluster';
+/** The hot key table's lines (no trailing newline): rank, counter, estimate, type, size, db, shard on a cluster, name. */
+export function hotKeyTable(keys: readonly HotKey[], cluster: boolean): string {
   // Where no node's counters decay, every estimate is a count of accesses, and the column says so.
-  const counts = result.keys.length > 0 && result.keys.every((key) => key.estQps === null);
-  const measured = result.keys.some((key) => key.sampledQps !== undefined);
+  const counts = keys.length > 0 && keys.every((key) => key.estQps === null);
+  const measured = keys.some((key) => key.sampledQps !== undefined);
   const header = ['#', 'freq', counts ? 'est acc' : 'est/s', ...(measured ? ['seen/s'] : []), 'type', 'size', 'db', ...(cluster ? ['shard'] : []), 'key'];
-  const rows = result.keys.map((key, i) => [
+  const rows = keys.map((key, i) => [
     String(i + 1),
     String(key.freq),
     estimateCell(key, counts),
@@ -59,6 +59,11 @@ export function formatTable(result: ResultView, target: string): string {
     // Control and bidi characters of a (valid UTF-8) name would move the cursor or reorder the line.
     shownName(key),
   ]);
+  return textTable(header, rows, 3).join('\n');
+}
+
+export function formatTable(result: ResultView, target: string): string {
+  const cluster = result.mode === 'cluster';
   const nodes = result.stats.nodes;
   const summary =
     `${target}: ${result.keys.length} hot key${result.keys.length === 1 ? '' : 's'} among ${result.stats.scannedKeys.toLocaleString('en-US')} keys ` +
@@ -69,7 +74,7 @@ export function formatTable(result: ResultView, target: string): string {
   const cost = result.insights?.snapshot === undefined ? formatPacing(nodes ?? []) : formatSnapshot(result.insights.snapshot);
   const sampled = result.insights?.sampling === undefined ? '' : formatSampling(result.insights.sampling, cluster);
   if (result.keys.length === 0) return `${sampled}${summary}\n${cost}${reading}`;
-  return `${textTable(header, rows, 3).join('\n')}\n${summary}\n${cost}${sampled}${reading}`;
+  return `${hotKeyTable(result.keys, cluster)}\n${summary}\n${cost}${sampled}${reading}`;
 }
 
 /** The sampling phase's own ranking: keys by measured commands/s, with its error bound. */
@@ -171,12 +176,12 @@ export function formatPacing(nodes: readonly NodeReport[]): string {
     .join('');
 }
 
-function plural(n: number, word: string): string {
+export function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** A size for people: bytes in B/KB/MB, elements as items. */
-function sizeText(size: number, unit: 'byte' | 'count'): string {
+export function sizeText(size: number, unit: 'byte' | 'count'): string {
   if (unit === 'count') return `${size.toLocaleString('en-US')} items`;
   if (size >= 1024 * 1024) return `${(size / (1024 * 1024)).toFixed(1)} MB`;
   if (size >= 1024) return `${(size / 1024).toFixed(1)} KB`;
@@ -244,6 +249,6 @@ function bigNodeLine(n: BigKeyNode): string {
 }
 
 /** A key name for a terminal (domain/display-text.ts escapeKeyName), with … when it is only the beginning of a longer name. */
-function shownName(key: ReportedName): string {
+export function shownName(key: ReportedName): string {
   return `${escapeKeyName(key.name, key.nameBase64 !== undefined)}${key.truncated === true ? '…' : ''}`;
 }

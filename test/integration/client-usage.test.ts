@@ -30,7 +30,7 @@ describe('client usage errors', () => {
     const lines: (readonly string[])[] = [['tasks'], ['instances', 'show', '../etc'], ['tasks', 'list', 'i1', '--limit', '0']];
     const runs = await Promise.all(lines.map((args) => keyheat(args)));
     expect(runs.map((r) => r.code)).toEqual([2, 2, 2]);
-    expect(runs[0]!.stderr).toMatch(/^keyheat: tasks needs a command: create\|list\|show\|rm\n\nUsage: keyheat tasks <command>/);
+    expect(runs[0]!.stderr).toMatch(/^keyheat: tasks needs a command: create\|list\|show\|rm\|nodes\|backups\n\nUsage: keyheat tasks <command>/);
     expect(runs[1]!.stderr).toMatch(/^keyheat: instance_id must be 1 to 64 letters, digits, "_" or "-", got "\.\.\/etc"\n\nUsage: keyheat instances show <instance_id>/);
     expect(runs[2]!.stderr).toMatch(/^keyheat: --limit must be an integer from 1 to 1000, got "0"\n\nUsage: keyheat tasks list <instance_id>/);
     const noProject = await keyheat(['instances', 'list'], { env: { KEYHEAT_PROJECT: '' } });
@@ -58,6 +58,15 @@ describe('client usage errors', () => {
       ['instances', ['list', '--server', 'ftp://127.0.0.1']],
       ['instances', ['list', '--timeout', 'soon']],
       ['instances', ['list', '--token', 'two words']],
+      ['tasks', ['create', 'i1', '--offline']],
+      ['tasks', ['create', 'i1', '--expired', '--offline']],
+      ['tasks', ['create', 'i1', '--expired', '--top-keys', '5']],
+      ['tasks', ['nodes', 'i1']],
+      ['tasks', ['backups', 'i1', 't1']],
+      ['autoscan', ['get', 'i1', '--offline']],
+      ['autoscan', ['set', 'i1', '--expired', '--at', '03:00']],
+      ['autoscan', ['set', 'i1', '--expired', '--interval', 'daily']],
+      ['autoscan', ['set', 'i1', '--on', '--at', '03:00', '--first-scan-at', '2099-01-01T00:00:00Z']],
     ];
     for (const [group, args] of lines) {
       const run = GROUPS[group]!(args, io);
@@ -76,7 +85,7 @@ describe('client usage errors', () => {
 describe('keyheat help for the client commands', () => {
   const commands: Record<string, readonly string[]> = {
     instances: ['list', 'add', 'show', 'rm'],
-    tasks: ['create', 'list', 'show', 'rm'],
+    tasks: ['create', 'list', 'show', 'rm', 'nodes', 'backups'],
     autoscan: ['get', 'set'],
   };
 
@@ -105,7 +114,10 @@ describe('keyheat help for the client commands', () => {
     expect(texts.get('instances add')).toMatch(/--password-stdin[\s\S]*KEYHEAT_REDIS_PASSWORD/);
     expect(texts.get('tasks create')).toMatch(/--wait[\s\S]*--max-cpu-share S[\s\S]*--idle-cpu-share S[\s\S]*--max-block-us US[\s\S]*--batch N[\s\S]*--busy-batch N[\s\S]*--rate KEYS_PER_S/);
     expect(texts.get('tasks list')).toMatch(/--status S[\s\S]*--offset N[\s\S]*--limit N/);
-    expect(texts.get('autoscan set')).toMatch(/--on[\s\S]*--off[\s\S]*--at TIMES/);
+    expect(texts.get('autoscan set')).toMatch(/--on[\s\S]*--off[\s\S]*--at TIMES[\s\S]*--expired[\s\S]*--first-scan-at ISO[\s\S]*--interval S[\s\S]*--run-timeout S[\s\S]*--scan-keys-count N/);
+    for (const text of [texts.get('tasks create'), texts.get('tasks list'), texts.get('tasks show'), texts.get('tasks rm')]) expect(text).toMatch(/\[--big\|--expired\|--offline\]/);
+    expect(texts.get('tasks create')).toMatch(/--offline[\s\S]*--node IP:PORT[\s\S]*--backup FILE/);
+    expect(texts.get('tasks')).toMatch(/DCS\.4919, DCS\.4818, DCS\.4026/);
   });
 
   it('lists the client commands in the top-level usage, and "help <command>" shows its help', async () => {

@@ -5,11 +5,14 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ErrorBody } from '../../wire/common-schemas.js';
-import { InstanceBody, InstanceList, type RegisterInstanceBody } from '../../wire/instance-schemas.js';
-import { BigTaskBody } from '../../wire/bigkey-schemas.js';
-import { AutoscanConfig, TaskBody, TaskList } from '../../wire/task-schemas.js';
+import { kindSpec } from '../../domain/task-kinds.js';
 import type { TaskKind } from '../../domain/task-status.js';
+import { BigTaskBody } from '../../wire/bigkey-schemas.js';
+import { ErrorBody } from '../../wire/common-schemas.js';
+import { ExpireAutoscanConfig, ExpireHistories, ExpireRecord, ExpireTaskBody, ScanTask, type ExpireAutoscanRequest } from '../../wire/expire-schemas.js';
+import { InstanceBody, InstanceList, type RegisterInstanceBody } from '../../wire/instance-schemas.js';
+import { Backups, OfflineCreated, OfflineDeleted, OfflineList, OfflineNodes, OfflineTask } from '../../wire/offline-schemas.js';
+import { AutoscanConfig, TaskBody, TaskList } from '../../wire/task-schemas.js';
 import { ApiError, Interrupted, ServerUnreachable, shown, UnexpectedAnswer } from './client-errors.js';
 import type { Connection } from './connection.js';
 
@@ -21,10 +24,55 @@ const GATEWAY_ERRORS: ReadonlySet<number> = new Set([502, 503, 504]);
 export type InstanceWire = Static<typeof InstanceBody>;
 export type TaskWire = Static<typeof TaskBody>;
 export type BigTaskWire = Static<typeof BigTaskBody>;
-/** What the task commands need of a task of either kind. */
-export type AnyTaskWire = TaskWire | BigTaskWire;
+export type ExpireTaskWire = Static<typeof ExpireTaskBody>;
+export type OfflineTaskWire = Static<typeof OfflineTask>;
 export type TaskListWire = Static<typeof TaskList>;
+export type ExpireListWire = Static<typeof ExpireHistories>;
+export type OfflineListWire = Static<typeof OfflineList>;
 export type AutoscanWire = Static<typeof AutoscanConfig>;
+export type ExpireAutoscanWire = Static<typeof ExpireAutoscanConfig>;
+export type ExpireAutoscanBody = Static<typeof ExpireAutoscanRequest>;
+export type OfflineNodesWire = Static<typeof OfflineNodes>;
+export type BackupsWire = Static<typeof Backups>;
+
+/** A task of each kind as the API reads it back (GET of one task). */
+export interface KindTasks {
+  readonly hot: TaskWire;
+  readonly big: BigTaskWire;
+  readonly expire: ExpireTaskWire;
+  readonly offline: OfflineTaskWire;
+}
+
+/** A page of each kind's list. */
+export interface KindLists {
+  readonly hot: TaskListWire;
+  readonly big: TaskListWire;
+  readonly expire: ExpireListWire;
+  readonly offline: OfflineListWire;
+}
+
+/** A task of any kind. */
+export type AnyTaskWire = KindTasks[TaskKind];
+
+/**
+ * The answers of each kind's calls: its task, a page of its list, what its create and its
+ * delete answer (DCS's expired key scan answers the new scan without its report, offline key
+ * analysis only the new id; deleting either answers less than the task).
+ */
+const KIND_WIRE = {
+  hot: { task: TaskBody, list: TaskList, created: TaskBody, deleted: TaskBody },
+  big: { task: BigTaskBody, list: TaskList, created: BigTaskBody, deleted: BigTaskBody },
+  expire: { task: ExpireTaskBody, list: ExpireHistories, created: ScanTask, deleted: ExpireRecord },
+  offline: { task: OfflineTask, list: OfflineList, created: OfflineCreated, deleted: OfflineDeleted },
+} as const;
+
+/** Whether the API reports a running task's progress for the kind (per node keys scanned). */
+export function hasProgress(kind: TaskKind): boolean {
+  return 'progress' in KIND_WIRE[kind].task.properties;
+}
+
+/** What a delete answers: the task as it was (hot, big, expire) or only its id (offline). */
+export type DeletedWire = Static<(typeof KIND_WIRE)[TaskKind]['deleted']>;
 
 /** The registration body (RegisterInstanceBody). */
 export type RegisterRequest = Static<typeof RegisterInstanceBody>;
@@ -58,44 +106,55 @@ export class ApiClient {
     await this.exchange('DELETE', `/instances/${encodeURIComponent(instanceId)}`);
   }
 
-  createTask(instanceId: string, pacing: Readonly<Record<string, number | boolean | string>>): Promise<TaskWire> {
-    return this.call('POST', `/instances/${encodeURIComponent(instanceId)}/hotkey-task`, TaskBody, pacing);
+  /** Creates a task of `kind` and reads it back whole (the create answers of the expired key scan and offline analysis are partial). */
+  async createTask<K extends TaskKind>(instanceId: string, kind: K, body: Readonly<Record<string, number | boolean | string>>): Promise<KindTasks[K]> {
+    const created: Static<(typeof KIND_WIRE)[TaskKind]['created']> = await this.call('POST', `${instancePath(instanceId)}/${kindSpec(kind).dcs.create}`, KIND_WIRE[kind].created, body);
+    if ('task_id' in created) return this.getTask(instanceId, created.task_id, kind);
+    if (kind === 'expire') return this.getTask(instanceId, created.id, kind);
+    return created as KindTasks[K];
   }
 
-  createBigTask(instanceId: string, options: Readonly<Record<string, number | boolean | string>>): Promise<BigTaskWire> {
-    return this.call('POST', `/instances/${encodeURIComponent(instanceId)}/bigkey-task`, BigTaskBody, options);
-  }
-
-  listTasks(instanceId: string, query: TaskQuery, kind: TaskKind = 'hot'): Promise<TaskListWire> {
+  listTasks<K extends TaskKind>(instanceId: string, query: TaskQuery, kind: K): Promise<KindLists[K]> {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) if (value !== undefined) search.set(name, String(value));
     const suffix = search.size === 0 ? '' : `?${search.toString()}`;
-    return this.call('GET', `/instances/${encodeURIComponent(instanceId)}/${kind}key-tasks${suffix}`, TaskList);
+    return this.call('GET', `${instancePath(instanceId)}/${kindSpec(kind).dcs.list}${suffix}`, KIND_WIRE[kind].list) as Promise<KindLists[K]>;
   }
 
-  getTask(instanceId: string, taskId: string): Promise<TaskWire> {
-    return this.call('GET', taskPath(instanceId, taskId, 'hot'), TaskBody);
+  getTask<K extends TaskKind>(instanceId: string, taskId: string, kind: K): Promise<KindTasks[K]> {
+    return this.call('GET', taskPath(instanceId, taskId, kind), KIND_WIRE[kind].task) as Promise<KindTasks[K]>;
   }
 
-  getBigTask(instanceId: string, taskId: string): Promise<BigTaskWire> {
-    return this.call('GET', taskPath(instanceId, taskId, 'big'), BigTaskBody);
+  removeTask(instanceId: string, taskId: string, kind: TaskKind): Promise<DeletedWire> {
+    return this.call('DELETE', taskPath(instanceId, taskId, kind), KIND_WIRE[kind].deleted);
   }
 
-  /** A task of either kind, by kind. */
-  getAnyTask(instanceId: string, taskId: string, kind: TaskKind): Promise<AnyTaskWire> {
-    return kind === 'big' ? this.getBigTask(instanceId, taskId) : this.getTask(instanceId, taskId);
+  /** The nodes an offline analysis may read (GET .../offline/key-analysis/{task_id}/nodes). */
+  offlineNodes(instanceId: string, taskId: string): Promise<OfflineNodesWire> {
+    return this.call('GET', `${taskPath(instanceId, taskId, 'offline')}/nodes`, OfflineNodes);
   }
 
-  removeTask(instanceId: string, taskId: string, kind: TaskKind = 'hot'): Promise<AnyTaskWire> {
-    return kind === 'big' ? this.call('DELETE', taskPath(instanceId, taskId, 'big'), BigTaskBody) : this.call('DELETE', taskPath(instanceId, taskId, 'hot'), TaskBody);
+  /** The saved RDB files offline analyses may read (GET .../backups, keyheat's). */
+  backups(instanceId: string): Promise<BackupsWire> {
+    return this.call('GET', `${instancePath(instanceId)}/backups`, Backups);
   }
 
+  /** A daily schedule (hot and big keys). */
   getAutoscan(instanceId: string, kind: TaskKind = 'hot'): Promise<AutoscanWire> {
     return this.call('GET', autoscanPath(instanceId, kind), AutoscanConfig);
   }
 
   putAutoscan(instanceId: string, enabled: boolean, times: readonly string[], kind: TaskKind = 'hot'): Promise<AutoscanWire> {
     return this.call('PUT', autoscanPath(instanceId, kind), AutoscanConfig, { enable_auto_scan: enabled, schedule_at: times });
+  }
+
+  /** The expired key scan's schedule (DCS's autoscan-config, in seconds). */
+  getExpireAutoscan(instanceId: string): Promise<ExpireAutoscanWire> {
+    return this.call('GET', autoscanPath(instanceId, 'expire'), ExpireAutoscanConfig);
+  }
+
+  putExpireAutoscan(instanceId: string, body: ExpireAutoscanBody): Promise<ExpireAutoscanWire> {
+    return this.call('PUT', autoscanPath(instanceId, 'expire'), ExpireAutoscanConfig, body);
   }
 
   private async call<T extends TSchema>(method: Method, path: string, schema: T, body?: unknown): Promise<Static<T>> {
@@ -143,12 +202,19 @@ export class ApiClient {
   }
 }
 
+function instancePath(instanceId: string): string {
+  return `/instances/${encodeURIComponent(instanceId)}`;
+}
+
+/** One task of a kind: its DCS item path and the id. */
 function taskPath(instanceId: string, taskId: string, kind: TaskKind): string {
-  return `/instances/${encodeURIComponent(instanceId)}/${kind}key-task/${encodeURIComponent(taskId)}`;
+  return `${instancePath(instanceId)}/${kindSpec(kind).dcs.item}/${encodeURIComponent(taskId)}`;
 }
 
 function autoscanPath(instanceId: string, kind: TaskKind): string {
-  return `/instances/${encodeURIComponent(instanceId)}/${kind}key/autoscan`;
+  const path = kindSpec(kind).dcs.autoscan;
+  if (path === null) throw new Error(`${kindSpec(kind).label} has no schedule`);
+  return `${instancePath(instanceId)}/${path}`;
 }
 
 function parseJson(text: string): unknown {

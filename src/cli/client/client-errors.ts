@@ -4,7 +4,9 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { escapeControls } from '../../domain/display-text.js';
+import { ERROR_CATALOGUE } from '../../domain/errors.js';
 import { failureKindOf, FAILURE_MAP, SCAN_EXIT } from '../../domain/failure-map.js';
+import { TASK_KIND_SPECS } from '../../domain/task-kinds.js';
 import type { ErrorBody } from '../../wire/common-schemas.js';
 
 /** The longest server text shown: the wire schema's bound for error_msg. */
@@ -57,10 +59,13 @@ export class CommandFailure extends Error {
   }
 }
 
+/** Each kind's "the instance cannot be analysed so" (DCS.4922, DCS.4919, DCS.4818, DCS.4026). */
+const UNSUPPORTED: ReadonlySet<string> = new Set(Object.values(TASK_KIND_SPECS).map((spec) => ERROR_CATALOGUE[spec.errors.unsupported].dcsCode));
+
 /**
  * 401: the token was refused, like a Redis refusing a password (3). 503: this keyheat is
- * shutting down and another may answer (3, like a server that cannot be reached). DCS.4922:
- * the Redis cannot be analysed (4). DCS.4049: a primary cannot be reached or refuses the stored
+ * shutting down and another may answer (3, like a server that cannot be reached). DCS.4922
+ * (and each kind's own code for it, domain/task-kinds.ts): the Redis cannot be analysed (4). DCS.4049: a primary cannot be reached or refuses the stored
  * credentials (3; its error_ext_msg is the node's detail without the failure's kind, so the
  * rarer kinds behind it, a protocol error or network.allow, cannot be told apart and share it).
  * A registration refused for a Redis failure names the kind in error_ext_msg: that kind's code,
@@ -68,7 +73,7 @@ export class CommandFailure extends Error {
  */
 export function exitCodeOf(error: ApiError): number {
   if (error.status === 401 || error.status === 503) return SCAN_EXIT.unreachable;
-  if (error.body.error_code === 'DCS.4922') return SCAN_EXIT.unsupported;
+  if (UNSUPPORTED.has(error.body.error_code)) return SCAN_EXIT.unsupported;
   if (error.body.error_code === 'DCS.4049') return SCAN_EXIT.unreachable;
   return exitCodeOfFailureText(error.body.error_ext_msg);
 }

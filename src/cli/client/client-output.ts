@@ -1,15 +1,31 @@
 /**
- * Human output of the client commands. A task's result goes through scan-output.ts, the
- * formatter of `keyheat scan`, after wire-readers.ts turned it back into domain values.
+ * Human output of the client commands. A task's result goes through the formatters of `keyheat
+ * scan`: scan-output.ts after wire-readers.ts turned a hot or big key task back into domain
+ * values; expire-output.ts and offline-output.ts, which read the API's shapes themselves.
  * Everything the server sent is escaped before it reaches the terminal.
  */
 import { escapeControls } from '../../domain/display-text.js';
 import { endpointAddress } from '../../domain/instance.js';
-import { bigResultFromWire, hotKeyFromWire, insightsFromWire, nodeProgressFromWire, statsFromWire } from '../../wire/wire-readers.js';
-import { formatBigTable, formatProgress, formatTable, type ResultView } from '../scan-output.js';
-import { fieldList, textTable } from '../text-table.js';
 import type { TaskKind } from '../../domain/task-status.js';
-import type { AnyTaskWire, AutoscanWire, BigTaskWire, InstanceWire, TaskListWire, TaskWire } from './api-client.js';
+import { bigResultFromWire, hotKeyFromWire, insightsFromWire, nodeProgressFromWire, statsFromWire } from '../../wire/wire-readers.js';
+import { formatExpireReport } from '../expire-output.js';
+import { formatOfflineReport } from '../offline-output.js';
+import { formatBigTable, formatProgress, formatTable, sizeText, type ResultView } from '../scan-output.js';
+import { fieldList, textTable } from '../text-table.js';
+import {
+  hasProgress,
+  type AnyTaskWire,
+  type AutoscanWire,
+  type BackupsWire,
+  type BigTaskWire,
+  type ExpireAutoscanWire,
+  type ExpireTaskWire,
+  type InstanceWire,
+  type KindLists,
+  type OfflineNodesWire,
+  type OfflineTaskWire,
+  type TaskWire,
+} from './api-client.js';
 
 const safe = (text: string): string => escapeControls(text, 1024);
 
@@ -38,40 +54,99 @@ export function formatInstance(instance: InstanceWire): string {
   ]);
 }
 
-/** One page of a task list, and how to read the next one when there is more. */
-export function formatTaskList(list: TaskListWire, offset: number): string {
-  if (list.records.length === 0) return list.count === 0 ? 'No tasks.\n' : `No tasks at offset ${offset} (${list.count} in all).\n`;
-  const rows = list.records.map((t) => [safe(t.id), t.scan_type, t.status, safe(t.created_at), tookOf(t), t.error_msg === undefined ? '' : safe(t.error_msg)]);
-  const table = textTable(['id', 'type', 'status', 'created', 'took', 'error'], rows);
-  const next = offset + list.records.length;
-  const more = next < list.count ? [`${list.records.length} of ${list.count} tasks; the next ones: --offset ${next}`] : [];
-  return lines([...table, ...more]);
+/** A row of any kind's list: the expired key scan adds num, offline analysis has no scan_type. */
+interface ListRecord {
+  readonly id: string;
+  readonly status: string;
+  readonly scan_type?: string;
+  readonly num?: number;
+  readonly created_at: string;
+  readonly started_at?: string;
+  readonly finished_at?: string;
+  readonly error_msg?: string;
 }
 
-/** A task's own fields; the result table follows for a successful task (formatResult). */
-export function formatTask(task: AnyTaskWire, now = Date.now()): string {
-  const options = Object.entries(task.options ?? {});
+/** One page of a task list (of any kind), and how to read the next one when there is more. */
+export function formatTaskList(list: KindLists[TaskKind], offset: number): string {
+  // Offline analysis's DCS list calls the count "total"; the expired key scan's "total" sums num.
+  const count = 'count' in list ? list.count : list.total;
+  const records: readonly ListRecord[] = list.records;
+  if (records.length === 0) return count === 0 ? 'No tasks.\n' : `No tasks at offset ${offset} (${count} in all).\n`;
+  const typed = records.some((t) => t.scan_type !== undefined);
+  const reclaimed = records.some((t) => t.num !== undefined);
+  const rows = records.map((t) => [
+    safe(t.id),
+    ...(typed ? [t.scan_type ?? ''] : []),
+    t.status,
+    ...(reclaimed ? [t.num === undefined ? '' : t.num.toLocaleString('en-US')] : []),
+    safe(t.created_at),
+    tookOf(t),
+    t.error_msg === undefined ? '' : safe(t.error_msg),
+  ]);
+  const table = textTable(['id', ...(typed ? ['type'] : []), 'status', ...(reclaimed ? ['reclaimed'] : []), 'created', 'took', 'error'], rows);
+  const next = offset + records.length;
+  const more = next < count ? [`${records.length} of ${count} tasks; the next ones: --offset ${next}`] : [];
+  // The expired key scan's DCS total: num summed over every scan matching, not only this page's.
+  const sum = 'count' in list && 'total' in list ? [`Reclaimed by all ${count} scan${count === 1 ? '' : 's'}: ${list.total.toLocaleString('en-US')} expired keys`] : [];
+  return lines([...table, ...more, ...sum]);
+}
+
+/** A task's own fields (of any kind); the result follows for a successful task (formatKindResult). */
+export function formatTask(task: AnyTaskWire, kind: TaskKind = 'hot', now = Date.now()): string {
+  const options = 'options' in task ? Object.entries(task.options ?? {}) : [];
   return fieldList([
     ['task', safe(task.id)],
     ['instance_id', safe(task.instance_id)],
-    ['type', task.scan_type],
+    ...('scan_type' in task ? [['type', task.scan_type] as const] : []),
+    ...('node_id' in task ? offlineFields(task) : []),
     ['status', task.status],
     ['created_at', safe(task.created_at)],
     ...(task.started_at === undefined ? [] : [['started_at', safe(task.started_at)] as const]),
     ...(task.finished_at === undefined ? [] : [['finished_at', safe(task.finished_at)] as const]),
-    ...(options.length === 0 ? [] : [['pacing', options.map(([name, value]) => `${name} ${String(value)}`).join(', ')] as const]),
-    ...(task.status === 'running' ? [['progress', progressOf(task, now)] as const] : []),
+    // The expired key scan's options are not all pacing (scan_keys_count).
+    ...(options.length === 0 ? [] : [[kind === 'expire' ? 'options' : 'pacing', options.map(([name, value]) => `${name} ${String(value)}`).join(', ')] as const]),
+    ...(task.status === 'running' ? [['progress', hasProgress(kind) ? progressOf(task, now) : `running for ${Math.max(0, Math.floor((now - Date.parse(task.started_at ?? task.created_at)) / 1000))} s`] as const] : []),
     ...(task.error_msg === undefined ? [] : [['error', safe(task.error_msg)] as const]),
   ]);
 }
 
+/** What an offline analysis reads: the node (with its role and shard), and a fresh RDB or a backup. */
+function offlineFields(task: OfflineTaskWire): (readonly [string, string])[] {
+  const role = [task.node_type, task.group_name === undefined || task.group_name === 'single' ? undefined : `shard ${task.group_name}`].filter((v): v is string => v !== undefined).map(safe);
+  return [
+    ['node', `${safe(task.node_id)}${role.length === 0 ? '' : ` (${role.join(', ')})`}`],
+    ['reads', task.backup_id === undefined ? 'a fresh RDB of the node (new_backup)' : `the backup ${safe(task.backup_id)} (old_backup)`],
+  ];
+}
+
+type ProgressNodes = NonNullable<TaskWire['progress']>['nodes'];
+
+/** The per-node progress of a running task, where the API reports it (api-client.ts hasProgress). */
+export function progressNodes(task: AnyTaskWire): ProgressNodes | undefined {
+  return 'progress' in task ? task.progress?.nodes : undefined;
+}
+
 /** The progress line of a running task: keys per second since its start, `since` on this machine's clock where known, else the server's started_at. */
 export function progressOf(task: AnyTaskWire, now: number, since?: number): string {
-  const nodes = task.progress?.nodes ?? [];
+  const nodes = progressNodes(task) ?? [];
   if (nodes.length === 0) return 'connecting';
   const started = since ?? (task.started_at === undefined ? now : Date.parse(task.started_at));
   // The server's clock may be ahead of this one; a negative elapsed time would mean nothing.
   return formatProgress(nodes.map(nodeProgressFromWire), Math.max(0, now - started));
+}
+
+/** A successful task's result as `keyheat scan` prints it for the kind; null for a task with no result yet. */
+export function formatKindResult(task: AnyTaskWire, kind: TaskKind, instance: InstanceWire): string | null {
+  switch (kind) {
+    case 'hot':
+      return formatResult(task as TaskWire, instance);
+    case 'big':
+      return formatBigResult(task as BigTaskWire, instance);
+    case 'expire':
+      return formatExpireResult(task as ExpireTaskWire, instance);
+    case 'offline':
+      return formatOfflineResult(task as OfflineTaskWire, instance);
+  }
 }
 
 /** The table `keyheat scan` prints, for a successful task; null for a task with no result yet. */
@@ -105,6 +180,59 @@ export function formatAutoscan(config: AutoscanWire, kind: TaskKind = 'hot'): st
     [kind === 'big' ? 'autoscan (big keys)' : 'autoscan', state],
     ['updated_at', safe(config.updated_at)],
   ]);
+}
+
+/** The report `keyheat scan --expired` prints, for a successful expired key scan; null before. */
+export function formatExpireResult(task: ExpireTaskWire, instance: InstanceWire): string | null {
+  if (task.status !== 'success') return null;
+  return formatExpireReport({ mode: instance.mode, num: task.num, analysis: task.analysis, ttl: task.ttl, advice: task.advice }, targetOf(instance));
+}
+
+/** The report `keyheat scan --offline` prints, for a successful offline analysis; null before. */
+export function formatOfflineResult(task: OfflineTaskWire, instance: InstanceWire): string | null {
+  if (task.status !== 'success') return null;
+  const read = task.backup_id === undefined ? `node ${safe(task.node_id)}${task.node_type === undefined ? '' : ` (${safe(task.node_type)})`}` : `backup ${safe(task.backup_id)}`;
+  return formatOfflineReport(task, `${targetOf(instance)}, ${read}`);
+}
+
+/** The expired key scan's schedule: from first_scan_at, every interval seconds. */
+export function formatExpireAutoscan(config: ExpireAutoscanWire): string {
+  const every = config.interval === 0 ? 'once' : `every ${duration(config.interval)}`;
+  const state = config.enable_auto_scan ? `on, ${every} from ${safe(config.first_scan_at)}` : `off (kept: ${every} from ${safe(config.first_scan_at)})`;
+  return fieldList([
+    ['instance_id', safe(config.instance_id)],
+    ['autoscan (expired keys)', state],
+    ['interval', `${config.interval} s${config.interval === 0 ? ' (the first run only)' : ''}`],
+    ['timeout', `${config.timeout} s (a run still going then fails)`],
+    ['scan_keys_count', String(config.scan_keys_count)],
+    ['updated_at', safe(config.updated_at)],
+  ]);
+}
+
+/** The nodes an offline analysis may read (--node). */
+export function formatOfflineNodes(list: OfflineNodesWire): string {
+  if (list.nodes.length === 0) return 'No nodes.\n';
+  const rows = list.nodes.map((n) => [safe(n.id), safe(n.node_type ?? ''), safe(n.group_name), safe(n.name)]);
+  return lines(textTable(['node', 'role', 'shard', 'name'], rows));
+}
+
+/** The saved RDB files of an instance (--backup). */
+export function formatBackups(list: BackupsWire): string {
+  if (list.backups.length === 0) return 'No backups.\n';
+  const rows = list.backups.map((b) => [sizeText(b.size_bytes, 'byte'), safe(b.created_at), safe(b.backup_id)]);
+  return lines(textTable(['size', 'modified', 'backup'], rows, 1));
+}
+
+function targetOf(instance: InstanceWire): string {
+  return `${safe(instance.name)} (${addressOf(instance)})`;
+}
+
+/** Seconds as people say them: 1 day, 6 h, 30 min, 90 s. */
+export function duration(seconds: number): string {
+  if (seconds > 0 && seconds % 86_400 === 0) return seconds === 86_400 ? '1 day' : `${seconds / 86_400} days`;
+  if (seconds > 0 && seconds % 3_600 === 0) return `${seconds / 3_600} h`;
+  if (seconds > 0 && seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
 }
 
 function addressOf(instance: InstanceWire): string {
