@@ -116,8 +116,9 @@ export class TaskService {
   }
 
   /** The nodes an offline analysis may read (DCS's ListOfflineKeyAnalysis nodes): every primary and usable replica. */
-  async nodes(projectId: string, instanceId: string, taskId: string): Promise<DeploymentNode[]> {
-    await this.get(projectId, instanceId, taskId, 'offline');
+  async nodes(projectId: string, instanceId: string, taskId?: string): Promise<DeploymentNode[]> {
+    // DCS lists them under a task; keyheat also before the first one (GET .../nodes).
+    if (taskId !== undefined) await this.get(projectId, instanceId, taskId, 'offline');
     const instance = await this.instances.get(projectId, instanceId);
     try {
       return await listDeploymentNodes(instance.endpoint, this.redis, this.lifetime);

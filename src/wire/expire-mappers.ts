@@ -4,7 +4,7 @@ import type { IntervalSchedule } from '../domain/autoscan.js';
 import type { ExpireScanResult, TtlCounts } from '../domain/expire-report.js';
 import type { Task } from '../domain/task.js';
 import type { ExpireAutoscanConfig, ExpireRecord, ExpireTaskBody, ScanTask } from './expire-schemas.js';
-import { optionsToWire } from './wire-mappers.js';
+import { nodeProgressToWire, optionsToWire } from './wire-mappers.js';
 
 export function scanTaskToWire(task: Task): Static<typeof ScanTask> {
   return { id: task.id, instance_id: task.instanceId, status: task.status, scan_type: task.scanType, created_at: task.createdAt };
@@ -25,6 +25,7 @@ export function expireTaskToWire(task: Task): Static<typeof ExpireTaskBody> {
   return {
     ...expireRecordToWire(task),
     ...(task.options === null ? {} : { options: optionsToWire(task.options) }),
+    ...(task.progress === null ? {} : { progress: { nodes: task.progress.nodes.map(nodeProgressToWire) } }),
     ...(result === null ? {} : expireResultToWire(result)),
   };
 }

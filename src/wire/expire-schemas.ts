@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { EXPIRE_LIMITS } from '../domain/limits.js';
 import { createBodyOf, optionsBodyOf } from './task-option-schemas.js';
-import { ScanType, TaskStatus, WireTime } from './task-schemas.js';
+import { Progress, ScanType, TaskStatus, WireTime } from './task-schemas.js';
 
 /** Optional body of a manual scan (DCS sends none): scan_keys_count and pacing for this scan only (keyheat). */
 export const CreateExpireBody = createBodyOf('expire');
@@ -74,6 +74,7 @@ export const ExpireTaskBody = Type.Object(
   {
     ...ExpireRecord.properties,
     options: optionsBodyOf('expire', 'keyheat: what the scan was given'),
+    progress: Type.Optional(Progress),
     analysis: Type.Optional(
       Type.Object({
         scanned_keys: Type.Integer(),

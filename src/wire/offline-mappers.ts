@@ -4,7 +4,7 @@ import type { OfflineAnalysis, OfflineLargestKey } from '../domain/offline-repor
 import type { Task } from '../domain/task.js';
 import { snapshotToWire } from './insight-mappers.js';
 import type { OfflineTask } from './offline-schemas.js';
-import { hotKeyToWire } from './wire-mappers.js';
+import { hotKeyToWire, nodeProgressToWire } from './wire-mappers.js';
 
 /** The ip of `ip:port` (or `[v6]:port`). */
 function ipOf(node: string): string {
@@ -30,6 +30,7 @@ export function offlineTaskToWire(task: Task): Static<typeof OfflineTask> {
     ...(task.startedAt === null ? {} : { started_at: task.startedAt }),
     ...(task.finishedAt === null ? {} : { finished_at: task.finishedAt }),
     ...(task.errorMsg === null ? {} : { error_msg: task.errorMsg }),
+    ...(task.progress === null ? {} : { progress: { nodes: task.progress.nodes.map(nodeProgressToWire) } }),
     ...(result === null ? {} : offlineResultToWire(result)),
   };
 }

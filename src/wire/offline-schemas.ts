@@ -1,7 +1,7 @@
 /** DCS wire shapes of offline key analysis (offline/key-analysis). Fields marked "keyheat" are additions. */
 import { Type } from '@sinclair/typebox';
 import { createBodyOf } from './task-option-schemas.js';
-import { HotkeysBody, SnapshotBody, TaskStatus, WireTime } from './task-schemas.js';
+import { HotkeysBody, Progress, SnapshotBody, TaskStatus, WireTime } from './task-schemas.js';
 
 /** DCS: {node_id, backup_id?}; keyheat adds top_keys and top_prefixes. */
 export const CreateOfflineBody = createBodyOf('offline');
@@ -61,6 +61,7 @@ export const OfflineTask = Type.Object(
     started_at: Type.Optional(WireTime),
     finished_at: Type.Optional(WireTime),
     error_msg: Type.Optional(Type.String({ description: 'keyheat: why a failed analysis failed' })),
+    progress: Type.Optional(Progress),
     largest_key_prefixes: Type.Optional(Type.Array(LargestPrefix)),
     largest_keys: Type.Optional(Type.Array(LargestKey)),
     total_bytes: Type.Optional(Type.Integer()),

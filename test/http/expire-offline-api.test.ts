@@ -123,6 +123,7 @@ describe.each(STORES)('the expired key scan and offline analysis families on the
     expect(done['largest_key_prefixes']).toEqual(expect.arrayContaining([expect.objectContaining({ key_prefix: 'queue', type: 'list', num: 1 })]));
     const nodes = await harness.request('GET', `${base()}/offline/key-analysis/${id}/nodes`);
     expect(nodes.body).toEqual({ nodes: [{ id: node, name: node, group_name: 'single', node_type: 'master' }] });
+    expect((await harness.request('GET', `${base()}/nodes`)).body).toEqual(nodes.body);
 
     // A saved backup under <backup_dir>/<instance_id>/.
     await redis.command(['SAVE']);

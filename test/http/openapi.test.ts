@@ -70,6 +70,7 @@ describe('the OpenAPI document', () => {
       'ListBackups',
       'ListBigkeyScanTasks',
       'ListHotKeyScanTasks',
+      'ListInstanceNodes',
       'ListOfflineKeyAnalysisNodes',
       'ListOfflineKeyAnalysisTask',
       'ScanExpireKey',

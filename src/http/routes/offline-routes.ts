@@ -116,6 +116,23 @@ export const offlineRoutes: FastifyPluginAsyncTypebox<{ tasks: TaskService }> = 
   );
 
   app.get(
+    '/instances/:instance_id/nodes',
+    {
+      schema: {
+        operationId: 'ListInstanceNodes',
+        summary: "keyheat: the instance's nodes an offline analysis may read, before any analysis (DCS lists them under a task only)",
+        tags: ['offline'],
+        params: InstanceParams,
+        response: { 200: OfflineNodes, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const nodes = await tasks.nodes(request.params.project_id, request.params.instance_id);
+      return { nodes: nodes.map((n) => ({ id: n.id, name: n.name, group_name: n.groupName, node_type: n.role })) };
+    },
+  );
+
+  app.get(
     '/instances/:instance_id/backups',
     {
       schema: {
