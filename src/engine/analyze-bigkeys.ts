@@ -1,30 +1,36 @@
 /**
  * Big key analysis (DCS's big key task family): one pass over every key of a deployment, on a
- * replica of each shard where one can be read (engine/bigkey-node-scan.ts), keeping per type
- * the `perType` biggest keys above the thresholds, exact per-type totals and namespaces by
- * size (analysis/bigkey-summary.ts). Used by the task runner and by `keyheat scan --big`.
+ * replica of each shard where one can be read, keeping per type the `perType` biggest keys above
+ * the thresholds, exact per-type totals and namespaces by size (engine/bigkey-consumer.ts over
+ * analysis/bigkey-summary.ts). Used by the task runner and by `keyheat scan --big`.
  *
- * Memory: perType keys per type and the namespace counters, plus a few pages of key names per
- * node in flight, whatever the keyspace size.
+ * It runs on the scan machine the hot key scan uses (engine/scan-node.ts, engine/cluster-scan.ts)
+ * with engine/bigkey-consumer.ts as its consumer: the same pacing (max_cpu_share, max_block_us,
+ * rate_limit); on a cluster the same handling of topology changes: a key answering MOVED/ASK is
+ * read where it went, the slots that moved are read again at the end, a node lost mid-scan (a
+ * primary failing over, or the replica read) is waited for up to failover_wait_ms and its shard
+ * read again from the start, what it gave forgotten. A result never silently lacks a shard.
  *
- * Commands run on the nodes read: INFO, CLIENT NO-TOUCH ON, SELECT, SCAN, and for every key
- * TYPE and its size command (STRLEN, LLEN, SCARD, ZCARD, HLEN, XLEN; MEMORY USAGE for module
- * types), MEMORY USAGE of every key with memoryUsage; for the reported keys only PTTL and
- * MEMORY USAGE, in one pipelined round per node. On replicas also INFO replication and, in a
- * cluster, READONLY; on a cluster CLUSTER NODES on the registered node.
+ * Memory: perType keys per type, per shard its totals and share of the namespace counters, plus
+ * a few pages of key names per node in flight, whatever the keyspace size.
+ *
+ * Commands run on the nodes read: INFO, INFO commandstats (pacing), CLIENT NO-TOUCH ON, SELECT,
+ * SCAN, and for every key TYPE and its size command (STRLEN, LLEN, SCARD, ZCARD, HLEN, XLEN;
+ * MEMORY USAGE for module types), MEMORY USAGE of every key with memoryUsage; for the reported
+ * keys only PTTL and MEMORY USAGE, in one pipelined round per node. On replicas also INFO
+ * replication and, in a cluster, READONLY. On a cluster CLUSTER NODES (at the start and the end;
+ * every 250 ms during a failover wait, with PING), and for keys whose slot moved CLUSTER
+ * COUNTKEYSINSLOT / GETKEYSINSLOT, ASKING, TYPE and the size command on their primary.
  * Any Redis version and maxmemory-policy will do; a Sentinel is refused.
- * Unlike the hot key scan, a cluster node failing during the scan fails the analysis (no
- * failover wait), and keys of slots migrating meanwhile may be missed (counted as vanished).
  */
-import { setMaxListeners } from 'node:events';
-import { BigKeySummary, type SizedKey } from '../analysis/bigkey-summary.js';
+import { BigKeyTally, BigKeyConsumer, type BigKeyReading } from './bigkey-consumer.js';
 import type { BigKey, BigKeyResult } from '../domain/big-key.js';
-import { forEachLimit } from '../domain/for-each-limit.js';
 import type { InstanceMode } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import { sendToOwners, type KeyTarget } from '../redis/redirects.js';
 import type { NodePool } from '../redis/node-pool.js';
-import { openDeployment, type Shard } from '../redis/topology.js';
+import type { SizedPage } from '../redis/bigkey-scanner.js';
+import { openDeployment } from '../redis/topology.js';
 import type { RespConnection } from '../redis/resp-connection.js';
 import { RedisReplyError } from '../redis/resp-parser.js';
 import type { Advice } from '../domain/insights.js';
@@ -32,9 +38,9 @@ import { BIG_KEY_ANALYSIS_DEFAULTS, type BigKeyAnalysisOptions } from './analysi
 import { withAnalysisScope } from './analysis-scope.js';
 import { assemble, bigKeyOf } from './bigkey-result.js';
 import type { AnalysisTarget } from './analyze-deployment.js';
-import { scanShard, type BigKeyContext } from './bigkey-node-scan.js';
-import { parallelPrimaries } from './cluster-scan.js';
+import { scanCluster } from './cluster-scan.js';
 import { ProgressBoard } from './progress-board.js';
+import { scanNode, type ScanContext } from './scan-node.js';
 import { snapshotDeployment } from './snapshot-analysis.js';
 
 export type BigKeyAnalysis = BigKeyResult & { readonly mode: InstanceMode };
@@ -59,48 +65,34 @@ export async function analyzeBigKeys(target: AnalysisTarget, partial: Partial<Bi
       const big = outcome.big as BigKeyResult;
       return { mode, ...big, stats: { ...big.stats, durationMs: Math.round(performance.now() - started) } };
     }
-    const plans = deployment.shards;
     // --memory where the ACL denies MEMORY USAGE: the analysis runs without it, saying why.
     const memoryDenied = options.memoryUsage && !(await memoryUsageAllowed(seed)) ? seed.address : null;
     const scanOptions = memoryDenied === null ? options : { ...options, memoryUsage: false };
-    seed.close(); // its slot in the pool goes to a node's scan
-    const summary = new BigKeySummary(options.thresholds, { delimiters: options.prefixDelimiters, depth: options.prefixDepth }, scanOptions.memoryUsage ? 'memory' : 'size');
-    summary.expectNodes(plans.length);
-    const context: BigKeyContext = {
-      options: scanOptions,
-      summary,
-      progress: new ProgressBoard(options.onProgress),
-      pool,
-      signal,
-      counts: { scanned: 0, vanished: 0, changed: 0 },
-      nodes: [],
-      memoryDenied,
-    };
-    await scanAll(plans, context);
+    const tally = new BigKeyTally(options.thresholds, { delimiters: options.prefixDelimiters, depth: options.prefixDepth }, scanOptions.memoryUsage ? 'memory' : 'size');
+    const consumer = new BigKeyConsumer(tally, scanOptions, pool);
+    const progress = new ProgressBoard(options.onProgress);
+    const context: ScanContext<SizedPage> = { options: scanOptions, consumer, progress, pool, signal };
+    if (deployment.cluster !== null) {
+      await scanCluster(deployment, deployment.cluster, context);
+    } else {
+      seed.close(); // its slot in the pool goes to the node's scan
+      consumer.expectNodes(deployment.shards.length);
+      for (const shard of deployment.shards) {
+        const connection = await consumer.openNode(shard, signal);
+        try {
+          await scanNode(connection, context);
+        } finally {
+          connection.close();
+        }
+      }
+    }
     signal.throwIfAborted();
-    const keys = await finalReadings(pool, summary.bigKeys(), mode, context);
-    const result = assemble(keys, mode, context, Math.round(performance.now() - started));
-    return { mode, ...result, advice: [...result.advice, ...memoryDeniedAdvice(context.memoryDenied, options.memoryUsage)] };
+    const final = { memoryDenied, vanished: 0 };
+    const keys = await finalReadings(pool, tally.bigKeys(), mode, final);
+    const counts = tally.counts();
+    const result = assemble(keys, mode, { summary: tally, counts: { ...counts, vanished: counts.vanished + final.vanished }, progress, nodes: consumer.nodes, options: scanOptions }, Math.round(performance.now() - started));
+    return { mode, ...result, advice: [...result.advice, ...memoryDeniedAdvice(final.memoryDenied, options.memoryUsage)] };
   });
-}
-
-/** Every shard, several at once (two connections each); one failing stops the others at once. */
-async function scanAll(plans: readonly Shard[], context: BigKeyContext): Promise<void> {
-  const local = new AbortController();
-  setMaxListeners(0, local.signal);
-  const stop = (): void => local.abort(context.signal.reason);
-  context.signal.addEventListener('abort', stop, { once: true });
-  const scoped: BigKeyContext = { ...context, signal: local.signal };
-  try {
-    await forEachLimit(plans, parallelPrimaries(context.options.redis.maxConnections), (plan) =>
-      scanShard(plan, scoped).catch((error: unknown) => {
-        local.abort(error);
-        throw error;
-      }),
-    );
-  } finally {
-    context.signal.removeEventListener('abort', stop);
-  }
 }
 
 /**
@@ -124,44 +116,81 @@ function memoryDeniedAdvice(node: string | null, asked: boolean): Advice[] {
 }
 
 interface Reading {
-  readonly key: SizedKey;
+  readonly key: BigKeyReading;
   readonly what: 'ttl' | 'memory';
+}
+
+/** What the final readings found besides the keys: gone keys, and the first node whose ACL denied MEMORY USAGE. */
+interface FinalState {
+  memoryDenied: string | null;
+  vanished: number;
 }
 
 /**
  * PTTL and MEMORY USAGE of the reported keys, on the node each was read on, one pipeline per
- * node and database (CLIENT NO-TOUCH ON first; READONLY too on a cluster, for its replicas).
- * A key gone by now is dropped and counted as vanished. Neither command touches a key's LRU/LFU data.
- * Keys kept under a name too long to keep whole are reported without them.
+ * node and database (CLIENT NO-TOUCH ON first; READONLY too on a cluster, for its replicas),
+ * following MOVED/ASK: a key whose slot moved since it was read is reported with the primary
+ * that holds it now as its shard. A key a cluster replica no longer has is looked for on its
+ * primary (a replica knows nothing of a slot being migrated away). A key gone by now is dropped
+ * and counted as vanished. Neither command touches a key's LRU/LFU data. Keys kept under a name
+ * too long to keep whole are reported without them.
  */
-async function finalReadings(pool: NodePool, keys: readonly SizedKey[], mode: InstanceMode, context: BigKeyContext): Promise<BigKey[]> {
+async function finalReadings(pool: NodePool, keys: readonly BigKeyReading[], mode: InstanceMode, state: FinalState): Promise<BigKey[]> {
   // A key kept under a long name (its beginning and hash) cannot be named to the server again: no TTL or memory for it.
-  const targets: KeyTarget<Reading>[] = keys
-    .filter((key) => key.nameSha1 === undefined)
-    .flatMap((key) => (['ttl', 'memory'] as const).map((what) => ({ item: { key, what }, key: key.name, db: key.db, node: key.node, ask: false })));
+  const named = keys.filter((key) => key.nameSha1 === undefined);
+  const read = await readTtlAndMemory(pool, named, (key) => key.node, mode, state);
+  const elsewhere = named.filter((key) => read.gone.has(key) && mode === 'cluster' && key.shard !== undefined && key.shard !== key.node);
+  if (elsewhere.length > 0) {
+    const again = await readTtlAndMemory(pool, elsewhere, (key) => key.shard as string, mode, state);
+    for (const key of elsewhere) {
+      if (again.gone.has(key)) continue;
+      read.gone.delete(key);
+      read.ttl.set(key, again.ttl.get(key) as number);
+      const bytes = again.memory.get(key);
+      if (bytes !== undefined) read.memory.set(key, bytes);
+      read.holder.set(key, again.holder.get(key) ?? (key.shard as string));
+    }
+  }
+  state.vanished += read.gone.size;
+  return keys.filter((key) => !read.gone.has(key)).map((key) => {
+    // Answered by another node than the one the key was read on: the key's slot moved to that primary since.
+    const moved = mode === 'cluster' ? read.holder.get(key) : undefined;
+    return bigKeyOf(moved === undefined ? key : { ...key, shard: moved }, mode, read.memory.get(key), read.ttl.get(key));
+  });
+}
+
+interface TtlAndMemory {
+  readonly ttl: Map<BigKeyReading, number>;
+  readonly memory: Map<BigKeyReading, number>;
+  /** The node that answered, where it is not the node the key was read on. */
+  readonly holder: Map<BigKeyReading, string>;
+  readonly gone: Set<BigKeyReading>;
+}
+
+/** PTTL and MEMORY USAGE of `keys` asked of `nodeOf` each, following redirects. */
+async function readTtlAndMemory(pool: NodePool, keys: readonly BigKeyReading[], nodeOf: (key: BigKeyReading) => string, mode: InstanceMode, state: FinalState): Promise<TtlAndMemory> {
+  const targets: KeyTarget<Reading>[] = keys.flatMap((key) => (['ttl', 'memory'] as const).map((what) => ({ item: { key, what }, key: key.name, db: key.db, node: nodeOf(key), ask: false })));
   const prelude = mode === 'cluster' ? [['CLIENT', 'NO-TOUCH', 'ON'], ['READONLY']] : [['CLIENT', 'NO-TOUCH', 'ON']];
   const replies = await sendToOwners(pool, targets, (t) => (t.item.what === 'ttl' ? ['PTTL', t.key] : ['MEMORY', 'USAGE', t.key]), { prelude });
-  const ttl = new Map<SizedKey, number>();
-  const memory = new Map<SizedKey, number>();
-  const gone = new Set<SizedKey>();
+  const read: TtlAndMemory = { ttl: new Map(), memory: new Map(), holder: new Map(), gone: new Set() };
   for (const { item, node, reply, failure } of replies) {
     if (failure?.kind === 'no-permission' && item.what === 'memory') {
-      context.memoryDenied ??= node;
+      state.memoryDenied ??= node;
       continue;
     }
     if (failure !== null) throw failure;
     if (item.what === 'ttl') {
       if (typeof reply !== 'number') throw new RedisFailure('protocol', node, `${node} answered PTTL with something other than an integer`);
-      if (reply === -2) gone.add(item.key);
-      else ttl.set(item.key, reply < 0 ? -1 : Math.ceil(reply / 1000));
+      if (reply === -2) read.gone.add(item.key);
+      else read.ttl.set(item.key, reply < 0 ? -1 : Math.ceil(reply / 1000));
+      if (node !== item.key.node) read.holder.set(item.key, node);
     } else if (reply === null) {
-      gone.add(item.key);
+      read.gone.add(item.key);
     } else if (typeof reply !== 'number') {
       throw new RedisFailure('protocol', node, `${node} answered MEMORY USAGE with something other than an integer`);
     } else {
-      memory.set(item.key, reply);
+      read.memory.set(item.key, reply);
     }
   }
-  context.counts.vanished += gone.size;
-  return keys.filter((key) => !gone.has(key)).map((key) => bigKeyOf(key, mode, memory.get(key), ttl.get(key)));
+  return read;
 }

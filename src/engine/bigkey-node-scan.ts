@@ -1,35 +1,29 @@
 /**
- * The nodes a big key analysis reads, and the read of one of them.
+ * The node a big key analysis reads of each shard, and the reading of keys where they live.
  *
- * Where it runs, like DCS: per shard (a standalone server, or a cluster primary that owns
+ * Where it reads, like DCS: per shard (a standalone server, or a cluster primary that owns
  * slots) one of its online replicas when one can be used (reachable within network.allow with
  * the instance's credentials, a replica whose link to its primary is up, READONLY accepted on
  * a cluster), each tried in turn; else the primary itself, with the reason in replicaSkipped.
+ * CLIENT NO-TOUCH ON goes first on the connection (Redis 7.2+: the size commands then leave
+ * the keys' LRU/LFU data alone; older servers answer an error, recorded as noTouch=false). The
+ * scan machine (engine/scan-node.ts, engine/cluster-scan.ts) asks for that node through the
+ * consumer (engine/bigkey-consumer.ts openNode), again for a shard read anew after a failure.
  *
- * The read of a node: CLIENT NO-TOUCH ON first (Redis 7.2+: the size commands then leave the
- * keys' LRU/LFU data alone; older servers answer an error, recorded as noTouch=false), then
- * every database (a cluster node has only db 0) through redis/bigkey-scanner.ts, paced by the
- * same budgets as a hot key scan (engine/node-pacer.ts).
- * Keys deleted between SCAN and TYPE, or between TYPE and MEMORY USAGE, count as vanished; a
- * key whose type changed between TYPE and its size command (WRONGTYPE) as changed. On a
- * cluster, a key answering MOVED/ASK (its slot is migrating) is counted as vanished and not
- * followed: a big key analysis of a resharding cluster may miss the keys of migrating slots.
- * A string deleted between TYPE and STRLEN reads as an empty string (STRLEN answers 0).
+ * Keys read elsewhere than on the node scanned (readAtOwners): keys answering MOVED/ASK (their
+ * slot is migrating), keys a cluster replica no longer has (its primary may have moved them: a
+ * replica knows nothing of a migration), and the keys of moved slots read again at the end of a
+ * cluster scan; TYPE and the size command on the node that holds each now.
  */
-import type { BigKeySummary } from '../analysis/bigkey-summary.js';
 import { RedisFailure } from '../domain/redis-failure.js';
-import { scanSizes, type SizedPage } from '../redis/bigkey-scanner.js';
-import { unexpectedReply } from '../redis/classify-redis-error.js';
-import { TYPE_NAME } from '../redis/key-probes.js';
+import { isWrongType, unexpectedReply } from '../redis/classify-redis-error.js';
+import { sizeProbeFor, TYPE_NAME } from '../redis/key-probes.js';
 import type { NodePool } from '../redis/node-pool.js';
-import { readServerFacts } from '../redis/preflight.js';
-import type { RespConnection } from '../redis/resp-connection.js';
-import { RedisReplyError, type Reply } from '../redis/resp-parser.js';
+import { sendToOwners, type KeyTarget } from '../redis/redirects.js';
+import type { Arg } from '../redis/resp-encoder.js';
+import { RedisReplyError } from '../redis/resp-parser.js';
 import { openShardNode, type OpenedNode } from '../redis/shard-node.js';
 import type { Shard } from '../redis/topology.js';
-import type { BigKeyAnalysisOptions } from './analysis-options.js';
-import { NodePacer } from './node-pacer.js';
-import type { ProgressBoard } from './progress-board.js';
 
 /** What the report says of a node read. */
 export interface ScannedNode {
@@ -42,115 +36,98 @@ export interface ScannedNode {
   readonly replicaSkipped: string | null;
 }
 
-export interface BigKeyContext {
-  readonly options: BigKeyAnalysisOptions;
-  readonly summary: BigKeySummary;
-  readonly progress: ProgressBoard;
-  readonly pool: NodePool;
-  readonly signal: AbortSignal;
-  readonly counts: { scanned: number; vanished: number; changed: number };
-  readonly nodes: ScannedNode[];
-  /** The first node whose ACL denied MEMORY USAGE (checked before a --memory scan; the reported keys' memory after it). */
-  memoryDenied: string | null;
+/** Opens the node to read of a shard (a usable replica when `preferReplicas`, else the primary) and says what the report will say of it. */
+export async function openBigKeyNode(shard: Shard, pool: NodePool, signal: AbortSignal, preferReplicas: boolean): Promise<{ picked: OpenedNode; scanned: ScannedNode }> {
+  const picked = await openShardNode(shard, pool, signal, preferReplicas);
+  const scanned: ScannedNode = {
+    node: picked.connection.address,
+    role: picked.role,
+    shard: shard.shard,
+    noTouch: picked.noTouch === 'on',
+    noTouchDenied: picked.noTouch === 'denied',
+    replicaSkipped: picked.replicaSkipped,
+  };
+  return { picked, scanned };
 }
 
-/** Picks the node of a shard, reads it in full, closes its connection. */
-export async function scanShard(plan: Shard, context: BigKeyContext): Promise<void> {
-  const picked = await openShardNode(plan, context.pool, context.signal, context.options.preferReplicas);
-  try {
-    await scanPicked(picked, plan, context);
-  } finally {
-    picked.connection.close();
-  }
-}
+/** What a key read where it went came to (readAtOwners). */
+export const SIZED = 0;
+export const VANISHED = 1;
+export const CHANGED = 2;
+export type Outcome = typeof SIZED | typeof VANISHED | typeof CHANGED;
 
-async function scanPicked(picked: OpenedNode, plan: Shard, context: BigKeyContext): Promise<void> {
-  const { options, progress, signal } = context;
-  const { connection } = picked;
-  const node = connection.address;
-  const facts = await readServerFacts(connection);
-  const databases = plan.cluster ? facts.keyspace.filter((db) => db.db === 0) : facts.keyspace;
-  context.nodes.push({ node, role: picked.role, shard: plan.shard, noTouch: picked.noTouch === 'on', noTouchDenied: picked.noTouch === 'denied', replicaSkipped: picked.replicaSkipped });
-  progress.start(node, databases.reduce((sum, db) => sum + db.keys, 0));
-  // Every key costs one size command (and MEMORY USAGE with memoryUsage): keyheat's own, not traffic.
-  const pacer = NodePacer.start(node, context.pool, options, signal, options.memoryUsage ? 2 : 1);
-  let finished = false;
-  try {
-    for (const { db } of databases) {
-      const pages = scanSizes(connection, {
-        db,
-        pageSize: () => pacer.pageSize(),
-        pattern: options.pattern,
-        signal,
-        pace: (keys) => pacer.pace(keys),
-        memory: options.memoryUsage,
-      });
-      for await (const page of pages) {
-        readPage(page, db, connection, plan.shard, context);
-        progress.add(node, page.keys.length);
-      }
-    }
-    finished = true;
-  } finally {
-    // One last INFO commandstats says what the scan cost; a failed scan does not wait for it.
-    const pacing = pacer.finish();
-    if (finished) progress.paced(node, await pacing);
-    else pacing.catch(() => undefined);
-  }
-}
-
-function isRedirect(reply: RedisReplyError): boolean {
+/** A MOVED or ASK reply: the key is read where it points. */
+export function isRedirect(reply: RedisReplyError): boolean {
   return reply.prefix === 'MOVED' || reply.prefix === 'ASK';
 }
 
-/** Hands every sized key of a page to the summary; counts the vanished and changed ones. */
-function readPage(page: SizedPage, db: number, connection: RespConnection, shard: string | undefined, context: BigKeyContext): void {
-  const { counts, summary } = context;
-  const node = connection.address;
-  counts.scanned += page.keys.length;
-  for (let i = 0; i < page.keys.length; i++) {
-    const type = page.types[i] ?? null;
-    if (type instanceof RedisReplyError) {
-      if (!isRedirect(type)) throw connection.failureOf(type);
-      counts.vanished += 1;
-      continue;
-    }
-    if (!Buffer.isBuffer(type)) throw unexpectedReply(node, type, 'TYPE');
-    const typeName = type.toString('latin1');
-    if (typeName === 'none') {
-      counts.vanished += 1;
-      continue;
-    }
-    if (!TYPE_NAME.test(typeName)) throw new RedisFailure('protocol', node, `${node} answered TYPE with something that is not a type name`);
-    const size = page.sizes[i] ?? null;
-    if (size instanceof RedisReplyError) {
-      if (size.prefix === 'WRONGTYPE') counts.changed += 1;
-      else if (isRedirect(size)) counts.vanished += 1;
-      else throw connection.failureOf(size);
-      continue;
-    }
-    if (size === null) {
-      counts.vanished += 1; // MEMORY USAGE (a module type's size) of a key deleted after TYPE
-      continue;
-    }
-    if (typeof size !== 'number') throw unexpectedReply(node, size, 'the size command');
-    const memory = memoryOf(page.memory[i], connection, context.options.memoryUsage);
-    if (memory === null) {
-      counts.vanished += 1;
-      continue;
-    }
-    summary.add({ name: page.keys[i] as Buffer, db, node, shard, type: typeName, size, memoryBytes: memory });
-  }
+/** A key read where it went: the node that answered, and what its replies said. */
+export interface OwnerReading {
+  readonly name: Buffer;
+  readonly db: number;
+  readonly node: string;
+  readonly outcome: Outcome;
+  readonly type: string;
+  readonly size: number;
+  readonly memory: number | undefined;
 }
 
-/** A MEMORY USAGE reply: bytes, undefined when not asked, null when the key vanished. */
-function memoryOf(reply: Reply | undefined, connection: RespConnection, asked: boolean): number | undefined | null {
-  if (!asked) return undefined;
-  if (reply === null || reply === undefined) return null;
-  if (reply instanceof RedisReplyError) {
-    if (isRedirect(reply)) return null;
-    throw connection.failureOf(reply);
+const NO_TOUCH = { prelude: [['CLIENT', 'NO-TOUCH', 'ON']] } as const;
+
+interface Typed extends KeyTarget<Buffer> {
+  readonly type: string;
+}
+
+interface Asked {
+  readonly key: Typed;
+  readonly memory: boolean;
+}
+
+/**
+ * TYPE, then the size command of the type (and MEMORY USAGE when `memory`), of keys on the node
+ * each target names, following MOVED/ASK (redis/redirects.ts): keys whose slot moved during a
+ * cluster scan, and the keys of moved slots read again at its end. Two pipelined rounds per node,
+ * CLIENT NO-TOUCH ON first (the owner a redirect names is a primary).
+ */
+export async function readAtOwners(pool: NodePool, targets: readonly KeyTarget<Buffer>[], memory: boolean): Promise<OwnerReading[]> {
+  const readings: OwnerReading[] = [];
+  const dbOf = new Map(targets.map((t) => [t.item, t.db]));
+  const typed: Typed[] = [];
+  for (const { item, node, ask, reply, failure } of await sendToOwners(pool, targets, (t) => ['TYPE', t.key], NO_TOUCH)) {
+    const db = dbOf.get(item) ?? 0;
+    if (failure !== null) throw failure;
+    if (!Buffer.isBuffer(reply)) throw unexpectedReply(node, reply, 'TYPE');
+    const type = reply.toString('latin1');
+    if (type === 'none') readings.push({ name: item, db, node, outcome: VANISHED, type, size: 0, memory: undefined });
+    else if (!TYPE_NAME.test(type)) throw new RedisFailure('protocol', node, `${node} answered TYPE with something that is not a type name`);
+    else typed.push({ item, key: item, db, node, ask, type });
   }
-  if (typeof reply !== 'number') throw connection.unexpected(reply, 'MEMORY USAGE');
-  return reply;
+  if (typed.length === 0) return readings;
+  const asks: KeyTarget<Asked>[] = [];
+  for (const key of typed) {
+    asks.push({ item: { key, memory: false }, key: key.key, db: key.db, node: key.node, ask: key.ask });
+    if (memory) asks.push({ item: { key, memory: true }, key: key.key, db: key.db, node: key.node, ask: key.ask });
+  }
+  const command = (t: KeyTarget<Asked>): Arg[] => (t.item.memory ? ['MEMORY', 'USAGE', t.key] : sizeProbeFor(t.item.key.type).command(t.key));
+  const replies = new Map<Typed, { node: string; changed: boolean; gone: boolean; size: number | undefined; memory: number | undefined }>();
+  for (const key of typed) replies.set(key, { node: key.node, changed: false, gone: false, size: undefined, memory: undefined });
+  for (const { item, node, reply, failure } of await sendToOwners(pool, asks, command, NO_TOUCH)) {
+    const entry = replies.get(item.key);
+    if (entry === undefined) continue;
+    if (!item.memory && reply instanceof RedisReplyError && isWrongType(reply)) entry.changed = true;
+    else if (failure !== null) throw failure;
+    else if (reply === null) entry.gone = true; // MEMORY USAGE of a key deleted after TYPE
+    else if (typeof reply !== 'number') throw unexpectedReply(node, reply, item.memory ? 'MEMORY USAGE' : 'the size command');
+    else if (item.memory) entry.memory = reply;
+    else {
+      entry.size = reply;
+      entry.node = node;
+    }
+  }
+  for (const key of typed) {
+    const { node, changed, gone, size, memory: bytes } = replies.get(key) as NonNullable<ReturnType<typeof replies.get>>;
+    const outcome = changed ? CHANGED : gone || size === undefined || (memory && bytes === undefined) ? VANISHED : SIZED;
+    readings.push({ name: key.item, db: key.db, node, outcome, type: key.type, size: size ?? 0, memory: memory ? bytes : undefined });
+  }
+  return readings;
 }

@@ -3,14 +3,15 @@
  * per-type totals, namespaces, the nodes read, and advice. Shared by the scan
  * (analyze-bigkeys.ts) and the snapshot strategy (snapshot-analysis.ts).
  */
-import { compareTypes, unitOf, type SizedKey } from '../analysis/bigkey-summary.js';
+import { compareTypes, unitOf, type BigKeySummary, type SizedKey } from '../analysis/bigkey-summary.js';
 import { reportedName } from '../analysis/key-name.js';
 import type { KeptName } from '../domain/kept-name.js';
 import type { BigKey, BigKeyNode, BigKeyResult, BigKeyThresholds, TypeTotal } from '../domain/big-key.js';
 import type { Advice } from '../domain/insights.js';
 import type { InstanceMode } from '../domain/instance.js';
 import type { BigKeyAnalysisOptions } from './analysis-options.js';
-import type { BigKeyContext } from './bigkey-node-scan.js';
+import type { ScannedNode } from './bigkey-node-scan.js';
+import type { ProgressBoard } from './progress-board.js';
 import { TOP_PREFIXES } from './insights.js';
 
 export function bigKeyOf(key: SizedKey, mode: InstanceMode, memoryBytes: number | undefined, ttl: number | undefined): BigKey {
@@ -28,8 +29,15 @@ export function bigKeyOf(key: SizedKey, mode: InstanceMode, memoryBytes: number 
   };
 }
 
-/** What assembling a result needs of an analysis (a scan's context, or a snapshot's). */
-export type AssemblyInput = Pick<BigKeyContext, 'summary' | 'counts' | 'progress' | 'nodes'> & { readonly options: Pick<BigKeyAnalysisOptions, 'memoryUsage'> };
+/** What assembling a result needs of an analysis (a scan's consumer, or a snapshot's summary). */
+export interface AssemblyInput {
+  /** Per-type totals and namespaces: analysis/bigkey-summary.ts, or a scan's merge of them per shard (engine/bigkey-consumer.ts). */
+  readonly summary: Pick<BigKeySummary, 'thresholds' | 'weighBy' | 'totals' | 'namespaces'>;
+  readonly counts: { readonly scanned: number; readonly vanished: number; readonly changed: number };
+  readonly progress: Pick<ProgressBoard, 'reports'>;
+  readonly nodes: readonly ScannedNode[];
+  readonly options: Pick<BigKeyAnalysisOptions, 'memoryUsage'>;
+}
 
 export function assemble(keys: BigKey[], mode: InstanceMode, context: AssemblyInput, durationMs: number): BigKeyResult {
   const { summary, counts, options } = context;

@@ -1,22 +1,25 @@
 /**
  * The scan machine over a Redis Cluster (any kind of scan: the consumer of engine/scan-node.ts):
- * every primary that owns slots, each on its own connection and at its own pace, into one
- * consumer; at most `parallelPrimaries` at once, so a cluster of
- * hundreds of primaries never makes keyheat hold hundreds of connections. Topology changes
- * during the scan:
+ * every shard (a primary that owns slots), each on its own connection and at its own pace, into
+ * one consumer; at most `parallelPrimaries` at once, so a cluster of
+ * hundreds of primaries never makes keyheat hold hundreds of connections. The node read of a
+ * shard is its primary, or the one the consumer opens (`openNode`: the big key scan reads a
+ * replica where one is usable). Topology changes during the scan:
  * - a slot migrated while scanning: keys answering MOVED/ASK are read where they went
  *   (redis/redirects.ts), and at the end every slot whose owner changed (or that was migrating
  *   at the start or the end) is read again, key by key, on every node that has keys in it, so a
  *   key that moved behind both nodes' SCAN cursors is not missed;
- * - a primary failed: the analysis waits up to failoverWaitMs for a node (a promoted replica,
- *   or the same node back) to own its slots, and scans that node from the start; otherwise the
- *   whole analysis fails naming the node. A result never silently lacks a shard.
+ * - a primary failed (or the node read of its shard): the analysis waits up to failoverWaitMs for
+ *   a node (a promoted replica, or the same node back) to own its slots, and scans that shard
+ *   from the start, as the cluster is then (the consumer forgets what the failed node gave);
+ *   otherwise the whole analysis fails naming the node. A result never silently lacks a shard.
  */
+import { setMaxListeners } from 'node:events';
 import { forEachLimit } from '../domain/for-each-limit.js';
 import { RedisFailure, type RedisFailureKind } from '../domain/redis-failure.js';
 import { changedSlots, keyCountsInSlots, keysInSlot, readClusterTopology, slotOwners, type ClusterPrimary, type ClusterTopology } from '../redis/cluster-topology.js';
 import type { RespConnection } from '../redis/resp-connection.js';
-import type { Deployment } from '../redis/topology.js';
+import type { Deployment, Shard } from '../redis/topology.js';
 import { NodePacer } from './node-pacer.js';
 import { sleep } from './rate-limiter.js';
 import { scanNode, type KeyPage, type ScanContext } from './scan-node.js';
@@ -37,11 +40,12 @@ export function parallelPrimaries(maxConnections: number): number {
 export async function scanCluster<P extends KeyPage>(deployment: Deployment, before: ClusterTopology, context: ScanContext<P>): Promise<ClusterTopology> {
   const { seed, seedHost } = deployment;
   seed.close(); // its slot in the pool goes to a primary's scan
-  const shards = new Set(deployment.shards.map((s) => s.primary));
+  const shards = new Map(deployment.shards.map((s) => [s.primary, s]));
   const primaries = before.primaries.filter((p) => shards.has(p.address));
   context.consumer.expectNodes(primaries.length);
   // One primary failing for good stops the others at once.
   const local = new AbortController();
+  setMaxListeners(0, local.signal);
   const stop = (): void => local.abort(context.signal.reason);
   context.signal.addEventListener('abort', stop, { once: true });
   const scoped: ScanContext<P> = { ...context, signal: local.signal };
@@ -49,7 +53,7 @@ export async function scanCluster<P extends KeyPage>(deployment: Deployment, bef
   const replaced = new Map<string, string>();
   try {
     await forEachLimit(primaries, parallelPrimaries(context.options.redis.maxConnections), (primary) =>
-      scanPrimary(primary, before, seedHost, scoped, replaced).catch((error: unknown) => {
+      scanPrimary(primary, shards.get(primary.address) as Shard, before, seedHost, scoped, replaced).catch((error: unknown) => {
         local.abort(error);
         throw error;
       }),
@@ -71,36 +75,62 @@ export async function scanCluster<P extends KeyPage>(deployment: Deployment, bef
   return after;
 }
 
-async function scanPrimary<P extends KeyPage>(primary: ClusterPrimary, topology: ClusterTopology, seedHost: string, context: ScanContext<P>, replaced: Map<string, string>): Promise<void> {
-  let address = primary.address;
+/** Reads a shard (`plan`: the primary of `primary` with its replicas) until it is read in full, waiting out a failover. */
+async function scanPrimary<P extends KeyPage>(
+  primary: ClusterPrimary,
+  plan: Shard,
+  topology: ClusterTopology,
+  seedHost: string,
+  context: ScanContext<P>,
+  replaced: Map<string, string>,
+): Promise<void> {
+  let shard = plan;
   for (;;) {
     let connection: RespConnection | null = null;
     try {
-      connection = await context.pool.open(address);
+      connection = await (context.consumer.openNode?.(shard, context.signal) ?? context.pool.open(shard.primary));
       await scanNode(connection, context);
       return;
     } catch (error) {
       if (context.signal.aborted || !(error instanceof RedisFailure) || !FAILOVER_KINDS.has(error.kind)) throw error;
-      const replacement = await waitForTakeover(primary, address, topology, seedHost, context);
-      if (replacement === null) {
+      const address = shard.primary;
+      // The node read: the primary, or the replica the consumer opened.
+      const node = connection?.address ?? address;
+      const takeover = await waitForTakeover(primary, address, topology, seedHost, context);
+      if (takeover === null) {
+        const what = node === address ? `primary ${address}` : `${node} (read for the shard of primary ${address})`;
         throw new RedisFailure(
           error.kind,
-          address,
-          `primary ${address} failed during the scan (${error.message}) and no node took over its slots within ` +
+          node,
+          `${what} failed during the scan (${error.message}) and no node took over its slots within ` +
             `${Math.round(context.options.failoverWaitMs / 1000)} s; the analysis cannot be complete`,
         );
       }
-      context.consumer.forgetNode(address, context.progress.scannedOf(address));
-      replaced.set(primary.address, replacement);
-      address = replacement;
+      context.consumer.forgetNode(node, context.progress.scannedOf(node));
+      replaced.set(primary.address, takeover.owner);
+      shard = shardOf(takeover.owner, takeover.topology);
     } finally {
       connection?.close();
     }
   }
 }
 
+/** The shard of a primary as `topology` shows it: the primary, its healthy replicas. */
+function shardOf(owner: string, topology: ClusterTopology): Shard {
+  const primary = topology.primaries.find((p) => p.address === owner);
+  const replicas = primary === undefined ? [] : topology.replicas.filter((r) => r.primaryId === primary.id).map((r) => r.address);
+  return { shard: owner, primary: owner, primaryRole: 'primary', replicas, cluster: true };
+}
+
+interface Takeover {
+  /** The node owning the failed primary's slots now (a promoted replica, or the same node). */
+  readonly owner: string;
+  /** The cluster as it was read when that node answered. */
+  readonly topology: ClusterTopology;
+}
+
 /** The reachable node that owns the failed primary's slots, once there is one; null after the wait. */
-async function waitForTakeover(primary: ClusterPrimary, failed: string, topology: ClusterTopology, seedHost: string, context: ClusterIo): Promise<string | null> {
+async function waitForTakeover(primary: ClusterPrimary, failed: string, topology: ClusterTopology, seedHost: string, context: ClusterIo): Promise<Takeover | null> {
   const slot = primary.slots[0]?.[0];
   if (slot === undefined) return null;
   const others = topology.primaries.map((p) => p.address).filter((a) => a !== failed);
@@ -112,10 +142,10 @@ async function waitForTakeover(primary: ClusterPrimary, failed: string, topology
       return null;
     });
     const owner = current === null ? undefined : slotOwners(current)[slot];
-    if (owner === undefined) continue;
+    if (owner === undefined || current === null) continue;
     try {
       await context.pool.withShared(owner, (connection) => connection.call(['PING']));
-      return owner;
+      return { owner, topology: current };
     } catch (error) {
       if (context.signal.aborted) throw error;
     }

@@ -2,17 +2,18 @@
  * The scan machine, one node at a time: the one walk over a node's keyspace that every paced
  * scan shares, whatever it does with the keys (hot keys: OBJECT FREQ into the top-K,
  * engine/hot-key-consumer.ts; the expired key scan: PTTL into a TTL report,
- * engine/expire-consumer.ts). Per node: INFO, which the kind may refuse (a replica, an old
+ * engine/expire-consumer.ts; big keys: TYPE and size into the big key summary,
+ * engine/bigkey-consumer.ts). Per node: INFO, which the kind may refuse (a replica, an old
  * version, a policy without LFU); the kind's start hook; every non-empty database (a cluster
  * node has only db 0), paced by NodePacer (max_cpu_share, max_block_us, rate_limit), progress
  * after every page; keys answering MOVED/ASK (a slot migrated during the scan) handed back to
  * the kind to read where they went (redis/redirects.ts). engine/cluster-scan.ts runs it on every
- * primary of a cluster, with the failover wait and the re-reading of moved slots.
+ * shard of a cluster, with the failover wait and the re-reading of moved slots.
  *
  * The kind decides how a database's pages are read (`pages`): redis/node-scanner.ts with its key
  * command for hot keys and expiry; a reader of its own for a kind that needs more than one
- * command per key (the big key scan's TYPE then size, redis/bigkey-scanner.ts, could come here
- * that way).
+ * command per key (the big key scan's TYPE then size, redis/bigkey-scanner.ts). Which node of a
+ * cluster shard is read is the kind's too (`openNode`): the primary, or for big keys a replica.
  *
  * Memory: what the kind's reader keeps in flight (node-scanner: at most three pages of names per
  * node); the machine keeps no key.
@@ -23,6 +24,7 @@ import { readServerFacts } from '../redis/preflight.js';
 import type { KeyTarget } from '../redis/redirects.js';
 import type { RespConnection } from '../redis/resp-connection.js';
 import type { ServerFacts } from '../redis/server-info.js';
+import type { Shard } from '../redis/topology.js';
 import type { AnalysisOptions } from './analysis-options.js';
 import { NodePacer } from './node-pacer.js';
 import type { ProgressBoard } from './progress-board.js';
@@ -37,6 +39,12 @@ export interface KeyPage {
 export interface KeyConsumer<P extends KeyPage = ScanPage> {
   /** What the kind sends per key besides SCAN, for the pacing's accounting (engine/traffic-monitor.ts). */
   readonly commands: ScanCommands;
+  /**
+   * Opens the node of a cluster shard this kind reads, on a connection of its own (without it:
+   * the shard's primary). The big key scan reads a usable replica of the shard here. Called
+   * again after a failure, with the shard as the cluster is then (its new primary and replicas).
+   */
+  openNode?(shard: Shard, signal: AbortSignal): Promise<RespConnection>;
   /** INFO of a node about to be scanned: throws a RedisFailure ('unsupported') when this kind cannot read it. */
   check(facts: ServerFacts, node: string): void;
   /** A node's scan starts (again, after a failover), before its first page: the hot scan reads the LFU settings. */
@@ -61,7 +69,10 @@ export interface KeyConsumer<P extends KeyPage = ScanPage> {
   recheck(targets: readonly KeyTarget<Buffer>[]): Promise<void>;
   /** How many nodes will be scanned (a cluster's primaries), before any key: bounded summaries share their room. */
   expectNodes(count: number): void;
-  /** A node failed and its replacement is read from the start: drop what it contributed (`scannedKeys` of its pages went through). */
+  /**
+   * A node failed and the shard is read again from the start (on the node that took it over, or
+   * on the node openNode picks): drop what it contributed (`scannedKeys` of its pages went through).
+   */
   forgetNode(node: string, scannedKeys: number): void;
 }
 

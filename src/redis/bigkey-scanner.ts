@@ -1,5 +1,6 @@
 /**
- * SCAN + TYPE + size over one database of one node, for big key analysis, kept busy without
+ * SCAN + TYPE + size over one database of one node, for big key analysis (the pages of
+ * engine/bigkey-consumer.ts on the scan machine, engine/scan-node.ts), kept busy without
  * round-trip gaps like node-scanner.ts: when a SCAN reply arrives, the next SCAN goes out at
  * once, followed by the TYPE batch of the page just received; when a page's TYPE replies are
  * in, its size batch goes out (STRLEN, LLEN, SCARD, ZCARD, HLEN, XLEN, or MEMORY USAGE for a
@@ -20,7 +21,7 @@ import { awaitedLater, isBigPage, parseScanReply, type PageSize, type ScanOption
 
 export interface SizedPage {
   readonly keys: readonly Buffer[];
-  /** TYPE reply per key: a type name, 'none' (vanished), or an error reply (MOVED on a cluster). */
+  /** TYPE reply per key: a type name, 'none' (vanished; on a cluster replica, maybe migrated away), or an error reply (MOVED/ASK on a cluster). */
   readonly types: readonly Reply[];
   /** Size reply per key: a number, null (vanished after TYPE), an error (WRONGTYPE: changed); null where TYPE was not a type. */
   readonly sizes: readonly Reply[];
