@@ -181,14 +181,14 @@ describe('keyheat tasks and autoscan --expired', () => {
 
   it('create --expired --wait runs the scan in the service and prints the table of scan --expired', async () => {
     await lapsing('third:', 200);
-    // On a terminal: the API reports no progress of an expired key scan, so the line says how long it has run.
+    // On a terminal: a line while the task waits, then the scan's progress (the API reports it per node).
     const run = io({ stderrIsTTY: true });
     expect(await tasksCommand(['create', instance, '--expired', '--wait', '--scan-keys-count', '200'], run), run.err.join('')).toBe(0);
     const out = run.out.join('');
     expect(out).toMatch(new RegExp(`^ttl-cache \\(127\\.0\\.0\\.1:${redis.port}\\): 200 expired keys reclaimed; 621 keys scanned \\(single, 1 node\\) in \\d+\\.\\d\\d s, SCAN COUNT 200\\n`));
     expect(out).toContain('\n   571        201      100      0      150        80         40  db0\n');
     const progress = run.err.join('');
-    expect(progress).toMatch(new RegExp(`^${CLEAR_LINE}task [\\w-]+: (waiting for a runner|running for \\d+ s)`));
+    expect(progress).toMatch(new RegExp(`^${CLEAR_LINE}(task [\\w-]+: (waiting for a runner|running for \\d+ s)|connecting)`));
     expect(progress.endsWith('\r\x1b[K')).toBe(true);
   });
 
