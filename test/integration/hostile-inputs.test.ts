@@ -145,12 +145,16 @@ describe('what one byte may cost is bounded', () => {
     harness = await startHarness({ config: { analysis: { connect_timeout_ms: 2000, command_timeout_ms: 5000 } } });
     await harness.keyheat.http.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(harness.keyheat.http.server.address() as AddressInfo).port}`;
+    // Warm up: a process's first GET of a task compiles its response schema's branches (about
+    // 50 ms, once per process). What is watched below is the walk of the bombs, not that.
+    const warm = await snapshotTaskUnderWatch(await stub(snapshotServer(rdbOfZiplistBombs(1))), 'bigkey');
+    expect(warm.status, warm.error ?? '').toBe('success');
   });
 
   afterAll(async () => harness?.close({ removeData: true }));
 
   /** Registers `s`, creates a snapshot task, and polls /healthz over HTTP every 10 ms until the task ends: its status and the latencies. */
-  async function snapshotTaskUnderWatch(s: Stub, kind: 'hotkey' | 'bigkey'): Promise<{ status: string; error: string | null; healthz: number[]; maxDelayMs: number }> {
+  async function snapshotTaskUnderWatch(s: Stub, kind: 'hotkey' | 'bigkey'): Promise<{ status: string; error: string | null; healthz: number[]; maxDelayMs: number; p99DelayMs: number }> {
     const registered = await harness.request('POST', `/v2/${P1}/instances`, { body: { name: `hostile-${s.port}`, url: s.url } });
     expect(registered.status, registered.text).toBe(200);
     const instance = registered.body['instance_id'] as string;
@@ -171,7 +175,17 @@ describe('what one byte may cost is bounded', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     delay.disable();
-    return { status: String(task['status']), error: (task['error_msg'] as string | undefined) ?? null, healthz, maxDelayMs: delay.max / 1e6 };
+    return { status: String(task['status']), error: (task['error_msg'] as string | undefined) ?? null, healthz, maxDelayMs: delay.max / 1e6, p99DelayMs: delay.percentile(99) / 1e6 };
+  }
+
+  /**
+   * The event loop stayed free: its delay's p99 under 100 ms, and no stall near one bomb inflated
+   * in one call (0.63 s before slicing). The max alone is not asserted under 100 ms: on a loaded
+   * 2-core CI machine one descheduling of the process or one major GC can pass it.
+   */
+  function expectEventLoopFree(watched: { p99DelayMs: number; maxDelayMs: number }): void {
+    expect(watched.p99DelayMs).toBeLessThan(100);
+    expect(watched.maxDelayMs).toBeLessThan(300);
   }
 
   const p99 = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))] ?? 0;
@@ -184,7 +198,7 @@ describe('what one byte may cost is bounded', () => {
     expect(watched.error).toMatch(/a compressed ziplist of key "bomb:\d" inflates to 16777227 bytes, which would take this RDB past its decompression budget/);
     expect(watched.healthz.length).toBeGreaterThan(3);
     expect(p99(watched.healthz)).toBeLessThan(100);
-    expect(watched.maxDelayMs).toBeLessThan(100);
+    expectEventLoopFree(watched);
   });
 
   it('walks one bomb within the budget to a right answer, the event loop free all along', async () => {
@@ -192,7 +206,7 @@ describe('what one byte may cost is bounded', () => {
     const watched = await snapshotTaskUnderWatch(s, 'bigkey');
     expect(watched.status, watched.error ?? '').toBe('success');
     expect(p99(watched.healthz)).toBeLessThan(100);
-    expect(watched.maxDelayMs).toBeLessThan(100);
+    expectEventLoopFree(watched);
   });
 
   it('skips a 64 MiB AUX bomb nobody reads without inflating it', async () => {
