@@ -6,8 +6,12 @@
  * keys, the biggest keys of each type, the first nodes) and says what it left out in an advice
  * entry, `result-trimmed`.
  */
-import type { Advice } from './insights.js';
-import type { TaskOutcome } from './task.js';
+import type { BigKeyResult } from './big-key.js';
+import type { ExpireScanResult } from './expire-report.js';
+import type { Advice, Insights } from './insights.js';
+import type { OfflineAnalysis } from './offline-report.js';
+import type { AnalysisOutcome, BigKeyOutcome, ExpireOutcome, OfflineOutcome, TaskOutcome } from './task.js';
+import type { TaskKind } from './task-status.js';
 
 /** What a trimmed result says about itself. */
 export const RESULT_TRIMMED = 'result-trimmed';
@@ -17,10 +21,88 @@ export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value));
 }
 
-/** A list of the outcome that may be cut: its items' sizes, and how to rebuild the outcome with its first `n`. */
-interface Cuttable {
+/**
+ * A list of an outcome that may lose its tail: its items' stored sizes, and the outcome with only
+ * its first `n` (the outcome itself where it has no such list).
+ */
+interface Cuttable<O> {
   readonly what: string;
-  readonly sizes: readonly number[];
+  sizes(outcome: O): readonly number[];
+  cut(outcome: O, n: number): O;
+}
+
+function cuttable<O, T>(what: string, get: (outcome: O) => readonly T[] | undefined, set: (outcome: O, items: readonly T[]) => O): Cuttable<O> {
+  return {
+    what,
+    sizes: (outcome) => sizesOf(get(outcome)),
+    cut: (outcome, n) => {
+      const items = get(outcome);
+      return items === undefined ? outcome : set(outcome, items.slice(0, n));
+    },
+  };
+}
+
+/** How a kind's outcome is cut: its lists, most telling items first, and where it says it was. */
+interface Trimming<O> {
+  readonly lists: readonly Cuttable<O>[];
+  note(outcome: O, advice: Advice): O;
+}
+
+type OutcomeOf = { readonly hot: AnalysisOutcome; readonly big: BigKeyOutcome; readonly expire: ExpireOutcome; readonly offline: OfflineOutcome };
+
+/** A hot key outcome with its insights changed by `change` (one without insights stays so). */
+function withInsights(outcome: AnalysisOutcome, change: (insights: Insights) => Insights): AnalysisOutcome {
+  return outcome.insights === undefined ? outcome : { ...outcome, insights: change(outcome.insights) };
+}
+
+const big = (outcome: BigKeyOutcome, result: Partial<BigKeyResult>): BigKeyOutcome => ({ kind: 'big', result: { ...outcome.result, ...result } });
+const expire = (outcome: ExpireOutcome, result: Partial<ExpireScanResult>): ExpireOutcome => ({ kind: 'expire', result: { ...outcome.result, ...result } });
+const offline = (outcome: OfflineOutcome, result: Partial<OfflineAnalysis>): OfflineOutcome => ({ kind: 'offline', result: { ...outcome.result, ...result } });
+
+const TRIMMING: { readonly [K in TaskKind]: Trimming<OutcomeOf[K]> } = {
+  hot: {
+    lists: [
+      cuttable('hot keys', (o) => o.keys, (o, keys) => ({ ...o, keys })),
+      cuttable('new keys of the trend', (o) => o.insights?.trend?.new, (o, items) => withInsights(o, (i) => ({ ...i, trend: i.trend === null ? null : { ...i.trend, new: items } }))),
+      cuttable('gone keys of the trend', (o) => o.insights?.trend?.gone, (o, items) => withInsights(o, (i) => ({ ...i, trend: i.trend === null ? null : { ...i.trend, gone: items } }))),
+      cuttable('sampled keys', (o) => o.insights?.sampling?.sampled, (o, sampled) => withInsights(o, (i) => (i.sampling === undefined ? i : { ...i, sampling: { ...i.sampling, sampled } }))),
+      cuttable('shards', (o) => o.insights?.shards, (o, shards) => withInsights(o, (i) => ({ ...i, shards }))),
+      cuttable('databases', (o) => o.insights?.databases, (o, databases) => withInsights(o, (i) => ({ ...i, databases }))),
+      cuttable('nodes', (o) => o.stats.nodes, (o, nodes) => ({ ...o, stats: { ...o.stats, nodes } })),
+      cuttable('snapshot nodes', (o) => o.insights?.snapshot?.nodes, (o, nodes) => withInsights(o, (i) => (i.snapshot === undefined ? i : { ...i, snapshot: { ...i.snapshot, nodes } }))),
+    ],
+    note: (o, advice) => withInsights(o, (i) => ({ ...i, advice: [...i.advice.filter((a) => a.code !== RESULT_TRIMMED), advice] })),
+  },
+  big: {
+    lists: [
+      cuttable('big keys', (o) => o.result.keys, (o, keys) => big(o, { keys })),
+      cuttable('nodes', (o) => o.result.stats.nodes, (o, nodes) => big(o, { stats: { ...o.result.stats, nodes } })),
+      cuttable('snapshot nodes', (o) => o.result.snapshot?.nodes, (o, nodes) => big(o, o.result.snapshot === undefined ? {} : { snapshot: { ...o.result.snapshot, nodes } })),
+    ],
+    note: (o, advice) => big(o, { advice: [...o.result.advice.filter((a) => a.code !== RESULT_TRIMMED), advice] }),
+  },
+  expire: {
+    lists: [
+      cuttable('namespaces', (o) => o.result.ttl.namespaces, (o, namespaces) => expire(o, { ttl: { ...o.result.ttl, namespaces } })),
+      cuttable('databases', (o) => o.result.ttl.databases, (o, databases) => expire(o, { ttl: { ...o.result.ttl, databases } })),
+      cuttable('nodes', (o) => o.result.nodes, (o, nodes) => expire(o, { nodes })),
+    ],
+    note: (o, advice) => expire(o, { trimmed: advice.message }),
+  },
+  offline: {
+    lists: [
+      cuttable('largest keys', (o) => o.result.report.largestKeys, (o, largestKeys) => offline(o, { report: { ...o.result.report, largestKeys } })),
+      cuttable('largest key prefixes', (o) => o.result.report.largestKeyPrefixes, (o, largestKeyPrefixes) => offline(o, { report: { ...o.result.report, largestKeyPrefixes } })),
+      cuttable('hot keys', (o) => o.result.hot?.keys, (o, keys) => offline(o, { hot: o.result.hot === null ? null : { ...o.result.hot, keys } })),
+      cuttable('snapshot nodes', (o) => o.result.snapshot.nodes, (o, nodes) => offline(o, { snapshot: { ...o.result.snapshot, nodes } })),
+    ],
+    note: (o, advice) => offline(o, { trimmed: advice.message }),
+  },
+};
+
+/** The trimming of an outcome's kind (a hot key outcome is stored without its kind). */
+function trimmingOf(outcome: TaskOutcome): Trimming<TaskOutcome> {
+  return TRIMMING[outcome.kind ?? 'hot'] as unknown as Trimming<TaskOutcome>;
 }
 
 /**
@@ -33,7 +115,8 @@ export function fitOutcome(outcome: TaskOutcome, maxBytes: number): TaskOutcome 
   if (total <= maxBytes) return outcome;
   // Room for the advice entry that says what was cut.
   const budget = maxBytes - 1024;
-  const lists = listsOf(outcome);
+  const trimming = trimmingOf(outcome);
+  const lists = trimming.lists.map((list) => ({ what: list.what, sizes: list.sizes(outcome) }));
   const itemBytes = lists.reduce((sum, list) => sum + list.sizes.reduce((a, b) => a + b, 0), 0);
   const fixed = total - itemBytes;
   const keptBytes = (share: number): number => lists.reduce((sum, list) => sum + list.sizes.slice(0, kept(list, share)).reduce((a, b) => a + b, 0), 0);
@@ -53,108 +136,16 @@ export function fitOutcome(outcome: TaskOutcome, maxBytes: number): TaskOutcome 
     code: RESULT_TRIMMED,
     message: `The result was ${total.toLocaleString('en-US')} bytes, more than retention.max_result_bytes (${maxBytes.toLocaleString('en-US')}): ${left.join(', ')} were left out (the least hot, the smallest, the last listed). Raise it to keep whole results.`,
   };
-  const cut = cutOutcome(outcome, counts, advice);
+  const cutTo = (ns: readonly number[]): TaskOutcome => trimming.note(trimming.lists.reduce((o, list, i) => list.cut(o, ns[i] as number), outcome), advice);
+  const cut = cutTo(counts);
   // What cannot be cut (the fixed part alone over the bound): the lists go entirely.
-  return jsonBytes(cut) <= maxBytes ? cut : cutOutcome(outcome, counts.map(() => 0), advice);
+  return jsonBytes(cut) <= maxBytes ? cut : cutTo(counts.map(() => 0));
 }
 
-function kept(list: Cuttable, share: number): number {
+function kept(list: { readonly sizes: readonly number[] }, share: number): number {
   return Math.floor(list.sizes.length * share);
 }
 
 function sizesOf(items: readonly unknown[] | undefined | null): number[] {
   return (items ?? []).map((item) => jsonBytes(item) + 1);
-}
-
-/** The lists an outcome may lose the tail of, in a fixed order (cutOutcome follows it). */
-function listsOf(outcome: TaskOutcome): Cuttable[] {
-  if (outcome.kind === 'big') {
-    const r = outcome.result;
-    return [
-      { what: 'big keys', sizes: sizesOf(r.keys) },
-      { what: 'nodes', sizes: sizesOf(r.stats.nodes) },
-      { what: 'snapshot nodes', sizes: sizesOf(r.snapshot?.nodes) },
-    ];
-  }
-  if (outcome.kind === 'expire') {
-    const r = outcome.result;
-    return [
-      { what: 'namespaces', sizes: sizesOf(r.ttl.namespaces) },
-      { what: 'databases', sizes: sizesOf(r.ttl.databases) },
-      { what: 'nodes', sizes: sizesOf(r.nodes) },
-    ];
-  }
-  if (outcome.kind === 'offline') {
-    const r = outcome.result;
-    return [
-      { what: 'largest keys', sizes: sizesOf(r.report.largestKeys) },
-      { what: 'largest key prefixes', sizes: sizesOf(r.report.largestKeyPrefixes) },
-      { what: 'hot keys', sizes: sizesOf(r.hot?.keys) },
-      { what: 'snapshot nodes', sizes: sizesOf(r.snapshot.nodes) },
-    ];
-  }
-  const insights = outcome.insights;
-  return [
-    { what: 'hot keys', sizes: sizesOf(outcome.keys) },
-    { what: 'new keys of the trend', sizes: sizesOf(insights?.trend?.new) },
-    { what: 'gone keys of the trend', sizes: sizesOf(insights?.trend?.gone) },
-    { what: 'sampled keys', sizes: sizesOf(insights?.sampling?.sampled) },
-    { what: 'shards', sizes: sizesOf(insights?.shards) },
-    { what: 'databases', sizes: sizesOf(insights?.databases) },
-    { what: 'nodes', sizes: sizesOf(outcome.stats.nodes) },
-    { what: 'snapshot nodes', sizes: sizesOf(insights?.snapshot?.nodes) },
-  ];
-}
-
-function cutOutcome(outcome: TaskOutcome, counts: readonly number[], advice: Advice): TaskOutcome {
-  const n = (i: number): number => counts[i] as number;
-  if (outcome.kind === 'big') {
-    const r = outcome.result;
-    return {
-      kind: 'big',
-      result: {
-        ...r,
-        keys: r.keys.slice(0, n(0)),
-        stats: { ...r.stats, nodes: r.stats.nodes.slice(0, n(1)) },
-        ...(r.snapshot === undefined ? {} : { snapshot: { ...r.snapshot, nodes: r.snapshot.nodes.slice(0, n(2)) } }),
-        advice: [...r.advice.filter((a) => a.code !== RESULT_TRIMMED), advice],
-      },
-    };
-  }
-  if (outcome.kind === 'expire') {
-    const r = outcome.result;
-    return { kind: 'expire', result: { ...r, ttl: { ...r.ttl, namespaces: r.ttl.namespaces.slice(0, n(0)), databases: r.ttl.databases.slice(0, n(1)) }, nodes: r.nodes.slice(0, n(2)), trimmed: advice.message } };
-  }
-  if (outcome.kind === 'offline') {
-    const r = outcome.result;
-    return {
-      kind: 'offline',
-      result: {
-        ...r,
-        report: { ...r.report, largestKeys: r.report.largestKeys.slice(0, n(0)), largestKeyPrefixes: r.report.largestKeyPrefixes.slice(0, n(1)) },
-        hot: r.hot === null ? null : { ...r.hot, keys: r.hot.keys.slice(0, n(2)) },
-        snapshot: { ...r.snapshot, nodes: r.snapshot.nodes.slice(0, n(3)) },
-        trimmed: advice.message,
-      },
-    };
-  }
-  const insights = outcome.insights;
-  return {
-    ...outcome,
-    keys: outcome.keys.slice(0, n(0)),
-    stats: { ...outcome.stats, ...(outcome.stats.nodes === undefined ? {} : { nodes: outcome.stats.nodes.slice(0, n(6)) }) },
-    ...(insights === undefined
-      ? {}
-      : {
-          insights: {
-            ...insights,
-            trend: insights.trend === null ? null : { ...insights.trend, new: insights.trend.new.slice(0, n(1)), gone: insights.trend.gone.slice(0, n(2)) },
-            ...(insights.sampling === undefined ? {} : { sampling: { ...insights.sampling, sampled: insights.sampling.sampled.slice(0, n(3)) } }),
-            ...(insights.shards === undefined ? {} : { shards: insights.shards.slice(0, n(4)) }),
-            ...(insights.databases === undefined ? {} : { databases: insights.databases.slice(0, n(5)) }),
-            ...(insights.snapshot === undefined ? {} : { snapshot: { ...insights.snapshot, nodes: insights.snapshot.nodes.slice(0, n(7)) } }),
-            advice: [...insights.advice.filter((a) => a.code !== RESULT_TRIMMED), advice],
-          },
-        }),
-  };
 }
