@@ -18,7 +18,8 @@ import { analyzeDeployment } from './engine/analyze-deployment.js';
 import { PROCESS_FORK_SLOTS } from './engine/snapshot-fork.js';
 import { buildHttpApp } from './http/build-app.js';
 import { PrometheusMetrics } from './metrics/prometheus-metrics.js';
-import { TaskRunner, type Analyze, type AnalyzeBig } from './runner/task-runner.js';
+import { TaskRunner } from './runner/task-runner.js';
+import type { Analyze, AnalyzeBig } from './runner/kind-runs.js';
 import { AutoscanScheduler } from './scheduler/autoscan-scheduler.js';
 import { AuthService, type Bootstrap } from './service/auth-service.js';
 import { AutoscanService } from './service/autoscan-service.js';
@@ -78,7 +79,11 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       const orphans = await store.queue.expireAllLeases(new Date());
       if (orphans > 0) logger.warn({ tasks: orphans }, 'tasks left running by a previous run will be started again');
     }
-    const metrics = new PrometheusMetrics({ readActiveTasks: () => store.queue.countActive(), logger: logger.child({ component: 'metrics' }) });
+    const metrics = new PrometheusMetrics({
+      readActiveTasks: () => store.queue.countActive(),
+      logger: logger.child({ component: 'metrics' }),
+      ...(findingsServed(config) ? { findings: { read: () => store.findings.read(), settings: { hotKeys: config.metrics.hot_keys, bigKeys: config.metrics.big_keys, deadlineMs: FINDINGS_DEADLINE_MS } } } : {}),
+    });
     const auth = new AuthService(store, config.projects);
     const bootstrap = await auth.bootstrap(config.projects);
     if (bootstrap.retiredProjectId !== null) {
@@ -250,13 +255,31 @@ export function redisAccessOf(config: KeyheatConfig): RedisAccess {
   });
 }
 
+/** How long a scrape waits for the store's findings (1,000 instances read in tens of milliseconds: bench/findings-scrape.ts). */
+const FINDINGS_DEADLINE_MS = 2000;
+
+/** Whether /metrics serves what analyses found (key names among it): with a token, or where the operator said always. */
+function findingsServed(config: KeyheatConfig): boolean {
+  return config.metrics.findings === 'always' || (config.metrics.findings === 'with_token' && config.metrics.token !== undefined);
+}
+
 /**
- * /metrics is open unless metrics.token is set (it carries counts, never keys, instances or
- * secrets); say which at every start, so an operator who meant to protect it sees it is not.
+ * /metrics is open unless metrics.token is set; open, it carries counts only, unless
+ * metrics.findings is "always". Say which at every start, so an operator who meant to protect
+ * it, or expected the findings, sees what is so.
  */
 function logMetricsProtection(config: KeyheatConfig, logger: Logger): void {
-  if (config.metrics.token === undefined) logger.info({ metrics_protected: false }, '/metrics is open without authentication (set metrics.token to require a bearer token)');
-  else logger.info({ metrics_protected: true }, '/metrics requires Authorization: Bearer <metrics.token>');
+  const findings = findingsServed(config);
+  if (config.metrics.token === undefined) {
+    logger.info(
+      { metrics_protected: false, metrics_findings: findings },
+      findings
+        ? '/metrics is open without authentication and serves findings (key names) because metrics.findings is "always"'
+        : '/metrics is open without authentication, with counts only (set metrics.token to require a bearer token and serve the findings)',
+    );
+  } else {
+    logger.info({ metrics_protected: true, metrics_findings: findings }, '/metrics requires Authorization: Bearer <metrics.token>');
+  }
 }
 
 /**

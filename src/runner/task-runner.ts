@@ -1,49 +1,22 @@
 /**
- * Runs hot key and big key tasks in this process: claims waiting tasks (compare-and-set in the store),
+ * Runs tasks of every kind in this process (each through its kind's row, kind-runs.ts): claims waiting tasks (compare-and-set in the store),
  * holds a lease it renews while the analysis runs, records progress and the outcome.
  * A task's status changes only through the store's CAS methods called from here and from
  * the task service (create, delete); this class logs every change it makes.
  */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { describeFailure, meaningOf } from '../domain/failure-map.js';
-import { SECRET_UNREADABLE_REASON, type Instance } from '../domain/instance.js';
+import { SECRET_UNREADABLE_REASON } from '../domain/instance.js';
 import { RedisFailure } from '../domain/redis-failure.js';
 import { compareWithPrevious } from '../analysis/trend.js';
-import { definedOptions, outcomeNum, type AnalysisOutcome, type Task, type TaskOptions, type TaskOutcome, type TaskProgress } from '../domain/task.js';
-import type { ExpireScanResult } from '../domain/expire-report.js';
-import type { OfflineAnalysis } from '../domain/offline-report.js';
-import type { ExpireScanOptions } from '../engine/expire-scan.js';
-import type { OfflineAnalysisOptions } from '../engine/offline-analysis.js';
+import { definedOptions, outcomeNum, type AnalysisOutcome, type Task, type TaskProgress } from '../domain/task.js';
 import type { Telemetry } from '../domain/telemetry.js';
-import type { BigKeyResult } from '../domain/big-key.js';
-import type { InstanceMode } from '../domain/instance.js';
-import type { AnalysisOptions, BigKeyAnalysisOptions } from '../engine/analysis-options.js';
-import type { AnalysisResult, AnalysisTarget } from '../engine/analyze-deployment.js';
+import type { AnalysisOptions } from '../engine/analysis-options.js';
+import type { AnalysisResult } from '../engine/analyze-deployment.js';
 import type { Store } from '../storage/store.js';
+import { runKind, type Analyzers, type KindContext } from './kind-runs.js';
 import { retryWhileStoreUnavailable } from './store-retry.js';
-
-export type Analyze = (target: AnalysisTarget, options: Partial<AnalysisOptions>) => Promise<AnalysisResult>;
-export type AnalyzeBig = (target: AnalysisTarget, options: Partial<BigKeyAnalysisOptions>) => Promise<BigKeyResult & { mode: InstanceMode }>;
-export type AnalyzeExpire = (target: AnalysisTarget, options: Partial<ExpireScanOptions>) => Promise<ExpireScanResult>;
-/** Offline key analysis: of a saved backup (`file`), or of a fresh RDB of one node. */
-export type AnalyzeOffline = (source: { readonly target: AnalysisTarget; readonly node: string } | { readonly file: string }, options: Partial<OfflineAnalysisOptions>) => Promise<OfflineAnalysis>;
-
-/** The engines the runner runs, one per kind of task. */
-export interface Analyzers {
-  readonly hot: Analyze;
-  readonly big: AnalyzeBig;
-  readonly expire: AnalyzeExpire;
-  readonly offline: AnalyzeOffline;
-}
-
-/** What one kind's run left: the outcome to store, and what the log and metrics say of it. */
-interface Finished {
-  readonly outcome: TaskOutcome;
-  readonly scannedKeys: number;
-  readonly durationMs: number;
-}
 
 export interface RunnerSettings {
   readonly concurrency: number;
@@ -55,7 +28,7 @@ export interface RunnerSettings {
   /** Options passed to every analysis (top-K, batch size, timeouts). */
   readonly analysis: Omit<AnalysisOptions, 'signal' | 'onProgress'>;
   /** What makes a key big, for big key tasks without their own (config bigkeys.*). */
-  readonly bigKeys: Pick<BigKeyAnalysisOptions, 'thresholds' | 'memoryUsage' | 'preferReplicas'>;
+  readonly bigKeys: KindContext['bigKeys'];
   /** Where offline key analyses find saved backups: <backupDir>/<instance_id>/<backup_id>. */
   readonly backupDir: string;
 }
@@ -89,6 +62,7 @@ export class TaskRunner {
   private pollAgain = false;
   private cutGrace: (() => void) | null = null;
   private hurried = false;
+  private readonly kindContext: KindContext;
 
   constructor(
     private readonly store: Store,
@@ -97,7 +71,14 @@ export class TaskRunner {
     private readonly logger: Logger,
     private readonly telemetry: Telemetry,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.kindContext = {
+      analyzers,
+      bigKeys: settings.bigKeys,
+      backupDir: settings.backupDir,
+      withTrend: (task, result) => this.whileUnavailable(() => this.withTrend(task, result), this.logger),
+    };
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -231,7 +212,7 @@ export class TaskRunner {
     const elapsed = (): number => (performance.now() - started) / 1000;
     try {
       const common = { ...this.settings.analysis, ...definedOptions(task.options), signal: run.controller.signal, onProgress: this.progressRecorder(task, log) };
-      const result = await this.runKind(task, instance, common);
+      const result = await runKind(task, instance, common, this.kindContext);
       if (run.stopReason !== null) return this.afterStop(run, log);
       this.telemetry.analysisEnded(task.kind, 'success', elapsed(), result.scannedKeys);
       const stored = await this.whileUnavailable(() => this.store.queue.complete(task.id, this.runnerId, result.outcome, this.now()), log);
@@ -253,49 +234,6 @@ export class TaskRunner {
     } finally {
       stopLease();
     }
-  }
-
-  /** Runs the engine of the task's kind, with what the kind takes of the task's options. */
-  private async runKind(task: Task, instance: Instance, common: Partial<AnalysisOptions> & TaskOptions): Promise<Finished> {
-    const target = targetOf(instance);
-    switch (task.kind) {
-      case 'hot': {
-        const result = await this.analyzers.hot(target, common);
-        const outcome = await this.whileUnavailable(() => this.withTrend(task, result), this.logger);
-        return { outcome, scannedKeys: result.stats.scannedKeys, durationMs: result.stats.durationMs };
-      }
-      case 'big': {
-        // Stored with its mode: a cluster's keys carry their shard.
-        const result = await this.analyzers.big(target, { ...common, ...this.bigOptions(task.options) });
-        return { outcome: { kind: 'big', result }, scannedKeys: result.stats.scannedKeys, durationMs: result.stats.durationMs };
-      }
-      case 'expire': {
-        // A scheduled scan fails at its schedule's timeout (DCS's): keys already reclaimed stay reclaimed.
-        const timeout = task.options?.timeoutSeconds;
-        const result = await this.analyzers.expire(target, { ...common, ...(timeout === undefined ? {} : { maxDurationMs: timeout * 1000 }) });
-        return { outcome: { kind: 'expire', result }, scannedKeys: result.scannedKeys, durationMs: result.durationMs };
-      }
-      case 'offline': {
-        const backup = task.options?.backupId;
-        const source = backup === undefined ? { target, node: task.options?.nodeId ?? '' } : { file: backupPath(this.settings.backupDir, instance.id, backup) };
-        const result = await this.analyzers.offline(source, common);
-        return { outcome: { kind: 'offline', result }, scannedKeys: result.report.totalNum, durationMs: result.durationMs };
-      }
-    }
-  }
-
-  /** A big key task's thresholds: its own where it set them, else the service's. */
-  private bigOptions(options: TaskOptions | null): Pick<BigKeyAnalysisOptions, 'thresholds' | 'memoryUsage' | 'preferReplicas'> {
-    const defaults = this.settings.bigKeys;
-    return {
-      thresholds: {
-        stringBytes: options?.stringBytes ?? defaults.thresholds.stringBytes,
-        collectionCount: options?.collectionCount ?? defaults.thresholds.collectionCount,
-        perType: options?.perType ?? defaults.thresholds.perType,
-      },
-      memoryUsage: options?.memoryUsage ?? defaults.memoryUsage,
-      preferReplicas: defaults.preferReplicas,
-    };
   }
 
   /** A store write retried while the database is unreachable, for at most one lease (store-retry.ts). */
@@ -377,15 +315,6 @@ export class TaskRunner {
         .catch((error: unknown) => log.error({ err: error }, 'recording progress failed'));
     };
   }
-}
-
-/** A saved backup of an instance: <backupDir>/<instance_id>/<backup_id> (the id is a plain file name, checked at creation). */
-export function backupPath(backupDir: string, instanceId: string, backupId: string): string {
-  return path.join(backupDir, instanceId, backupId);
-}
-
-export function targetOf(instance: Instance): AnalysisTarget {
-  return { endpoint: instance.endpoint };
 }
 
 /** A reason a user can act on (failure-map.ts); internals go to the log, not to the task. */

@@ -5,7 +5,7 @@
  * shutdown) still ends a held analysis.
  */
 import { analyzeDeployment } from '../../src/engine/analyze-deployment.js';
-import type { Analyze } from '../../src/runner/task-runner.js';
+import type { Analyze } from '../../src/runner/kind-runs.js';
 
 export interface GatedAnalysis {
   readonly analyze: Analyze;
