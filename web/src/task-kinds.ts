@@ -8,6 +8,7 @@
  * expired key scan lists under auto-expire/histories and creates with scan-expire-keys-task; an
  * offline analysis answers its create with {task_id}, and its list counts with `total`.
  */
+import { bigKeysCsv, keysCsv, largestKeysCsv } from './format';
 import type { TaskPage } from './router';
 import type { KindWire, TaskKind, TaskRecord } from './wire';
 
@@ -52,6 +53,20 @@ export interface RunningLabels {
   readonly doing?: string;
 }
 
+/** The page of one task: its breadcrumb, heading, delete button and confirmation, files. */
+export interface PageLabels {
+  /** The last breadcrumb. */
+  readonly crumb: string;
+  /** The heading, before the task's date: "Big key analysis of <date>". */
+  readonly heading: string;
+  readonly remove: string;
+  readonly confirm: string;
+  /** What the page says of a failed task without a message. */
+  readonly failed: string;
+  /** The word in exported files' names (keyheat-<word>-<instance>-<task>.csv); '' for none. */
+  readonly file: string;
+}
+
 export interface DailyLabels {
   readonly title: string;
   readonly enable: string;
@@ -92,7 +107,9 @@ export interface KindRow<K extends TaskKind> {
   readonly listed: (body: KindWire[K]['list']) => Listed;
   /** What a finished task found, in a sentence. */
   readonly found: (task: KindWire[K]['task']) => string;
-  readonly labels: { readonly list: ListLabels; readonly running: RunningLabels; readonly deleted: string };
+  /** The task's main list as CSV (made on export) and its row count; absent: the page exports JSON only. */
+  readonly csv?: { readonly rows: (task: KindWire[K]['task']) => number; readonly text: (task: KindWire[K]['task']) => string };
+  readonly labels: { readonly list: ListLabels; readonly running: RunningLabels; readonly deleted: string; readonly page: PageLabels };
 }
 
 const plural = (n: number, one: string, many: string): string => `${n.toLocaleString()} ${n === 1 ? one : many}`;
@@ -111,10 +128,12 @@ export const KINDS: { readonly [K in TaskKind]: KindRow<K> } = {
     created: (task) => ({ id: task.id, task }),
     listed: (body) => ({ count: body.count, records: body.records }),
     found: (task) => `${task.num} hot keys found.`,
+    csv: { rows: (task) => (task.keys ?? []).length, text: (task) => keysCsv(task.keys ?? []) },
     labels: {
       list: { title: 'Hot key tasks', caption: 'Tasks of this instance: hot key analyses', pages: 'Hot key task pages', none: 'No hot key task', item: 'hot key task' },
       running: { title: 'Analysis', link: 'See the result' },
       deleted: 'Its result is deleted; a running analysis is stopped.',
+      page: { crumb: 'Task', heading: 'Analysis', remove: 'Delete task', confirm: 'Delete this task?', failed: 'The analysis failed.', file: '' },
     },
   },
   big: {
@@ -137,10 +156,12 @@ export const KINDS: { readonly [K in TaskKind]: KindRow<K> } = {
     created: (task) => ({ id: task.id, task }),
     listed: (body) => ({ count: body.count, records: body.records }),
     found: (task) => `${task.num} big keys found.`,
+    csv: { rows: (task) => (task.keys ?? []).length, text: (task) => bigKeysCsv(task.keys ?? []) },
     labels: {
       list: { title: 'Big key analyses', caption: 'Big key analyses of this instance', pages: 'Big key analysis pages', none: 'No big key analysis', item: 'big key analysis' },
       running: { title: 'Big key analysis', link: 'Open the big key result' },
       deleted: 'Its result is deleted; a running analysis is stopped.',
+      page: { crumb: 'Big key task', heading: 'Big key analysis', remove: 'Delete task', confirm: 'Delete this big key task?', failed: 'The analysis failed.', file: 'bigkeys' },
     },
   },
   expire: {
@@ -169,6 +190,7 @@ export const KINDS: { readonly [K in TaskKind]: KindRow<K> } = {
       },
       running: { title: 'Expired key scan', link: 'Open the expired key scan', doing: 'Scanning the primaries…' },
       deleted: 'Its report is deleted; a running scan is stopped. Keys already reclaimed stay reclaimed.',
+      page: { crumb: 'Expired key scan', heading: 'Expired key scan', remove: 'Delete scan', confirm: 'Delete this expired key scan?', failed: 'The scan failed.', file: 'expire' },
     },
   },
   offline: {
@@ -180,10 +202,12 @@ export const KINDS: { readonly [K in TaskKind]: KindRow<K> } = {
     created: (answer) => ({ id: answer.task_id, task: null }),
     listed: (body) => ({ count: body.total, records: body.records }),
     found: (task) => `${plural(task.total_num ?? 0, 'key', 'keys')} in the RDB, ${plural((task.largest_keys ?? []).length, 'largest key', 'largest keys')} listed.`,
+    csv: { rows: (task) => (task.largest_keys ?? []).length, text: (task) => largestKeysCsv(task.largest_keys ?? []) },
     labels: {
       list: { title: 'Offline analyses', caption: 'Offline analyses of this instance', pages: 'Offline analysis pages', none: 'No offline analysis', item: 'offline analysis' },
       running: { title: 'Offline analysis', link: 'Open the offline analysis', doing: 'Reading the node’s RDB…' },
       deleted: 'Its report is deleted; a running analysis is stopped. The RDB files are not touched.',
+      page: { crumb: 'Offline analysis', heading: 'Offline analysis', remove: 'Delete analysis', confirm: 'Delete this offline analysis?', failed: 'The analysis failed.', file: 'offline' },
     },
   },
 };

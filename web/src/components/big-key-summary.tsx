@@ -7,6 +7,7 @@
 import { bytes, size } from '../format';
 import type { BigKeyNode, BigTask, BigTypeTotal } from '../wire';
 import { KeyName, keyTitle } from './key-name.js';
+import { NodesTable, type NodeColumn } from './nodes-table';
 
 /** A total in its unit: bytes for strings and module types, elements for collections. */
 const total = (t: BigTypeTotal): string => (t.unit === 'byte' ? bytes(t.total_size) : `${t.total_size.toLocaleString()} items`);
@@ -57,53 +58,23 @@ export function TypeTotals(props: { readonly task: BigTask }) {
 }
 
 export function NodesScanned(props: { readonly task: BigTask }) {
-  const nodes = props.task.analysis?.nodes ?? [];
-  if (nodes.length === 0) return null;
-  const cluster = nodes.some((n) => n.shard !== undefined);
   return (
-    <section aria-labelledby="nodes-title">
-      <h2 id="nodes-title">Nodes scanned</h2>
-      <div class="table-scroll">
-        <table>
-          <caption class="visually-hidden">Nodes scanned: role, keys read, whether LRU/LFU counters were left alone, and why a primary was read</caption>
-          <thead>
-            <tr>
-              <th scope="col">Node</th>
-              <th scope="col">Role</th>
-              {cluster ? <th scope="col">Shard</th> : null}
-              <th scope="col">Keys scanned</th>
-              <th scope="col">Counters untouched</th>
-              <th scope="col">Replica skipped</th>
-            </tr>
-          </thead>
-          <tbody>
-            {nodes.map((n) => (
-              <NodeRow key={n.node} node={n} cluster={cluster} />
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </section>
+    <NodesTable
+      id="nodes-title"
+      title="Nodes scanned"
+      caption="Nodes scanned: role, keys read, whether LRU/LFU counters were left alone, and why a primary was read"
+      nodes={props.task.analysis?.nodes ?? []}
+      columns={BIG_KEY_NODE_COLUMNS}
+    />
   );
 }
 
-function NodeRow(props: { readonly node: BigKeyNode; readonly cluster: boolean }) {
-  const n = props.node;
-  return (
-    <tr>
-      <th scope="row" class="mono">
-        {n.node}
-      </th>
-      <td>{n.role}</td>
-      {props.cluster ? <td class="mono">{n.shard ?? ''}</td> : null}
-      <td class="num">
-        {n.scanned_keys.toLocaleString()} / {n.expected_keys.toLocaleString()}
-      </td>
-      <td>{n.no_touch ? 'yes (CLIENT NO-TOUCH)' : 'no: CLIENT NO-TOUCH needs Redis 7.2; reading each size counted as an access (LRU/LFU)'}</td>
-      <td>{n.replica_skipped ?? (n.role === 'replica' ? 'no: a replica was scanned' : '—')}</td>
-    </tr>
-  );
-}
+const BIG_KEY_NODE_COLUMNS: readonly NodeColumn<BigKeyNode>[] = [
+  { header: 'Role', cell: (n) => n.role },
+  { header: 'Keys scanned', class: 'num', cell: (n) => `${n.scanned_keys.toLocaleString()} / ${n.expected_keys.toLocaleString()}` },
+  { header: 'Counters untouched', cell: (n) => (n.no_touch ? 'yes (CLIENT NO-TOUCH)' : 'no: CLIENT NO-TOUCH needs Redis 7.2; reading each size counted as an access (LRU/LFU)') },
+  { header: 'Replica skipped', cell: (n) => n.replica_skipped ?? (n.role === 'replica' ? 'no: a replica was scanned' : '—') },
+];
 
 /** The thresholds the task used, in words. */
 export function thresholdsText(task: BigTask): string {

@@ -9,6 +9,7 @@ import { percent } from '../format';
 import type { ExpireNode, ExpireTask, ExpireTtl, TtlCounts, TtlHistogram } from '../wire';
 import { Chart, PALETTE } from './chart';
 import { KeyName, keyTitle } from './key-name';
+import { NodesTable, type NodeColumn } from './nodes-table';
 
 /** The histogram's buckets in order: remaining time to live when the scan read the key (upper bounds exclusive). */
 const BUCKETS: readonly { readonly key: keyof TtlHistogram; readonly label: string }[] = [
@@ -158,52 +159,26 @@ export function TtlNamespaces(props: { readonly ttl: ExpireTtl }) {
 }
 
 export function PrimariesScanned(props: { readonly task: ExpireTask }) {
-  const nodes = props.task.analysis?.nodes ?? [];
-  if (nodes.length === 0) return null;
-  const cluster = nodes.some((n) => n.shard !== undefined);
   return (
-    <section aria-labelledby="expire-nodes-title">
-      <h2 id="expire-nodes-title">Primaries scanned</h2>
-      <div class="table-scroll">
-        <table>
-          <caption class="visually-hidden">Primaries scanned: keys read, expired keys reclaimed, and what the scan cost each</caption>
-          <thead>
-            <tr>
-              <th scope="col">Node</th>
-              {cluster ? <th scope="col">Shard</th> : null}
-              <th scope="col">Keys scanned</th>
-              <th scope="col">Reclaimed</th>
-              <th scope="col">CPU share</th>
-              <th scope="col">Longest block</th>
-              <th scope="col">Other clients</th>
-            </tr>
-          </thead>
-          <tbody>
-            {nodes.map((n) => (
-              <NodeRow key={n.node} node={n} cluster={cluster} />
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </section>
+    <NodesTable
+      id="expire-nodes-title"
+      title="Primaries scanned"
+      caption="Primaries scanned: keys read, expired keys reclaimed, and what the scan cost each"
+      nodes={props.task.analysis?.nodes ?? []}
+      columns={EXPIRE_NODE_COLUMNS}
+    />
   );
 }
 
-function NodeRow(props: { readonly node: ExpireNode; readonly cluster: boolean }) {
-  const n = props.node;
-  return (
-    <tr>
-      <th scope="row" class="mono">
-        {n.node}
-      </th>
-      {props.cluster ? <td class="mono">{n.shard ?? ''}</td> : null}
-      <td class="num">{n.scanned_keys.toLocaleString()}</td>
-      <td class="num" title={`INFO stats expired_keys from ${n.expired_before.toLocaleString()} to ${n.expired_after.toLocaleString()}`}>
-        {n.reclaimed.toLocaleString()}
-      </td>
-      <td class="num">{n.cpu_share === null ? '–' : percent(n.cpu_share)}</td>
-      <td class="num">{n.longest_block_us === null ? '–' : `${(n.longest_block_us / 1000).toFixed(1)} ms`}</td>
-      <td>{n.traffic_seen ? 'served during the scan' : 'none seen'}</td>
-    </tr>
-  );
-}
+const EXPIRE_NODE_COLUMNS: readonly NodeColumn<ExpireNode>[] = [
+  { header: 'Keys scanned', class: 'num', cell: (n) => n.scanned_keys.toLocaleString() },
+  {
+    header: 'Reclaimed',
+    class: 'num',
+    cell: (n) => n.reclaimed.toLocaleString(),
+    title: (n) => `INFO stats expired_keys from ${n.expired_before.toLocaleString()} to ${n.expired_after.toLocaleString()}`,
+  },
+  { header: 'CPU share', class: 'num', cell: (n) => (n.cpu_share === null ? '–' : percent(n.cpu_share)) },
+  { header: 'Longest block', class: 'num', cell: (n) => (n.longest_block_us === null ? '–' : `${n.longest_block_us.toLocaleString()} µs`) },
+  { header: 'Other clients', cell: (n) => (n.traffic_seen ? 'served during the scan' : 'none seen') },
+];
