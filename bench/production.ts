@@ -10,7 +10,9 @@
  * --hotkeys, keyheat at its defaults, keyheat --max-cpu-share 0.25, each scan preceded by 10 s
  * of load alone. For each, the medians over the rounds of: wall time, the load's p50/p99/max
  * during it, the p99 added over the quiet window just before, and the scan's share of the main
- * thread. On this 2-core machine the p99 drifts by tenths of a millisecond over minutes.
+ * thread; for keyheat also the longest block it reported (`longest_block_us`, the largest over
+ * the rounds: the budget is a maximum). On this 2-core machine the p99 drifts by tenths of a
+ * millisecond over minutes.
  *
  * In production keyheat runs on another host than Redis. Here both share two cores, so the
  * processes are pinned (taskset): Redis and the load on core 0, the scanners and the delay line
@@ -23,6 +25,10 @@
  *   npx tsx bench/production.ts [keys=1000000] [delay_us=200] [rate=1500] [--cluster] [--quick] [--rounds=3] [--no-pin] [--also=FLAGS]...
  *   --quick skips redis-cli (its time through a delay line is minutes); --also adds a keyheat
  *   phase with those flags, e.g. --also=--max-block-us,200,--max-cpu-share,0.25
+ *   --compare=DIR adds the two keyheat phases of another checkout (built here with its own
+ *   tsconfig.build.json), interleaved with this one's in every round: a before/after comparison
+ *   that meets the same drift, e.g. after `git worktree add /tmp/kh-base HEAD` (with
+ *   node_modules linked in).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -46,11 +52,13 @@ const pin = !process.argv.includes('--no-pin');
 const onCore = (core: number, command: string, args: string[]): [string, string[]] => (pin ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
 const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 3);
 const also = process.argv.filter((a) => a.startsWith('--also=')).map((a) => a.slice('--also='.length).split(','));
+const compare = process.argv.find((a) => a.startsWith('--compare='))?.slice('--compare='.length);
 const HOT = 40;
 
 const tools = path.join(mkdtempSync(path.join(os.tmpdir(), 'keyheat-bench-')), 'net-tools');
 await exec('cc', ['-O2', '-o', tools, path.join(ROOT, 'bench/net-tools.c')]);
 await buildKeyheat();
+if (compare !== undefined) await exec('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: compare });
 
 interface Target {
   /** Real ports, for INFO and the load. */
@@ -132,6 +140,21 @@ interface Phase {
   readonly share: number;
   readonly from: number;
   readonly to: number;
+  /** keyheat's reported longest block (the largest over its nodes), us; null for other phases. */
+  readonly blockUs: number | null;
+}
+
+/** The largest `longest_block_us` in `keyheat scan --json` output, or null. */
+function reportedBlockUs(result: unknown): number | null {
+  const stdout = (result as { stdout?: unknown } | undefined)?.stdout;
+  if (typeof stdout !== 'string') return null;
+  try {
+    const nodes = (JSON.parse(stdout) as { analysis?: { nodes?: { longest_block_us?: number | null }[] } }).analysis?.nodes ?? [];
+    const blocks = nodes.map((n) => n.longest_block_us).filter((b): b is number => typeof b === 'number');
+    return blocks.length === 0 ? null : Math.max(...blocks);
+  } catch {
+    return null;
+  }
 }
 
 async function scanUsec(): Promise<number[]> {
@@ -147,17 +170,21 @@ async function phase(name: string, work: () => Promise<unknown>): Promise<Phase>
   const before = await scanUsec();
   const from = Date.now() * 1000;
   const started = performance.now();
-  await work();
+  const result = await work();
   const ms = performance.now() - started;
   const to = Date.now() * 1000;
   const after = await scanUsec();
   // The share of the busiest node's main thread.
   const share = Math.max(...after.map((usec, i) => (usec - (before[i] ?? 0)) / (ms * 1000)));
-  console.log(`  ${name}: ${(ms / 1000).toFixed(1)} s, share ${(share * 100).toFixed(1)}%`);
-  return { name, ms, share, from, to };
+  const blockUs = reportedBlockUs(result);
+  console.log(`  ${name}: ${(ms / 1000).toFixed(1)} s, share ${(share * 100).toFixed(1)}%${blockUs === null ? '' : `, longest block reported ${blockUs} us`}`);
+  return { name, ms, share, from, to, blockUs };
 }
 
-const keyheat = (extra: string[]) => () => exec(...onCore(1, process.execPath, [KEYHEAT, 'scan', `redis://127.0.0.1:${target.scanPorts[0]}`, '--json', '--top', String(HOT), ...extra]), { maxBuffer: 1 << 26 });
+const keyheat =
+  (extra: string[], main = KEYHEAT) =>
+  () =>
+    exec(...onCore(1, process.execPath, [main, 'scan', `redis://127.0.0.1:${target.scanPorts[0]}`, '--json', '--top', String(HOT), ...extra]), { maxBuffer: 1 << 26 });
 const redisCli = async (): Promise<void> => {
   for (const port of target.scanPorts) await exec(...onCore(1, 'redis-cli', ['-p', String(port), '--hotkeys']), { maxBuffer: 1 << 26 });
 };
@@ -169,6 +196,12 @@ const plan: [string, () => Promise<unknown>][] = [
   ['keyheat (defaults: max_cpu_share 0.10)', keyheat([])],
   ['keyheat --max-cpu-share 0.25', keyheat(['--max-cpu-share', '0.25'])],
   ...also.map((flags): [string, () => Promise<unknown>] => [`keyheat ${flags.join(' ')}`, keyheat(flags)]),
+  ...(compare === undefined
+    ? []
+    : ([
+        ['compared: keyheat (defaults)', keyheat([], path.join(compare, 'dist/main.js'))],
+        ['compared: keyheat --max-cpu-share 0.25', keyheat(['--max-cpu-share', '0.25'], path.join(compare, 'dist/main.js'))],
+      ] as [string, () => Promise<unknown>][])),
 ];
 const phases: Phase[] = [];
 try {
@@ -209,6 +242,8 @@ interface Summary {
   /** The p99 minus the p99 of the quiet window just before (median over rounds). */
   readonly p99Added: number;
   readonly max: number;
+  /** keyheat's reported longest block, the largest over the rounds. */
+  readonly blockUs: number | null;
 }
 
 const latenciesOf = (p: Phase): number[] =>
@@ -229,17 +264,18 @@ const summaries: Summary[] = plan.map(([name]) => {
     p99: median(latencies.map((l) => percentile(l, 0.99))),
     p99Added: quiet.length === 0 ? 0 : median(latencies.map((l, i) => percentile(l, 0.99) - percentile(quiet[i] ?? [], 0.99))),
     max: median(latencies.map((l) => l.at(-1) ?? NaN)),
+    blockUs: runs.some((p) => p.blockUs !== null) ? Math.max(...runs.map((p) => p.blockUs ?? 0)) : null,
   };
 });
 const cli = summaries.find((p) => p.name.startsWith('redis-cli'));
 const noScan = summaries[0] as Summary;
 console.log(`\nmedians of ${rounds} rounds; load latency in ms`);
-console.log(`${'phase'.padEnd(50)} ${'wall'.padStart(8)} ${'vs cli'.padStart(7)} ${'share'.padStart(6)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'p99 +'.padStart(7)} ${'max'.padStart(7)}`);
+console.log(`${'phase'.padEnd(50)} ${'wall'.padStart(8)} ${'vs cli'.padStart(7)} ${'share'.padStart(6)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'p99 +'.padStart(7)} ${'max'.padStart(7)} ${'block'.padStart(6)}`);
 for (const p of summaries) {
   const speed = cli === undefined || p === noScan || p === cli ? '' : `${(cli.ms / p.ms).toFixed(1)}x`;
   console.log(
     `${p.name.padEnd(50)} ${p === noScan ? '-'.padStart(8) : `${(p.ms / 1000).toFixed(1)} s`.padStart(8)} ${speed.padStart(7)} ${(p === noScan ? '-' : `${(p.share * 100).toFixed(1)}%`).padStart(6)} ` +
-      `${p.p50.toFixed(3).padStart(7)} ${p.p99.toFixed(3).padStart(7)} ${(p === noScan ? '-' : signed(p.p99Added)).padStart(7)} ${p.max.toFixed(3).padStart(7)}`,
+      `${p.p50.toFixed(3).padStart(7)} ${p.p99.toFixed(3).padStart(7)} ${(p === noScan ? '-' : signed(p.p99Added)).padStart(7)} ${p.max.toFixed(3).padStart(7)} ${(p.blockUs === null ? '-' : `${p.blockUs}`).padStart(6)}`,
   );
 }
 const defaults = summaries.find((p) => p.name.startsWith('keyheat (defaults'));
@@ -250,6 +286,11 @@ if (defaults !== undefined && quarter !== undefined) {
     console.log(`  defaults at least 3x faster than redis-cli: ${(cli.ms / defaults.ms).toFixed(2)}x`);
     console.log(`  max_cpu_share 0.25 at least 6x: ${(cli.ms / quarter.ms).toFixed(2)}x`);
     console.log(`  load p99 added by keyheat defaults within redis-cli's + 0.05 ms: ${signed(defaults.p99Added)} vs ${signed(cli.p99Added)} ms`);
+  }
+  console.log(`  longest block reported within max_block_us: defaults ${defaults.blockUs ?? '-'} us (budget 50), max_cpu_share 0.25 ${quarter.blockUs ?? '-'} us (budget 125)`);
+  const compared = summaries.find((p) => p.name === 'compared: keyheat (defaults)');
+  if (compared !== undefined && cli !== undefined) {
+    console.log(`  compared checkout at defaults: ${(cli.ms / compared.ms).toFixed(2)}x redis-cli, p99 added ${signed(compared.p99Added)} ms, longest block ${compared.blockUs ?? '-'} us`);
   }
   console.log(`  measured share at defaults 0.10 +- 0.02: ${defaults.share.toFixed(3)}; at 0.25: ${quarter.share.toFixed(3)}`);
 }

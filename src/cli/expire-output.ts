@@ -50,7 +50,7 @@ export function formatExpireReport(view: ExpireView, target: string): string | n
   for (const n of nodes) {
     const shard = cluster && n.shard !== undefined && n.shard !== n.node ? ` (shard ${escapeControls(n.shard)})` : '';
     const share = n.cpu_share === null ? 'cost unmeasured' : `${(n.cpu_share * 100).toFixed(1)}% of its main thread`;
-    const block = n.longest_block_us === null ? '' : `, longest page ${n.longest_block_us} us`;
+    const block = n.longest_block_us === null ? '' : `, longest block ${n.longest_block_us} us`;
     lines.push(
       `  ${escapeControls(n.node)}${shard}: ${count(n.reclaimed)} reclaimed (expired_keys ${count(n.expired_before)} -> ${count(n.expired_after)}), ` +
         `${plural(n.scanned_keys, 'key')} scanned, ${share}${block}${n.traffic_seen ? ', while serving other clients' : ', idle'}`,

@@ -165,12 +165,12 @@ export function formatSnapshot(report: SnapshotReport): string {
   return `${report.source === 'file' ? 'Read from a file:' : 'Snapshots read:'}\n${lines.join('')}`;
 }
 
-/** One line per node: what its scan cost it (share of its main thread, longest page), and whether others were served. */
+/** One line per node: what its scan cost it (share of its main thread, longest block), and whether others were served. */
 export function formatPacing(nodes: readonly NodeReport[]): string {
   return nodes
     .map((n) => {
       const share = n.cpuShare === null ? 'unmeasured (INFO commandstats refused)' : `${(n.cpuShare * 100).toFixed(1)}% of its main thread`;
-      const block = n.longestBlockUs === null ? '' : `, longest page ${n.longestBlockUs} us`;
+      const block = n.longestBlockUs === null ? '' : `, longest block ${n.longestBlockUs} us`;
       return `  ${escapeControls(n.node)}: ${share}${block}${n.trafficSeen ? ', while serving other clients' : ', idle'}\n`;
     })
     .join('');
@@ -242,7 +242,7 @@ export function formatBigTable(result: BigKeyResult & { readonly mode: InstanceM
 function bigNodeLine(n: BigKeyNode): string {
   const role = `${n.role}${n.shard === undefined || n.shard === n.node ? '' : ` of ${escapeControls(n.shard)}`}`;
   const share = n.cpuShare === null ? 'cost unmeasured' : `${(n.cpuShare * 100).toFixed(1)}% of its main thread`;
-  const block = n.longestBlockUs === null ? '' : `, longest page ${n.longestBlockUs} us`;
+  const block = n.longestBlockUs === null ? '' : `, longest block ${n.longestBlockUs} us`;
   const touch = n.noTouch ? 'NO-TOUCH' : n.noTouchDenied === true ? 'no NO-TOUCH (the ACL denies +client|no-touch)' : 'no NO-TOUCH (Redis < 7.2)';
   const skipped = n.replicaSkipped === null ? '' : `; ${escapeControls(n.replicaSkipped)}`;
   return `  ${escapeControls(n.node)} (${role}): ${plural(n.scannedKeys, 'key')}, ${touch}, ${share}${block}${n.trafficSeen ? ', while serving other clients' : ', idle'}${skipped}`;

@@ -34,7 +34,7 @@ export interface HotKey extends ReportedName {
 export interface NodePacing {
   /** Share of the node's main thread spent in SCAN and OBJECT while it was scanned; null where INFO commandstats is refused. */
   readonly cpuShare: number | null;
-  /** Longest page's work (its keys times the measured cost of a key), microseconds; null if unmeasured. */
+  /** Longest block of work one batch of the scan cost the node (its keys times the per-key cost measured around it), microseconds; null if unmeasured. */
   readonly longestBlockUs: number | null;
   /** Whether the node served other clients at some point of its scan (the busy budgets applied then). */
   readonly trafficSeen: boolean;

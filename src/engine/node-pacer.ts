@@ -53,13 +53,16 @@ export class NodePacer {
 
   pageSize(): PageSize {
     const size = this.controller.pageSize();
-    return size.count <= this.rateCap ? size : { count: this.rateCap, window: size.window };
+    return size.count <= this.rateCap ? size : { ...size, count: this.rateCap };
   }
 
   /**
-   * Waits until a page of `keys` keys may be sent: the share's pause, then the rate limit. Called
-   * right before each page is sent, so while busy (one page at a time) the time since the last
-   * call, pauses excluded, is a whole cycle: the round trip, the node's work and keyheat's own.
+   * Waits until a batch of `keys` keys may be sent: the share's pause, then the rate limit.
+   * Called right before each batch is sent (a page's, and each further batch of a page sent in
+   * several), so while busy (one batch at a time) the time since the last call, pauses excluded,
+   * is a whole cycle: the round trip, the node's work and keyheat's own. Each batch is one block
+   * of the node's work: the longest reported is the largest times the per-key cost measured
+   * around it (analysis/pace-controller.ts BlockLedger).
    */
   async pace(keys: number): Promise<void> {
     const now = performance.now();
@@ -72,7 +75,13 @@ export class NodePacer {
     this.lastPage = { keys, sentAt: performance.now(), busy: this.controller.busy };
   }
 
-  finish(): Promise<NodePacing> {
-    return this.monitor.stop();
+  /**
+   * What the scan cost the node: its share from the traffic monitor; its longest block from the
+   * batches this pacer sent and the per-key costs measured around each (the controller's ledger).
+   */
+  async finish(): Promise<NodePacing> {
+    const pacing = await this.monitor.stop();
+    const longest = this.controller.longestBlockUs;
+    return { ...pacing, longestBlockUs: longest === null ? null : Math.round(longest) };
   }
 }

@@ -5,7 +5,8 @@
  * - what a key costs the node (usec of the scan's commands per key read: per OBJECT FREQ call in
  *   a hot key scan, per TYPE call in a big key scan, per PTTL call in an expired key scan), which sets the
  *   page size and the pauses (analysis/pace-controller.ts);
- * - what the scan cost in all: its share of the main thread and its longest page.
+ * - what the scan cost in all: its share of the main thread (its longest block is the pacer's:
+ *   each batch it sent times the cost measured around it, pace-controller.ts BlockLedger).
  *
  * It starts "busy" and declares the node idle only after a quiet sample, so the first
  * milliseconds of a scan never hit live traffic with big pages. INFO commandstats itself costs
@@ -82,9 +83,6 @@ export class TrafficMonitor {
   private sampling: Promise<void> | null = null;
   private first: Sample | null = null;
   private last: Sample | null = null;
-  /** Largest page sent since the last sample (the block estimate of the interval). */
-  private largestPage = 0;
-  private longestBlockUs: number | null = null;
   private trafficSeen = false;
   /** Size commands keyheat sent (big key scans), and its key command when it is its own (PTTL). */
   private readonly ownSize = new SharedCalls();
@@ -109,15 +107,14 @@ export class TrafficMonitor {
     this.timer.unref();
   }
 
-  /** A page of `keys` keys is about to be sent. */
+  /** A batch of `keys` keys' commands is about to be sent. */
   pageSent(keys: number): void {
-    this.largestPage = Math.max(this.largestPage, keys);
     this.ownSize.add(keys * this.commands.sizePerKey);
     if (this.commands.keyCommand !== undefined) this.ownKeyCommand.add(keys);
   }
 
   /** Stops sampling after one last sample, and says what the scan cost the node. */
-  async stop(): Promise<NodePacing> {
+  async stop(): Promise<Omit<NodePacing, 'longestBlockUs'>> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await this.sampling;
@@ -127,7 +124,6 @@ export class TrafficMonitor {
     const usedUs = first === null || last === null ? 0 : spent(last.stats) - spent(first.stats);
     return {
       cpuShare: elapsedUs > 0 && usedUs >= 0 ? Math.round((usedUs / elapsedUs) * 1000) / 1000 : null,
-      longestBlockUs: this.longestBlockUs === null ? null : Math.round(this.longestBlockUs),
       trafficSeen: this.trafficSeen,
     };
   }
@@ -165,9 +161,7 @@ export class TrafficMonitor {
     if (keys >= MIN_KEYS_FOR_COST) {
       const perKey = usec / keys;
       this.controller.observeCost(perKey);
-      if (this.largestPage > 0) this.longestBlockUs = Math.max(this.longestBlockUs ?? 0, this.largestPage * perKey);
     }
-    this.largestPage = 0;
     const sizeCalls = stats.sizeCalls - previous.stats.sizeCalls;
     const othersCalls = stats.othersCalls - previous.stats.othersCalls + sizeCalls - this.ownSize.own(sizeCalls) + keyCommandCalls - ownKeyCommandCalls;
     const othersPerSecond = (othersCalls * 1000) / Math.max(1, at - previous.at);

@@ -3,8 +3,12 @@
  * database of one node, kept busy without round-trip gaps: when a SCAN reply arrives, the next
  * SCAN goes out at once, followed by the key command batch of the page just received. The node
  * therefore always has the next page's work queued while the client digests the previous one.
- * At most `window + 1` batches are in flight, which bounds client memory to that many pages of
- * key names.
+ * At most `window + 1` pages are in flight, which bounds client memory to that many pages of
+ * key names. While busy, a page is one batch of at most `batch` keys' commands (the block
+ * budget, analysis/pace-controller.ts); a page SCAN returned bigger (COUNT is a hint: a page
+ * ends at a bucket's end) has its key commands sent in several such batches, each when the
+ * previous one's replies are in, so that the node never runs more than one batch of this
+ * client's at a stretch.
  *
  * What the node executes: one SCAN COUNT n (blocks it for about 0.75 us per key on the
  * measured machine) and n key commands that it interleaves with other clients' commands at each
@@ -33,6 +37,12 @@ export interface PageSize {
   readonly count: number;
   /** OBJECT FREQ batches in flight besides the one just sent (0 = one page at a time). */
   readonly window: number;
+  /**
+   * The most keys whose commands go to the node in one go (the block budget): a page SCAN
+   * returned bigger (COUNT is a hint) is sent in batches of at most this many, each after the
+   * previous one's replies. Absent: a page's commands go in one batch.
+   */
+  readonly batch?: number;
 }
 
 interface InFlight {
@@ -45,7 +55,11 @@ export interface ScanOptions {
   readonly pageSize: () => PageSize;
   readonly pattern?: string | undefined;
   readonly signal?: AbortSignal | undefined;
-  /** Called before each page's work is sent, with its key count (at least 1: an empty page costs too). */
+  /**
+   * Called before each batch of work is sent, with its key count (at least 1: an empty page
+   * costs too): a page's first batch (with the next SCAN), and each further batch of a page
+   * sent in several.
+   */
   readonly pace?: ((keys: number) => Promise<void>) | undefined;
   /** The command sent for every key, the key appended (default OBJECT FREQ). */
   readonly keyCommand?: readonly string[] | undefined;
@@ -67,13 +81,13 @@ export async function* scanDatabase(connection: RespConnection, options: ScanOpt
       const done = page.cursor.length === 1 && page.cursor[0] === 0x30; // "0"
       // A page of long names is worked through before the next is asked for: one at a time in memory.
       const big = isBigPage(page.keys);
-      if (!done || page.keys.length > 0) await options.pace?.(Math.max(1, page.keys.length));
+      const limit = batchLimit(options.pageSize());
+      const split = page.keys.length > limit;
+      if (!done || page.keys.length > 0) await options.pace?.(Math.max(1, Math.min(limit, page.keys.length)));
       if (!done && !big) scan = awaitedLater(connection.call(scanArgs(page.cursor)));
-      if (page.keys.length > 0) {
-        const replies = connection.sendEncoded(encodeKeyCommands(keyCommand, page.keys), page.keys.length);
-        inflight.push({ keys: page.keys, replies: awaitedLater(replies) });
-      }
-      const window = big ? 0 : options.pageSize().window;
+      if (page.keys.length > 0) inflight.push({ keys: page.keys, replies: awaitedLater(sendKeyCommands(connection, keyCommand, page.keys, limit, options)) });
+      // A page sent in several batches is through before the next one's work goes out.
+      const window = big || split ? 0 : options.pageSize().window;
       while (inflight.length > window || (done && inflight.length > 0)) {
         const oldest = inflight.shift() as InFlight;
         yield { keys: oldest.keys, replies: await oldest.replies };
@@ -85,6 +99,31 @@ export async function* scanDatabase(connection: RespConnection, options: ScanOpt
     if (options.signal?.aborted === true) throw options.signal.reason;
     throw error;
   }
+}
+
+function batchLimit(size: PageSize): number {
+  return size.batch === undefined ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(size.batch));
+}
+
+/**
+ * A page's key commands: the first `limit` keys at once (the caller paced them), the rest in
+ * batches of `limit`, each paced and sent when the previous one's replies are in, so that the
+ * node never runs more than one batch of this client's in one go. The replies of the whole
+ * page, in order.
+ */
+function sendKeyCommands(connection: RespConnection, command: readonly string[], keys: readonly Buffer[], limit: number, options: ScanOptions): Promise<Reply[]> {
+  if (keys.length <= limit) return connection.sendEncoded(encodeKeyCommands(command, keys), keys.length);
+  const first = connection.sendEncoded(encodeKeyCommands(command, keys.slice(0, limit)), limit);
+  return (async () => {
+    const replies = await first;
+    for (let from = limit; from < keys.length; from += limit) {
+      const part = keys.slice(from, from + limit);
+      options.signal?.throwIfAborted();
+      await options.pace?.(part.length);
+      replies.push(...(await connection.sendEncoded(encodeKeyCommands(command, part), part.length)));
+    }
+    return replies;
+  })();
 }
 
 /**

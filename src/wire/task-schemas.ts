@@ -145,7 +145,7 @@ const NodeReportBody = Type.Object({
   scanned_keys: Type.Integer(),
   expected_keys: Type.Integer(),
   cpu_share: Type.Union([Type.Number(), Type.Null()], { description: "share of the node's main thread in SCAN and OBJECT while it was scanned (INFO commandstats); null if unmeasured" }),
-  longest_block_us: Type.Union([Type.Integer(), Type.Null()], { description: "longest page's work on the node, microseconds (its keys times the measured cost of a key)" }),
+  longest_block_us: Type.Union([Type.Integer(), Type.Null()], { description: "longest block of work one batch of the scan cost the node, microseconds (its keys times the per-key cost measured around it)" }),
   traffic_seen: Type.Boolean({ description: 'the node served other clients during its scan: the busy budgets applied' }),
 });
 
