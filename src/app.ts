@@ -82,7 +82,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
     const metrics = new PrometheusMetrics({
       readActiveTasks: () => store.queue.countActive(),
       logger: logger.child({ component: 'metrics' }),
-      ...(findingsServed(config) ? { findings: { read: () => store.findings.read(), settings: { hotKeys: config.metrics.hot_keys, bigKeys: config.metrics.big_keys, deadlineMs: FINDINGS_DEADLINE_MS } } } : {}),
+      ...(findingsServed(config) ? { findings: { source: store.findings, settings: { hotKeys: config.metrics.hot_keys, bigKeys: config.metrics.big_keys, deadlineMs: FINDINGS_DEADLINE_MS } } } : {}),
     });
     const auth = new AuthService(store, config.projects);
     const bootstrap = await auth.bootstrap(config.projects);

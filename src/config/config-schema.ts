@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { DISPLAY_NAME_PATTERN } from '../domain/display-text.js';
+import { FINDINGS_MAX_KEYS } from '../domain/findings.js';
 import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, REDIS_LIMITS, type Limit, SAMPLE_LIMITS, SNAPSHOT_LIMITS, BIGKEY_LIMITS } from '../domain/limits.js';
 
 const Integer = (min: number, max: number, defaultValue: number, description: string) =>
@@ -199,6 +200,13 @@ export const ConfigSchema = Type.Object(
             description: 'when set, GET /metrics requires Authorization: Bearer <token>; unset, /metrics is open (counts only: no keys, instances or secrets)',
           }),
         ),
+        findings: Type.Union([Type.Literal('with_token'), Type.Literal('always'), Type.Literal('never')], {
+          default: 'with_token',
+          description:
+            "what the latest analyses found as series (hot and big keys by name, saturated counters, types, keys without expiry, last success): with_token serves them only when metrics.token is set; always also on an open /metrics (only where nobody but your Prometheus reaches it); never",
+        }),
+        hot_keys: Integer(0, FINDINGS_MAX_KEYS, 10, 'hot keys per instance with series (keyheat_hot_key_est_qps, keyheat_hot_key_freq)'),
+        big_keys: Integer(0, FINDINGS_MAX_KEYS, 10, 'big keys per instance with series (keyheat_big_key_size, keyheat_big_key_memory_bytes)'),
       },
       { default: {}, additionalProperties: false },
     ),

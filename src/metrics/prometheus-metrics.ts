@@ -3,9 +3,10 @@
  * registry of its own: tests build several apps in one process, and prom-client's global
  * registry would mix their counts or refuse the second app's metric names.
  *
- * Labels take values from closed sets only (scan type, status, failure kind, route pattern,
- * method, status code): no instance, task or key ever becomes a label, so the number of
- * series is bounded whatever the data.
+ * keyheat's own series take label values from closed sets only (scan type, status, failure
+ * kind, route pattern, method, status code). What analyses found (findings-metrics.ts) is
+ * labelled by instance and key, bounded by configuration, and only served where the findings
+ * are enabled (metrics.findings).
  */
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -13,6 +14,8 @@ import { boundedProbe, type ProbeResult } from '../domain/bounded-probe.js';
 import { REDIS_FAILURE_KINDS, type RedisFailureKind } from '../domain/redis-failure.js';
 import { SCAN_TYPES, TASK_KINDS, type ScanType, type TaskKind } from '../domain/task-status.js';
 import type { ActiveTaskCounts, AutoscanSlotOutcome, FinishedStatus, RedisFailureStage, Telemetry } from '../domain/telemetry.js';
+import type { FindingsSource } from '../domain/findings.js';
+import { FindingsMetrics, type FindingsSettings } from './findings-metrics.js';
 import { METRIC_PREFIX, processMetrics } from './process-metrics.js';
 
 export interface MetricsSources {
@@ -21,6 +24,8 @@ export interface MetricsSources {
   /** How long a scrape waits for the store before answering without the task gauges. */
   readonly storeDeadlineMs?: number;
   readonly logger: Logger;
+  /** What the latest analyses found, read at each scrape; absent: no finding series. */
+  readonly findings?: { readonly source: FindingsSource; readonly settings: FindingsSettings };
 }
 
 /** The route label of a request that matched no route (404s, scanners probing URLs). */
@@ -66,16 +71,18 @@ export class PrometheusMetrics implements Telemetry {
   );
   private readonly storeUp = this.gauge('store_up', '1 if the store answered the scrape\'s task count in time, else 0 (and keyheat_active_tasks has no samples)', []);
   private readonly readActiveTasks: () => Promise<ProbeResult<ActiveTaskCounts>>;
+  private readonly findings: FindingsMetrics | null;
 
   constructor(private readonly sources: MetricsSources) {
     this.readActiveTasks = boundedProbe(sources.readActiveTasks, sources.storeDeadlineMs ?? DEFAULT_STORE_DEADLINE_MS);
+    this.findings = sources.findings === undefined ? null : new FindingsMetrics(this.registry, sources.findings.source, sources.findings.settings, sources.logger);
     this.initialiseSeries();
   }
 
-  /** The exposition text: this app's metrics and the process's. */
+  /** The exposition text: this app's metrics, what the latest analyses found, and the process's. */
   async render(): Promise<string> {
-    await this.refreshActiveTasks();
-    return Registry.merge([processMetrics(), this.registry]).metrics();
+    const [, findings] = await Promise.all([this.refreshActiveTasks(), this.findings?.render() ?? '']);
+    return `${await Registry.merge([processMetrics(), this.registry]).metrics()}${findings}`;
   }
 
   observeRequest(route: string | undefined, method: string, statusCode: number, seconds: number): void {

@@ -194,6 +194,23 @@ const scheduleSettings: Migration = {
   },
 };
 
+/**
+ * What each successful task found, in the few numbers /metrics reports (domain/findings.ts),
+ * beside its result; and the index that finds each instance's latest success of a kind.
+ * Tasks that succeeded before have none: the first scrapes compute theirs (storage/findings-records.ts).
+ */
+const findings: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('hotkey_tasks').addColumn('findings_json', 'text').execute();
+    await db.schema
+      .createIndex('tasks_latest_success')
+      .on('hotkey_tasks')
+      .columns(['instance_id', 'kind', 'finished_at'])
+      .where(sql.ref('status'), '=', 'success')
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
     Promise.resolve({
@@ -203,5 +220,6 @@ export const migrationProvider: MigrationProvider = {
       '0004_big_keys': bigKeys,
       '0005_deployments': deployments,
       '0006_schedule_settings': scheduleSettings,
+      '0007_findings': findings,
     }),
 };

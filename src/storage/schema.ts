@@ -45,7 +45,7 @@ export interface HotkeyTasksTable {
   id: string;
   project_id: string;
   instance_id: string;
-  /** 'hot' or 'big'. */
+  /** 'hot', 'big', 'expire' or 'offline'. */
   kind: string;
   status: string;
   scan_type: string;
@@ -64,6 +64,8 @@ export interface HotkeyTasksTable {
   progress_json: string | null;
   /** JSON TaskOptions given at creation, or null for the service defaults. */
   options_json: string | null;
+  /** JSON Findings (domain/findings.ts) of a successful task; null before it succeeded, or when it succeeded before keyheat stored them. */
+  findings_json: string | null;
 }
 
 export interface AutoscanConfigsTable {

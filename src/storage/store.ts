@@ -2,6 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import { AuthRepository } from './auth-repository.js';
 import { AutoscanRepository, AutoscanRunRepository } from './autoscan-repository.js';
+import { FindingsRecords } from './findings-records.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle, type StoreCapabilities } from './database.js';
 import { InstanceRepository } from './instance-repository.js';
 import type { ForkSlots } from '../domain/fork-slots.js';
@@ -9,7 +10,7 @@ import { generateSecretKey, type SecretKey } from '../domain/secret-box.js';
 import type { PoolSettings } from './pg-pool.js';
 import type { Database } from './schema.js';
 import { TaskQueue } from './task-queue.js';
-import { TaskRecords } from './task-records.js';
+import { DEFAULT_MAX_RESULT_BYTES, TaskRecords } from './task-records.js';
 
 export interface Store {
   readonly capabilities: StoreCapabilities;
@@ -22,6 +23,8 @@ export interface Store {
   readonly queue: TaskQueue;
   readonly autoscan: AutoscanRepository;
   readonly autoscanRuns: AutoscanRunRepository;
+  /** What the latest successful tasks found, for /metrics. */
+  readonly findings: FindingsRecords;
   /** Fork slots shared by every process of the store (PostgreSQL); null: one process owns it. */
   readonly forkSlots: ForkSlots | null;
   /** Resolves once the database has answered a trivial read of one of keyheat's tables (readiness). */
@@ -68,6 +71,7 @@ function storeOver(handle: DatabaseHandle, settings: StoreSettings): Store {
     queue: new TaskQueue(db, handle.capabilities, settings.maxResultBytes),
     autoscanRuns: new AutoscanRunRepository(db),
     autoscan: new AutoscanRepository(db, handle.capabilities),
+    findings: new FindingsRecords(db, handle.capabilities, settings.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES),
     forkSlots: handle.forkSlots,
     // A table of ours rather than `select 1`: the answer proves the schema is there and readable too.
     ping: async () => {

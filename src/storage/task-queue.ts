@@ -11,6 +11,7 @@ import { classifySqlError } from './classify-sql-error.js';
 import type { StoreCapabilities } from './database.js';
 import type { Database } from './schema.js';
 import { toTask, type TaskRow } from './task-rows.js';
+import { findingsOf } from '../domain/findings.js';
 import { fitOutcome } from '../domain/result-size.js';
 import { DEFAULT_MAX_RESULT_BYTES } from './task-records.js';
 
@@ -145,6 +146,8 @@ export class TaskQueue {
       finished_at: now.toISOString(),
       num: outcomeNum(fitted),
       result_json: JSON.stringify(fitted),
+      // From the whole outcome: the saturated count and the biggest keys are the result's before any trimming.
+      findings_json: JSON.stringify(findingsOf(outcome)),
     });
   }
 

@@ -7,7 +7,7 @@ import type { HotkeyTasksTable } from './schema.js';
 export type TaskRow = Selectable<HotkeyTasksTable>;
 
 /** A row as read: its result only when within the bound, and the result's size in the database. */
-export type BoundedTaskRow = TaskRow & { readonly result_bytes?: number | string | null };
+export type BoundedTaskRow = Omit<TaskRow, 'findings_json'> & { readonly result_bytes?: number | string | null };
 
 /**
  * A row as a task. A result the read left in the database (over `maxResultBytes`: stored by an

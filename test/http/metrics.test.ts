@@ -4,64 +4,18 @@
  * the exposition parses as Prometheus text; /readyz answers 503 when the database is closed or
  * (PostgreSQL, through a TCP proxy that stops forwarding) hangs.
  */
-import parsePrometheusTextFormat, { type PrometheusFamily, type PrometheusSample } from 'parse-prometheus-text-format';
+import type { PrometheusFamily } from 'parse-prometheus-text-format';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { REDIS_FAILURE_KINDS } from '../../src/domain/redis-failure.js';
 import { P1, startHarness, type Harness } from '../helpers/keyheat-harness.js';
+import { observations, samples, scrape, value, type Families, type Labels } from '../helpers/prometheus-text.js';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { createPgSchema, postgresAvailable, STORES, type PgSchema } from '../helpers/stores.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
-type Labels = Record<string, string>;
-
-interface Families {
-  /** The exposition as parsed: one family per metric, with its HELP and TYPE. */
-  readonly byName: ReadonlyMap<string, PrometheusFamily>;
-  /**
-   * The same text parsed with histograms declared untyped, so that each `_count` and `_sum`
-   * series keeps its labels: parse-prometheus-text-format 1.1.1 merges every label set of a
-   * histogram into one (its flattenMetrics drops the labels).
-   */
-  readonly histogramSeries: readonly PrometheusFamily[];
-}
-
 const KEYS = 300;
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
-
-async function scrape(harness: Harness, headers: Record<string, string> = {}): Promise<Families> {
-  const response = await harness.keyheat.http.inject({ method: 'GET', url: '/metrics', headers });
-  expect(response.statusCode, response.body).toBe(200);
-  expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-  return {
-    byName: new Map(parsePrometheusTextFormat(response.body).map((family) => [family.name, family])),
-    histogramSeries: parsePrometheusTextFormat(response.body.replace(/^# TYPE (\S+) histogram$/gm, '# TYPE $1 untyped')),
-  };
-}
-
-function matches(sample: PrometheusSample, labels: Labels): boolean {
-  return Object.entries(labels).every(([key, value]) => sample.labels?.[key] === value);
-}
-
-function samples(families: Families, name: string, labels: Labels = {}): PrometheusSample[] {
-  const family = families.byName.get(name);
-  if (family === undefined) throw new Error(`no metric ${name}`);
-  return family.metrics.filter((sample) => matches(sample, labels));
-}
-
-/** A counter's or gauge's value, 0 when the labelled series does not exist (yet). */
-function value(families: Families, name: string, labels: Labels = {}): number {
-  return samples(families, name, labels).reduce((sum, sample) => sum + Number(sample.value), 0);
-}
-
-/** A histogram's `_count` (or, with part `sum`, its `_sum`) over the series matching `labels`. */
-function observations(families: Families, name: string, labels: Labels = {}, part: 'count' | 'sum' = 'count'): number {
-  if (families.byName.get(name)?.type !== 'HISTOGRAM') throw new Error(`no histogram ${name}`);
-  return families.histogramSeries
-    .filter((family) => family.name === `${name}_${part}`)
-    .flatMap((family) => family.metrics.filter((sample) => matches(sample, labels)))
-    .reduce((sum, sample) => sum + Number(sample.value), 0);
-}
 
 async function seed(redis: RedisServer): Promise<void> {
   await redis.command(['MSET', ...Array.from({ length: KEYS }, (_, i) => [`user:${i}`, 'v']).flat()]);
