@@ -25,6 +25,8 @@ module.exports = {
     layer('scheduler', 'scheduler', ['domain', 'storage']),
     // Prometheus behind domain/telemetry.ts; the store's counts come in as a function from app.ts.
     layer('metrics-uses-domain', 'metrics', ['domain']),
+    // Webhooks: the events are the domain's; where they may go is the Redis targets' network policy.
+    layer('notify', 'notify', ['domain', 'redis']),
     layer('http-through-services', 'http', ['domain', 'service', 'wire']),
     {
       name: 'cli-never-uses-storage',

@@ -19,6 +19,9 @@ import { PROCESS_FORK_SLOTS } from './engine/snapshot-fork.js';
 import { buildHttpApp } from './http/build-app.js';
 import { PrometheusMetrics } from './metrics/prometheus-metrics.js';
 import { TaskRunner } from './runner/task-runner.js';
+import { WebhookSender, type WebhookSettings } from './notify/webhook-sender.js';
+import { NetworkPolicy } from './redis/network-policy.js';
+import { NO_TASK_EVENTS } from './domain/webhook-events.js';
 import type { Analyze, AnalyzeBig } from './runner/kind-runs.js';
 import { AutoscanScheduler } from './scheduler/autoscan-scheduler.js';
 import { AuthService, type Bootstrap } from './service/auth-service.js';
@@ -94,6 +97,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
     }
 
     const redis = redisAccessOf(config);
+    const webhooks = config.notifications.webhooks.length === 0 ? null : new WebhookSender(webhookSettings(config), new NetworkPolicy(config.network.allow), metrics, logger.child({ component: 'webhooks' }));
     // Aborted when close() begins: registrations and preflights still talking to a Redis stop.
     const lifetime = new AbortController();
     const runner = new TaskRunner(
@@ -117,6 +121,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
       logger.child({ component: 'runner' }),
       metrics,
       overrides.runnerNow,
+      webhooks ?? NO_TASK_EVENTS,
     );
     const instances = new InstanceService(
       store,
@@ -189,6 +194,7 @@ export async function createKeyheat(config: KeyheatConfig, logger: Logger, overr
         const httpClosed = http.close();
         await scheduler.stop();
         await runner.stop(graceMs);
+        webhooks?.close();
         await httpClosed;
         await store.close();
       },
@@ -253,6 +259,12 @@ export function redisAccessOf(config: KeyheatConfig): RedisAccess {
     maxClusterPrimaries: config.redis.max_cluster_primaries,
     allow: config.network.allow,
   });
+}
+
+/** Where finished tasks and findings are posted (notifications.*). */
+function webhookSettings(config: KeyheatConfig): WebhookSettings {
+  const n = config.notifications;
+  return { webhooks: n.webhooks, hotKeyQps: n.hot_key_qps, timeoutMs: n.timeout_ms, retryForMs: n.retry_for_ms, queueMax: n.queue_max };
 }
 
 /** How long a scrape waits for the store's findings (1,000 instances read in tens of milliseconds: bench/findings-scrape.ts). */

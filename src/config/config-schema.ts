@@ -6,6 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DISPLAY_NAME_PATTERN } from '../domain/display-text.js';
 import { FINDINGS_MAX_KEYS } from '../domain/findings.js';
+import { WEBHOOK_EVENTS } from '../domain/webhook-events.js';
 import { ANALYSIS_LIMITS, PREFIX_DELIMITERS, REDIS_LIMITS, type Limit, SAMPLE_LIMITS, SNAPSHOT_LIMITS, BIGKEY_LIMITS } from '../domain/limits.js';
 
 const Integer = (min: number, max: number, defaultValue: number, description: string) =>
@@ -189,6 +190,26 @@ export const ConfigSchema = Type.Object(
         enabled: Type.Boolean({ default: true, description: 'create the daily automatic analysis tasks' }),
         interval_ms: Integer(1000, 600_000, 15_000, 'how often schedules are checked'),
         catch_up_minutes: Integer(1, 1440, 60, 'a slot missed while keyheat was down still runs if keyheat is back within this time'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    notifications: Type.Object(
+      {
+        webhooks: Type.Array(
+          Type.Object(
+            {
+              url: Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2048, description: 'http:// or https:// URL the events are POSTed to (network.allow applies, as to Redis targets)' }),
+              secret: Type.String({ minLength: 16, description: 'key of the X-Keyheat-Signature HMAC-SHA256 (16 characters or more)' }),
+              events: Type.Array(Type.Union(WEBHOOK_EVENTS.map((event) => Type.Literal(event))), { minItems: 1, uniqueItems: true, description: WEBHOOK_EVENTS.join(', ') }),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [], maxItems: 32, description: 'where finished tasks and findings are posted (docs/monitoring.md "Webhooks")' },
+        ),
+        hot_key_qps: Type.Number({ minimum: 0, default: 1000, description: 'finding.hot_key: keys estimated at this many reads a second or more' }),
+        timeout_ms: Integer(100, 120_000, 10_000, 'one delivery attempt, connection to last byte'),
+        retry_for_ms: Integer(0, 7 * 24 * 3_600_000, 3_600_000, 'how long after its first attempt a delivery is retried (backoff 1 s, 2 s, 4 s... at most 5 min apart)'),
+        queue_max: Integer(1, 100_000, 1000, 'deliveries waiting at most per process; the oldest is dropped past it'),
       },
       { default: {}, additionalProperties: false },
     ),

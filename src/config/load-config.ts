@@ -53,9 +53,27 @@ export function loadConfig(sources: ConfigSources = {}): KeyheatConfig {
     }
     if (problem !== null) throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n  /network/allow: ${problem}`);
   }
+  config.notifications.webhooks.forEach((webhook, i) => {
+    const problem = webhookUrlProblem(webhook.url);
+    if (problem !== null) throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n  /notifications/webhooks/${i}/url: ${problem}`);
+  });
   const repeated = findRepeatedCredential(config.projects);
   if (repeated !== null) throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n  ${repeated}`);
   return config;
+}
+
+/** Why a webhook URL cannot be used, or null: an http(s) URL with a host and without credentials (they would be logged and sent). */
+function webhookUrlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'not a URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${url.protocol} is not http: or https:`;
+  if (url.hostname === '') return 'no host';
+  if (url.username !== '' || url.password !== '') return 'credentials in the URL: the signature (secret) authenticates keyheat to the receiver';
+  return null;
 }
 
 /** The database URL, defaulting to SQLite inside the data directory. */

@@ -6,6 +6,7 @@
  */
 import type { RedisFailureKind } from './redis-failure.js';
 import type { ScanType, TaskKind, TaskStatus } from './task-status.js';
+import type { WebhookEventType } from './webhook-events.js';
 
 /** How a task ended. */
 export type FinishedStatus = Extract<TaskStatus, 'success' | 'failed'>;
@@ -22,6 +23,10 @@ export type RedisFailureStage = 'analysis' | 'preflight' | 'registration';
 /** Tasks counted by status at one moment (the shared queue, on PostgreSQL). */
 export type ActiveTaskCounts = Readonly<Record<Extract<TaskStatus, 'waiting' | 'running'>, number>>;
 
+/** What became of a webhook delivery attempt: delivered, to be retried, given up (failed), or dropped from a full queue or at shutdown. */
+export type WebhookOutcome = 'delivered' | 'retried' | 'failed' | 'dropped';
+export const WEBHOOK_OUTCOMES: readonly WebhookOutcome[] = ['delivered', 'retried', 'failed', 'dropped'];
+
 export interface Telemetry {
   taskCreated(kind: TaskKind, scanType: ScanType): void;
   taskFinished(kind: TaskKind, status: FinishedStatus, scanType: ScanType): void;
@@ -31,6 +36,9 @@ export interface Telemetry {
   leaseTakenOver(): void;
   autoscanSlot(kind: TaskKind, outcome: AutoscanSlotOutcome): void;
   redisFailure(kind: RedisFailureKind, stage: RedisFailureStage): void;
+  webhookDelivery(event: WebhookEventType, outcome: WebhookOutcome): void;
+  /** Deliveries waiting in this process's webhook queue. */
+  webhookQueue(depth: number): void;
 }
 
 /** Reports nothing: for wiring without metrics. */
@@ -41,4 +49,6 @@ export const NO_TELEMETRY: Telemetry = Object.freeze({
   leaseTakenOver: () => undefined,
   autoscanSlot: () => undefined,
   redisFailure: () => undefined,
+  webhookDelivery: () => undefined,
+  webhookQueue: () => undefined,
 });

@@ -13,7 +13,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { boundedProbe, type ProbeResult } from '../domain/bounded-probe.js';
 import { REDIS_FAILURE_KINDS, type RedisFailureKind } from '../domain/redis-failure.js';
 import { SCAN_TYPES, TASK_KINDS, type ScanType, type TaskKind } from '../domain/task-status.js';
-import type { ActiveTaskCounts, AutoscanSlotOutcome, FinishedStatus, RedisFailureStage, Telemetry } from '../domain/telemetry.js';
+import { WEBHOOK_OUTCOMES, type ActiveTaskCounts, type AutoscanSlotOutcome, type FinishedStatus, type RedisFailureStage, type Telemetry, type WebhookOutcome } from '../domain/telemetry.js';
+import { WEBHOOK_EVENTS, type WebhookEventType } from '../domain/webhook-events.js';
 import type { FindingsSource } from '../domain/findings.js';
 import { FindingsMetrics, type FindingsSettings } from './findings-metrics.js';
 import { METRIC_PREFIX, processMetrics } from './process-metrics.js';
@@ -69,6 +70,12 @@ export class PrometheusMetrics implements Telemetry {
     'Tasks waiting or running in the store, read at scrape time. On PostgreSQL this is the queue every keyheat process sharing the database sees: each reports the same number, do not sum them',
     ['status'],
   );
+  private readonly webhookDeliveries = this.counter(
+    'webhook_deliveries_total',
+    'Webhook delivery attempts of this process by event and outcome: delivered, retried (failed, will try again), failed (given up or refused by the receiver), dropped (queue full, or keyheat stopping)',
+    ['event', 'outcome'],
+  );
+  private readonly webhookQueueDepth = this.gauge('webhook_queue', "Webhook deliveries waiting in this process's queue (notifications.queue_max at most)", []);
   private readonly storeUp = this.gauge('store_up', '1 if the store answered the scrape\'s task count in time, else 0 (and keyheat_active_tasks has no samples)', []);
   private readonly readActiveTasks: () => Promise<ProbeResult<ActiveTaskCounts>>;
   private readonly findings: FindingsMetrics | null;
@@ -114,6 +121,14 @@ export class PrometheusMetrics implements Telemetry {
     this.redisFailures.inc({ kind, stage });
   }
 
+  webhookDelivery(event: WebhookEventType, outcome: WebhookOutcome): void {
+    this.webhookDeliveries.inc({ event, outcome });
+  }
+
+  webhookQueue(depth: number): void {
+    this.webhookQueueDepth.set(depth);
+  }
+
   /** A stale count is worse than none: when the store does not answer in time the gauge is emptied. */
   private async refreshActiveTasks(): Promise<void> {
     const result = await this.readActiveTasks();
@@ -143,6 +158,8 @@ export class PrometheusMetrics implements Telemetry {
       for (const status of FINISHED) this.analysisDuration.zero({ kind, status });
     }
     for (const kind of REDIS_FAILURE_KINDS) for (const stage of STAGES) this.redisFailures.inc({ kind, stage }, 0);
+    for (const event of WEBHOOK_EVENTS) for (const outcome of WEBHOOK_OUTCOMES) this.webhookDeliveries.inc({ event, outcome }, 0);
+    this.webhookQueueDepth.set(0);
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {

@@ -12,6 +12,7 @@ import { RedisFailure } from '../domain/redis-failure.js';
 import { compareWithPrevious } from '../analysis/trend.js';
 import { definedOptions, outcomeNum, type AnalysisOutcome, type Task, type TaskProgress } from '../domain/task.js';
 import type { Telemetry } from '../domain/telemetry.js';
+import { NO_TASK_EVENTS, type TaskEvents } from '../domain/webhook-events.js';
 import type { AnalysisOptions } from '../engine/analysis-options.js';
 import type { AnalysisResult } from '../engine/analyze-deployment.js';
 import type { Store } from '../storage/store.js';
@@ -71,6 +72,8 @@ export class TaskRunner {
     private readonly logger: Logger,
     private readonly telemetry: Telemetry,
     private readonly now: () => Date = () => new Date(),
+    /** Where finished tasks are reported (webhooks); it only queues, never waits. */
+    private readonly events: TaskEvents = NO_TASK_EVENTS,
   ) {
     this.kindContext = {
       analyzers,
@@ -200,11 +203,11 @@ export class TaskRunner {
     }
     const instance = await this.store.instances.getById(task.instanceId);
     if (instance === undefined) {
-      await this.finishFailed(task, 'the instance was deleted', log);
+      await this.finishFailed(task, 'the instance was deleted', log, null);
       return;
     }
     if (instance.secretUnreadable === true) {
-      await this.finishFailed(task, SECRET_UNREADABLE_REASON, log);
+      await this.finishFailed(task, SECRET_UNREADABLE_REASON, log, instance.name);
       return;
     }
     const stopLease = this.keepLease(run, log);
@@ -219,6 +222,7 @@ export class TaskRunner {
       const finished = { stored, num: outcomeNum(result.outcome), scannedKeys: result.scannedKeys, durationMs: result.durationMs };
       if (finished.stored) {
         this.telemetry.taskFinished(task.kind, 'success', task.scanType);
+        this.events.taskSucceeded({ task: { ...task, num: finished.num }, instanceName: instance.name, finishedAt: this.now() }, result.outcome);
         log.info({ status: 'success', num: finished.num, scanned_keys: finished.scannedKeys, duration_ms: finished.durationMs }, 'task status changed');
         await this.store.instances.updateHealth(instance.id, 'RUNNING', null, this.now());
       } else {
@@ -228,7 +232,7 @@ export class TaskRunner {
       if (run.stopReason !== null) return this.afterStop(run, log);
       this.telemetry.analysisEnded(task.kind, 'failed', elapsed(), 0);
       if (error instanceof RedisFailure) this.telemetry.redisFailure(error.kind, 'analysis');
-      await this.finishFailed(task, failureReason(error, log), log);
+      await this.finishFailed(task, failureReason(error, log), log, instance.name);
       const health = error instanceof RedisFailure ? meaningOf(error).health : null;
       if (health !== null) await this.store.instances.updateHealth(instance.id, health, null, this.now());
     } finally {
@@ -260,10 +264,13 @@ export class TaskRunner {
     log.info({ status: released ? 'waiting' : 'unchanged' }, 'analysis stopped for shutdown; task handed back');
   }
 
-  private async finishFailed(task: Task, reason: string, log: Logger): Promise<void> {
+  /** Fails the task; `instanceName` undefined: looked up for the report (null: the instance is gone). */
+  private async finishFailed(task: Task, reason: string, log: Logger, instanceName?: string | null): Promise<void> {
     const stored = await this.whileUnavailable(() => this.store.queue.fail(task.id, this.runnerId, reason, this.now()), log);
     if (!stored) return;
     this.telemetry.taskFinished(task.kind, 'failed', task.scanType);
+    const name = instanceName !== undefined ? instanceName : ((await this.store.instances.getById(task.instanceId).catch(() => undefined))?.name ?? null);
+    this.events.taskFailed({ task, instanceName: name, finishedAt: this.now() }, reason);
     log.warn({ status: 'failed', error_msg: reason }, 'task status changed');
   }
 

@@ -66,6 +66,20 @@ describe('loadConfig', () => {
     for (const name of ['nul\u0000', 'esc\u001b[2J', 'bidi\u202e']) expect(() => loadConfig({ file: named(name), env: {} }), JSON.stringify(name)).toThrow(/\/instances\/0\/name/);
   });
 
+  it('takes webhooks of http(s) URLs with a secret and known events, and names what is wrong with one', () => {
+    const hook = (fields: string): string => file(`notifications:\n  webhooks:\n    - { ${fields} }\n`);
+    const good = 'url: "https://hooks.example/keyheat", secret: "0123456789abcdef", events: [task.failed, finding.hot_key]';
+    expect(loadConfig({ file: hook(good), env: {} }).notifications).toMatchObject({ webhooks: [{ events: ['task.failed', 'finding.hot_key'] }], hot_key_qps: 1000, queue_max: 1000 });
+    const refused: [string, RegExp][] = [
+      ['url: "ftp://hooks.example/k", secret: "0123456789abcdef", events: [task.failed]', /\/notifications\/webhooks\/0\/url/],
+      ['url: "https://user:pw@hooks.example/k", secret: "0123456789abcdef", events: [task.failed]', /webhooks\/0\/url: credentials in the URL/],
+      ['url: "https://hooks.example/k", secret: "short", events: [task.failed]', /\/notifications\/webhooks\/0\/secret/],
+      ['url: "https://hooks.example/k", secret: "0123456789abcdef", events: [task.done]', /\/notifications\/webhooks\/0\/events/],
+      ['url: "https://hooks.example/k", secret: "0123456789abcdef", events: []', /\/notifications\/webhooks\/0\/events/],
+    ];
+    for (const [fields, message] of refused) expect(() => loadConfig({ file: hook(fields), env: {} }), fields).toThrow(message);
+  });
+
   it('says so when the file is missing or not YAML', () => {
     expect(() => loadConfig({ file: '/nonexistent/keyheat.yaml', env: {} })).toThrow(/cannot read config file/);
     expect(() => loadConfig({ file: file('server: [unclosed'), env: {} })).toThrow(/not valid YAML/);
