@@ -24,7 +24,7 @@ export interface ConfigSources {
   readonly flags?: Record<string, unknown>;
 }
 
-const ENV_ALIASES: Readonly<Record<string, readonly string[]>> = {
+export const ENV_ALIASES: Readonly<Record<string, readonly string[]>> = {
   KEYHEAT_HOST: ['server', 'host'],
   KEYHEAT_PORT: ['server', 'port'],
   KEYHEAT_SECRET_KEY: ['secrets', 'key'],
