@@ -20,7 +20,7 @@ export interface AdviceInput {
   readonly noTouchDenied?: readonly string[];
 }
 
-/** The measured cost of MONITOR (bench/sampling-cost.ts; README "What sampling costs"). */
+/** The measured cost of MONITOR (bench/sampling-cost.ts; docs/sampling.md "What sampling costs"). */
 export const SAMPLING_COST =
   'measured in bench/sampling-cost.ts, a saturated Redis served 0.75x its throughput meanwhile (0.38x with pipelined clients), a steady load of 20k/s kept its throughput with its p99 at 1.5x';
 
@@ -86,7 +86,7 @@ function samplingStopped({ sampling }: AdviceInput): Advice | null {
   };
 }
 
-/** What MONITOR cost: said every time, not hidden (README "What sampling costs"). */
+/** What MONITOR cost: said every time, not hidden (docs/sampling.md "What sampling costs"). */
 function samplingCost({ sampling }: AdviceInput): Advice | null {
   if (sampling == null) return null;
   const { seconds, nodes, commandsPerS } = sampling.summary;

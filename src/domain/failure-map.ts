@@ -7,7 +7,7 @@ import type { ErrorKind } from './errors.js';
 import type { InstanceStatus } from './instance.js';
 import type { RedisFailure, RedisFailureKind } from './redis-failure.js';
 
-/** `keyheat scan` exit codes (README "keyheat scan"). */
+/** `keyheat scan` exit codes (docs/cli.md "keyheat scan"). */
 export const SCAN_EXIT = { ok: 0, failure: 1, usage: 2, unreachable: 3, unsupported: 4, interrupted: 130 } as const;
 
 export interface FailureMeaning {

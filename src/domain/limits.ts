@@ -44,7 +44,7 @@ export const ANALYSIS_LIMITS = Object.freeze({
 
 /** The sampling phase (MONITOR), asked per task: `sample_seconds`, `keyheat scan --sample`. */
 export const SAMPLE_LIMITS = Object.freeze({
-  seconds: limit(1, 120, 10, 'seconds of a sampling phase: MONITOR on every primary (and replica if asked), commands counted per key; costs Redis throughput while it runs (README)'),
+  seconds: limit(1, 120, 10, 'seconds of a sampling phase: MONITOR on every primary (and replica if asked), commands counted per key; costs Redis throughput while it runs (docs/sampling.md)'),
   // 4096 counters: about 0.5 MB per node; a reported rate is overestimated by at most 1/4096 of the node's command rate.
   counters: limit(64, 65_536, 4096, 'heavy-hitter counters per node watched (Space-Saving)'),
 });

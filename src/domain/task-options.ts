@@ -81,7 +81,7 @@ export const TASK_OPTIONS: readonly TaskOptionSpec[] = Object.freeze([
     flag: 'sample',
     value: number(SAMPLE_LIMITS.seconds),
     placeholder: '10s',
-    help: 'first watch the commands (MONITOR) for this long (1s-120s); see README',
+    help: 'first watch the commands (MONITOR) for this long (1s-120s); see docs/sampling.md',
     description: SAMPLE_LIMITS.seconds.description,
     kinds: ['hot'],
     strategies: BOTH,
