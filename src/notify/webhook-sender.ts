@@ -78,11 +78,22 @@ export class WebhookSender implements TaskEvents {
   ) {}
 
   taskSucceeded(finished: FinishedTask, outcome: TaskOutcome): void {
-    for (const event of successEvents(finished, outcome, finished.task.num, this.settings.hotKeyQps)) this.enqueue(event);
+    this.guarded(finished, () => {
+      for (const event of successEvents(finished, outcome, finished.task.num, this.settings.hotKeyQps)) this.enqueue(event);
+    });
   }
 
   taskFailed(finished: FinishedTask, reason: string): void {
-    this.enqueue(failureEvent(finished, reason));
+    this.guarded(finished, () => this.enqueue(failureEvent(finished, reason)));
+  }
+
+  /** A report never fails the runner's bookkeeping: a fault here is logged, the task stays as stored. */
+  private guarded(finished: FinishedTask, report: () => void): void {
+    try {
+      report();
+    } catch (error) {
+      this.logger.error({ err: error, task_id: finished.task.id }, 'webhooks: the events of a finished task could not be queued');
+    }
   }
 
   /** Deliveries waiting or in flight. */
