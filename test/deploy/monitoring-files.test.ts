@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
+import { hasCommand } from '../helpers/commands.js';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
@@ -24,16 +25,8 @@ const RULES = path.join(ROOT, 'deploy/prometheus/keyheat-alerts.yml');
 const RULE_TESTS = path.join(ROOT, 'deploy/prometheus/keyheat-alerts.test.yml');
 const DASHBOARD = path.join(ROOT, 'deploy/grafana/keyheat.json');
 
-async function hasPromtool(): Promise<boolean> {
-  try {
-    await run('promtool', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-const promtool = await hasPromtool();
+const promtool = await hasCommand('promtool');
 if (!promtool) {
   if (process.env['CI'] === '1') throw new Error('promtool is missing: .ci/run installs Debian\'s prometheus package');
   console.log('monitoring files: promtool not found, the PromQL checks are skipped');

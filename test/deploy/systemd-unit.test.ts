@@ -8,19 +8,12 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { hasCommand } from '../helpers/commands.js';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const UNIT = path.resolve(import.meta.dirname, '../../deploy/systemd/keyheat.service');
 
-async function hasSystemdAnalyze(): Promise<boolean> {
-  try {
-    await run('systemd-analyze', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** What systemd-analyze verify says of a unit file: its exit code and everything it printed. */
 async function verify(file: string): Promise<{ code: number; output: string }> {
@@ -33,7 +26,7 @@ async function verify(file: string): Promise<{ code: number; output: string }> {
   }
 }
 
-const available = await hasSystemdAnalyze();
+const available = await hasCommand('systemd-analyze');
 if (!available) console.log('systemd unit: systemd-analyze not found, verify skipped');
 
 describe.runIf(available)('deploy/systemd/keyheat.service', () => {

@@ -1,7 +1,9 @@
 /**
  * A TCP proxy in front of a server (PostgreSQL in the store tests) that a test can break the way
  * networks break: freeze (bytes are held, like a partition; thaw forwards them) or cut (every
- * connection reset and new ones refused; restore lets them in again). Loopback only.
+ * connection reset and new ones refused; restore lets them in again), or slow down: with
+ * `delayMs`, every chunk either way is forwarded that long after it arrived, order kept (a round
+ * trip of a few milliseconds with Node's timers). Loopback only.
  */
 import net from 'node:net';
 
@@ -18,7 +20,9 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
+export async function startTcpProxy(host: string, port: number, options: { readonly delayMs?: number } = {}): Promise<TcpProxy> {
+  const delayMs = options.delayMs ?? 0;
+  const later = (send: () => void): void => void (delayMs === 0 ? send() : setTimeout(send, delayMs));
   let frozen = false;
   let down = false;
   const flushes = new Set<() => void>();
@@ -35,8 +39,8 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
       for (const chunk of held.splice(0)) upstream.write(chunk);
     };
     flushes.add(flush);
-    client.on('data', (chunk: Buffer) => (frozen ? held.push(chunk) : upstream.write(chunk)));
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    client.on('data', (chunk: Buffer) => (frozen ? held.push(chunk) : later(() => upstream.destroyed || upstream.write(chunk))));
+    upstream.on('data', (chunk: Buffer) => later(() => client.destroyed || client.write(chunk)));
     const end = (): void => {
       flushes.delete(flush);
       sockets.delete(client);

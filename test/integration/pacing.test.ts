@@ -2,13 +2,13 @@
  * The pacing budgets on a real Redis. The machine is noisy, so the bounds here are loose (the
  * measured share under twice the budget); the exact figures are bench/production.ts's job.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeDeployment } from '../../src/engine/analyze-deployment.js';
 import { parseCommandStats } from '../../src/redis/command-stats.js';
 import { scanDatabase } from '../../src/redis/node-scanner.js';
 import type { RespConnection } from '../../src/redis/resp-connection.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const KEYS = 100_000;
 
@@ -26,37 +26,6 @@ function steadyLoad(connection: RespConnection): { stop: () => Promise<void> } {
       running = false;
       await loop;
     },
-  };
-}
-
-/**
- * A delay line: every chunk either way is forwarded `delayMs` after it arrived, order kept (a
- * round trip of a few milliseconds with Node's timers). A long round trip is where the block
- * budget binds before the share: pages as big as the budget allows, one per round trip.
- */
-async function delayLine(port: number, delayMs: number): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect({ host: '127.0.0.1', port });
-    sockets.add(client).add(upstream);
-    const forward = (to: net.Socket) => (chunk: Buffer) => void setTimeout(() => to.destroyed || to.write(chunk), delayMs);
-    client.on('data', forward(upstream));
-    upstream.on('data', forward(client));
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        sockets.forEach((socket) => socket.destroy());
-        server.close(() => resolve());
-      }),
   };
 }
 
@@ -158,7 +127,8 @@ describe('the block budget on a real Redis behind a round trip', () => {
   it('never reports a batch longer than max_block_us while others are served', async () => {
     // Through a few milliseconds of round trip the block budget binds: pages as big as it allows,
     // and SCAN returns more keys than asked on a quarter of them (a bucket's whole chain).
-    const line = await delayLine(redis.port, 1);
+    // A delay line: every chunk forwarded 1 ms after it arrived, either way.
+    const line = await startTcpProxy('127.0.0.1', redis.port, { delayMs: 1 });
     const loadConnection = await redis.connect();
     const load = steadyLoad(loadConnection);
     try {

@@ -6,13 +6,13 @@
  * are what is tested, not the waiting). Every metric the rules and the Grafana dashboard use is
  * one keyheat serves. Without the prometheus binary: skipped with a line, failed under CI.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasCommand } from '../helpers/commands.js';
 import { startHarness, type Harness } from '../helpers/keyheat-harness.js';
 import { scrape } from '../helpers/prometheus-text.js';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
@@ -20,16 +20,8 @@ import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TOKEN = 'metrics-token-0123456789abcdef';
 
-async function hasPrometheus(): Promise<boolean> {
-  try {
-    await promisify(execFile)('prometheus', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-const available = await hasPrometheus();
+const available = await hasCommand('prometheus');
 if (!available) {
   if (process.env['CI'] === '1') throw new Error("prometheus is missing: .ci/run installs Debian's prometheus package");
   console.log('prometheus alert: the prometheus binary was not found, skipped');
