@@ -8,7 +8,7 @@
 import { ConfigError } from '../config/config-error.js';
 import { SecretKeyError } from '../domain/secret-box.js';
 import { StoreLockedError, UnsupportedDatabaseUrl } from '../domain/store-errors.js';
-import { SCAN_HELP, SERVE_HELP, TOKEN_HELP } from './command-help.js';
+import { HEALTHCHECK_HELP, SCAN_HELP, SERVE_HELP, TOKEN_HELP } from './command-help.js';
 import { SECRETS_USAGE } from './secrets-usage.js';
 import { EXIT, UsageError } from './usage-error.js';
 
@@ -59,6 +59,10 @@ Client commands, for a running keyheat serve (over its HTTP API):
         --token TOKEN (or KEYHEAT_SERVER, KEYHEAT_PROJECT, KEYHEAT_TOKEN), --timeout MS and
         --json, and exits with scan's codes. "keyheat <command> --help" shows the details.
 
+  healthcheck [--config FILE] [--host H] [--port P]
+        Exit 0 when this machine's keyheat serve answers GET /readyz (the container image's
+        HEALTHCHECK).
+
   help [command]  Show this text, or a command's ("keyheat <command> --help" does too).
 
 Every option can also come from the environment (KEYHEAT_CONFIG, KEYHEAT_HOST, KEYHEAT_PORT,
@@ -67,7 +71,7 @@ KEYHEAT_DATA_DIR, KEYHEAT_DATABASE_URL, ...); flags beat environment, environmen
 const CLIENT_GROUPS: readonly string[] = ['instances', 'tasks', 'autoscan'];
 
 /** The help of the commands that run here; `keyheat <command> --help` prints it and exits 0. */
-const LOCAL_HELP: Readonly<Record<string, string>> = { serve: SERVE_HELP, scan: SCAN_HELP, token: TOKEN_HELP, secrets: SECRETS_USAGE };
+const LOCAL_HELP: Readonly<Record<string, string>> = { serve: SERVE_HELP, scan: SCAN_HELP, token: TOKEN_HELP, secrets: SECRETS_USAGE, healthcheck: HEALTHCHECK_HELP };
 
 export async function runCli(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -86,6 +90,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await (await import('./token-command.js')).tokenCommand(rest);
       case 'secrets':
         return await (await import('./secrets-command.js')).secretsCommand(rest);
+      case 'healthcheck':
+        return await (await import('./healthcheck-command.js')).healthcheckCommand(rest);
       case 'instances':
         return await (await import('./client/instances-command.js')).instancesCommand(rest);
       case 'tasks':

@@ -106,3 +106,9 @@ export const TOKEN_HELP = `Usage: keyheat token reset [--config FILE] [--data-di
 Issues a new admin token for the default project made at the first start and prints it once;
 the previous token stops working. Run it while keyheat serve is stopped. With projects: in
 the config file, tokens are listed there instead, and this refuses to run (exit 1).`;
+
+export const HEALTHCHECK_HELP = `Usage: keyheat healthcheck [--config FILE] [--host H] [--port P]
+
+Exits 0 when the keyheat serve of this configuration answers GET /readyz with 200 (its database
+answers), else 1 with the reason on stderr. A wildcard listen address (0.0.0.0, ::) is probed on
+loopback. Over HTTPS the certificate is not checked: the probe reaches its own process by IP.`;

@@ -1,5 +1,6 @@
 import { createKeyheat, type Keyheat } from '../app.js';
 import { configFromArgs } from './config-flags.js';
+import { localUrlHost } from './local-address.js';
 import { createLogger } from './logger.js';
 import { EXIT } from './usage-error.js';
 
@@ -66,7 +67,7 @@ function printBootstrap(keyheat: Keyheat): void {
         `  project_id:    ${projectId}`,
         `  X-Auth-Token:  ${newAdminToken}`,
         'Try it:',
-        `  curl -H 'X-Auth-Token: ${newAdminToken}' http://${keyheat.config.server.host}:${keyheat.config.server.port}/v2/${projectId}/instances`,
+        `  curl -H 'X-Auth-Token: ${newAdminToken}' ${keyheat.config.server.tls === undefined ? 'http' : 'https'}://${localUrlHost(keyheat.config.server.host)}:${keyheat.config.server.port}/v2/${projectId}/instances`,
         '',
       ].join('\n') + '\n',
     );

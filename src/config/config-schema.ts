@@ -221,6 +221,12 @@ export const ConfigSchema = Type.Object(
             description: 'when set, GET /metrics requires Authorization: Bearer <token>; unset, /metrics is open (counts only: no keys, instances or secrets)',
           }),
         ),
+        token_file: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'a file holding metrics.token (its first line), instead of the token itself: a mounted container or Kubernetes secret',
+          }),
+        ),
         findings: Type.Union([Type.Literal('with_token'), Type.Literal('always'), Type.Literal('never')], {
           default: 'with_token',
           description:

@@ -57,9 +57,28 @@ export function loadConfig(sources: ConfigSources = {}): KeyheatConfig {
     const problem = webhookUrlProblem(webhook.url);
     if (problem !== null) throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n  /notifications/webhooks/${i}/url: ${problem}`);
   });
+  const tokenProblem = readMetricsTokenFile(config);
+  if (tokenProblem !== null) throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n  /metrics/token_file: ${tokenProblem}`);
   const repeated = findRepeatedCredential(config.projects);
   if (repeated !== null) throw new ConfigError(`invalid configuration${file === undefined ? '' : ` (${file})`}:\n  ${repeated}`);
   return config;
+}
+
+/** Sets metrics.token from metrics.token_file; returns why it cannot, or null. */
+function readMetricsTokenFile(config: KeyheatConfig): string | null {
+  const tokenFile = config.metrics.token_file;
+  if (tokenFile === undefined) return null;
+  if (config.metrics.token !== undefined) return 'metrics.token is set too (KEYHEAT_METRICS_TOKEN?): give the token one way';
+  let text: string;
+  try {
+    text = readFileSync(tokenFile, 'utf8');
+  } catch (error) {
+    return `cannot read ${tokenFile}: ${(error as Error).message}`;
+  }
+  const token = (text.split('\n')[0] ?? '').trim();
+  if (token.length < 16) return `${tokenFile} must hold a token of at least 16 characters on its first line`;
+  (config.metrics as { token?: string }).token = token;
+  return null;
 }
 
 /** Why a webhook URL cannot be used, or null: an http(s) URL with a host and without credentials (they would be logged and sent). */

@@ -43,6 +43,43 @@ describe('loadConfig', () => {
     expect(databaseUrl(config)).toBe('sqlite:/tmp/x.db');
   });
 
+  it("takes each of the container image's variables over its config file option", () => {
+    const name = file(
+      ['server: { host: 127.0.0.2, port: 9000 }', 'data_dir: /file/data', 'database: { url: "sqlite:/file/k.db" }', 'log: { level: warn }', 'secrets: { key: fromfile }'].join('\n'),
+    );
+    const env = {
+      KEYHEAT_CONFIG: name,
+      KEYHEAT_HOST: '0.0.0.0',
+      KEYHEAT_PORT: '8080',
+      KEYHEAT_DATA_DIR: '/data',
+      KEYHEAT_DATABASE_URL: 'postgres://keyheat@db/keyheat',
+      KEYHEAT_LOG_LEVEL: 'debug',
+      KEYHEAT_SECRET_KEY: 'fromenv',
+    };
+    const config = loadConfig({ env });
+    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8080 });
+    expect(config.data_dir).toBe('/data');
+    expect(databaseUrl(config)).toBe('postgres://keyheat@db/keyheat');
+    expect(config.log.level).toBe('debug');
+    expect(config.secrets.key).toBe('fromenv');
+    // Unset (or empty) variables leave the file's values.
+    const fromFile = loadConfig({ env: { KEYHEAT_CONFIG: name, KEYHEAT_PORT: '' } });
+    expect(fromFile.server).toMatchObject({ host: '127.0.0.2', port: 9000 });
+    expect(fromFile.data_dir).toBe('/file/data');
+    expect(fromFile.log.level).toBe('warn');
+  });
+
+  it('reads metrics.token from metrics.token_file, and refuses a short, missing or doubled one', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'keyheat-token-'));
+    const tokenFile = path.join(dir, 'metrics.token');
+    writeFileSync(tokenFile, 'a-metrics-token-of-32-characters\n');
+    expect(loadConfig({ env: { KEYHEAT_METRICS_TOKEN_FILE: tokenFile } }).metrics.token).toBe('a-metrics-token-of-32-characters');
+    expect(() => loadConfig({ env: { KEYHEAT_METRICS_TOKEN_FILE: tokenFile, KEYHEAT_METRICS_TOKEN: 'another-token-0123456789' } })).toThrow(/give the token one way/);
+    expect(() => loadConfig({ env: { KEYHEAT_METRICS_TOKEN_FILE: path.join(dir, 'missing') } })).toThrow(/token_file: cannot read/);
+    writeFileSync(tokenFile, 'short\n');
+    expect(() => loadConfig({ env: { KEYHEAT_METRICS_TOKEN_FILE: tokenFile } })).toThrow(/at least 16 characters/);
+  });
+
   it('reads the config file named by KEYHEAT_CONFIG, JSON included', () => {
     const name = file('{"projects":[{"project_id":"p1","tokens":["0123456789abcdef0123"]}]}');
     const config = loadConfig({ env: { KEYHEAT_CONFIG: name } });
