@@ -4,7 +4,7 @@
  * KEYHEAT_DATABASE_URL, KEYHEAT_ANALYSIS_TOP_K...), with the short forms KEYHEAT_HOST and
  * KEYHEAT_PORT; KEYHEAT_CONFIG names the config file.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { BlockList } from 'node:net';
 import path from 'node:path';
 import { Kind, type TSchema } from '@sinclair/typebox';
@@ -69,14 +69,23 @@ function readMetricsTokenFile(config: KeyheatConfig): string | null {
   const tokenFile = config.metrics.token_file;
   if (tokenFile === undefined) return null;
   if (config.metrics.token !== undefined) return 'metrics.token is set too (KEYHEAT_METRICS_TOKEN?): give the token one way';
-  let text: string;
+  // Its first line only, read as at most 4 KiB: a path to something endless cannot hang the start.
+  const buffer = Buffer.alloc(4096);
+  let length: number;
   try {
-    text = readFileSync(tokenFile, 'utf8');
+    const fd = openSync(tokenFile, 'r');
+    try {
+      length = readSync(fd, buffer, 0, buffer.length, 0);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     return `cannot read ${tokenFile}: ${(error as Error).message}`;
   }
-  const token = (text.split('\n')[0] ?? '').trim();
+  const token = (buffer.subarray(0, length).toString('utf8').split('\n')[0] ?? '').trim();
   if (token.length < 16) return `${tokenFile} must hold a token of at least 16 characters on its first line`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(token)) return `${tokenFile} holds control characters on its first line: a bearer token is printable`;
   (config.metrics as { token?: string }).token = token;
   return null;
 }

@@ -76,6 +76,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { KEYHEAT_METRICS_TOKEN_FILE: tokenFile } }).metrics.token).toBe('a-metrics-token-of-32-characters');
     expect(() => loadConfig({ env: { KEYHEAT_METRICS_TOKEN_FILE: tokenFile, KEYHEAT_METRICS_TOKEN: 'another-token-0123456789' } })).toThrow(/give the token one way/);
     expect(() => loadConfig({ env: { KEYHEAT_METRICS_TOKEN_FILE: path.join(dir, 'missing') } })).toThrow(/token_file: cannot read/);
+    // An endless file is read as 4 KiB, not forever, and refused.
+    expect(() => loadConfig({ env: { KEYHEAT_METRICS_TOKEN_FILE: '/dev/zero' } })).toThrow(/control characters/);
     writeFileSync(tokenFile, 'short\n');
     expect(() => loadConfig({ env: { KEYHEAT_METRICS_TOKEN_FILE: tokenFile } })).toThrow(/at least 16 characters/);
   });
