@@ -76,6 +76,25 @@ describe('keyheat serve without a config', () => {
     // 2-core machine, several times that while the rest of the suite runs beside it.
   }, 90_000);
 
+  it('answers keyheat healthcheck through the same configuration: 0 while it serves, 1 with the reason otherwise', async () => {
+    const port = await freePort();
+    const env = { KEYHEAT_PORT: String(port), KEYHEAT_HOST: '0.0.0.0', KEYHEAT_DATA_DIR: tempDir() };
+    const running = runKeyheat(['serve'], { env });
+    cleanups.push(async () => {
+      if (running.child.exitCode === null) running.child.kill('SIGKILL');
+      await running.exited();
+    });
+    await running.waitFor(/listening on/);
+    // The wildcard address is probed on loopback.
+    const healthy = await runKeyheatToEnd(['healthcheck'], { env });
+    expect(healthy).toMatchObject({ code: 0, output: '' });
+    running.child.kill('SIGTERM');
+    await running.exited();
+    const down = await runKeyheatToEnd(['healthcheck'], { env });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(new RegExp(`^keyheat healthcheck: http://127\\.0\\.0\\.1:${port}/readyz: .*ECONNREFUSED`));
+  }, 60_000);
+
   it('exits 2 with usage on a bad command line, 1 with the reason on a bad config', async () => {
     expect((await runKeyheatToEnd(['serve', '--bogus'])).code).toBe(2);
     expect((await runKeyheatToEnd(['frobnicate'])).code).toBe(2);
