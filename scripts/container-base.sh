@@ -10,8 +10,8 @@
 # npm_config_nodedir pointing at the Node headers in the image (node-gyp builds native modules
 # against them instead of downloading headers from nodejs.org).
 #
-# Usage: scripts/container-base.sh            prints the image's name on stdout (progress on stderr)
-#        docker-free, root: podman, debootstrap and npm on PATH.
+# Usage: scripts/container-base.sh     prints the image's name on stdout (progress on stderr).
+# Needs root, podman, debootstrap and npm.
 # The image is tagged with a hash of this recipe: a second run finds it and returns at once.
 # Environment: NODE_VERSION (default 20.20.2), NPM_VERSION (10.8.2), DEBIAN_MIRROR, PODMAN (the
 # podman command and its global flags, default: podman --runtime runc --cgroup-manager=cgroupfs).
@@ -27,15 +27,15 @@ read -r -a PODMAN <<< "${PODMAN:-podman --runtime runc --cgroup-manager=cgroupfs
 host_ca="${NODE_EXTRA_CA_CERTS:-}"
 if [ -z "$host_ca" ]; then
   host_ca="$(npm config get cafile 2>/dev/null || true)"
-  [ "$host_ca" = "null" ] || [ "$host_ca" = "undefined" ] && host_ca=""
+  if [ "$host_ca" = "null" ] || [ "$host_ca" = "undefined" ]; then host_ca=""; fi
 fi
-[ -n "$host_ca" ] && [ ! -r "$host_ca" ] && host_ca=""
+if [ -n "$host_ca" ] && [ ! -r "$host_ca" ]; then host_ca=""; fi
 
 recipe_hash="$(
   {
     cat "$0"
     echo "$NODE_VERSION $NPM_VERSION $SUITE $MIRROR"
-    [ -n "$host_ca" ] && sha256sum < "$host_ca"
+    if [ -n "$host_ca" ]; then sha256sum < "$host_ca"; fi
   } | sha256sum | cut -c1-12
 )"
 image="localhost/keyheat-base:node${NODE_VERSION}-${SUITE}-${recipe_hash}"
