@@ -1,7 +1,7 @@
 # keyheat's container image. Build: docker build -t keyheat . (or podman build --format docker,
 # which keeps the HEALTHCHECK). Run:
-#   docker run -d -p 8080:8080 -v keyheat-data:/data --name keyheat keyheat
-#   docker logs keyheat      # the first start's admin token, shown once
+#   docker run -d -p 127.0.0.1:8080:8080 -v keyheat-data:/data --name keyheat keyheat
+#   docker logs keyheat 2>&1 >/dev/null     # the first start's admin token, shown once
 # Configuration comes from KEYHEAT_* variables (docs/container.md) or a file named by KEYHEAT_CONFIG.
 #
 # BASE_IMAGE: any Debian bookworm-based image with Node >= 20.19 as /usr/local/bin/node and npm
