@@ -16,7 +16,8 @@
  * exec. Skipped, saying so, only where podman cannot run.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -157,6 +158,23 @@ function imageTests(): void {
     const [imageBytes, baseBytes] = [await imageSize(tag), await imageSize(base)];
     console.log(`container image: ${(imageBytes / 1e6).toFixed(1)} MB, ${((imageBytes - baseBytes) / 1e6).toFixed(1)} MB over its base (${(baseBytes / 1e6).toFixed(1)} MB)`);
     expect(imageBytes - baseBytes).toBeLessThanOrEqual(MAX_ADDED_BYTES);
+  });
+
+  it('is built from a context of package.json, the lockfile, the tsconfigs, src and web only (.dockerignore)', async () => {
+    // What podman sends as the build context, seen from inside a throwaway image of it.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'keyheat-context-'));
+    const probe = `localhost/keyheat-context-probe:${suffix}`;
+    writeFileSync(path.join(dir, 'Containerfile'), `FROM ${base}\nCOPY . /context\n`);
+    try {
+      await buildImage(probe, { file: path.join(dir, 'Containerfile') });
+      const listing = await podmanOk(['run', '--rm', '--network', 'host', probe, 'sh', '-c', 'cd /context && ls -A && echo --- && find . -name node_modules -o -name "*.key" -o -name "*.db" -o -name "*.rdb"']);
+      const [top = '', found = ''] = listing.split('---');
+      expect(top.trim().split('\n').sort()).toEqual(['package-lock.json', 'package.json', 'src', 'tsconfig.build.json', 'tsconfig.json', 'web']);
+      expect(found.trim()).toBe('');
+    } finally {
+      await podman(['rmi', '-f', probe]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('starts on its volume with a read-only root, prints the first token to stderr once, and analyses a Redis through its API', async () => {
