@@ -22,6 +22,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startProxy, type Proxy } from '../helpers/intercepting-proxy.js';
+import { hasCommand } from '../helpers/commands.js';
 import { baseImage, buildImage, imageSize, podman, podmanEnv, podmanOk, podmanUnavailable, REPO, run, tail, ULIMITS, type Run } from '../helpers/podman.js';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { seedRedis } from '../helpers/seed-keys.js';
@@ -297,7 +298,7 @@ function composeTests(): void {
     until('keyheat /readyz through the published port', async () => ((await fetch(`http://127.0.0.1:${keyheatPort}/readyz`)).status === 200 ? true : null), 120_000);
 
   beforeAll(async () => {
-    if ((await run('podman-compose', ['--version'])).code !== 0) throw new Error('podman-compose is not installed (Debian: apt-get install podman-compose)');
+    if (!(await hasCommand('podman-compose'))) throw new Error('podman-compose is not installed (Debian: apt-get install podman-compose)');
     const context = 'test/deploy/stand-ins';
     for (const [variable, name] of Object.entries(standIns)) {
       const image = `localhost/keyheat-stand-in-${name}:${base.split(':')[1] ?? 'latest'}`;

@@ -7,11 +7,11 @@
  *
  * Images are built at low CPU priority (nice 10): the other test files keep their timing.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { hasCommand } from './commands.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=4096:4096'] as const;
@@ -66,11 +66,7 @@ export async function podmanOk(args: readonly string[], options: { timeoutMs?: n
 
 /** Why podman cannot run containers here at all, or null when it can. */
 export async function podmanUnavailable(): Promise<string | null> {
-  try {
-    await promisify(execFile)('podman', ['--version']);
-  } catch {
-    return 'podman is not installed';
-  }
+  if (!(await hasCommand('podman'))) return 'podman is not installed';
   const info = await podman(['info', '--format', '{{.Host.OCIRuntime.Name}}'], { timeoutMs: 60_000 });
   if (info.code !== 0) return `podman info fails: ${tail(info.stderr, 2)}`;
   return null;
